@@ -1,0 +1,66 @@
+package bitgrad.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import bitgrad.schemas.HostTensor;
+import bitgrad.schemas.ParamSet;
+
+/** Small conversions between host tensors and DJL arrays, and tensor helpers used everywhere. */
+public final class Nd {
+
+    private Nd() {
+    }
+
+    /** The host tensor as a float32 array owned by {@code m}. */
+    public static NDArray toNd(NDManager m, HostTensor t) {
+        return m.create(t.data(), new Shape(t.shape()));
+    }
+
+    /** Every tensor of {@code p} as arrays owned by {@code m}, in order. */
+    public static NDList toNd(NDManager m, ParamSet p) {
+        NDList out = new NDList(p.count());
+        for (HostTensor t : p.tensors()) {
+            out.add(toNd(m, t));
+        }
+        return out;
+    }
+
+    /** Copies {@code arrays} back to the host with the names and shapes of {@code like}. */
+    public static ParamSet toHost(ParamSet like, NDList arrays) {
+        return like.map(i -> arrays.get(i).toType(DataType.FLOAT32, false).toFloatArray());
+    }
+
+    /** Swaps the last two axes (a matrix transpose that keeps any leading copy axes). */
+    public static NDArray transposeLast2(NDArray w) {
+        int r = w.getShape().dimension();
+        int[] axes = new int[r];
+        for (int i = 0; i < r; i++) {
+            axes[i] = i;
+        }
+        axes[r - 2] = r - 1;
+        axes[r - 1] = r - 2;
+        return w.transpose(axes);
+    }
+
+    /** sign with sign(0) = +1, as float32 in {-1, +1}. */
+    public static NDArray signPm1(NDArray x) {
+        return x.gte(0).toType(DataType.FLOAT32, false).mul(2).sub(1);
+    }
+
+    /** Boolean mask as float32 0/1. */
+    public static NDArray asFloat(NDArray mask) {
+        return mask.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * A value equal to {@code value} whose gradient is that of {@code surrogate}: the
+     * straight-through construction {@code value + (s - stopGradient(s))}, exact in the forward
+     * pass because {@code s - s} is exactly zero.
+     */
+    public static NDArray straightThrough(NDArray value, NDArray surrogate) {
+        return value.stopGradient().add(surrogate.sub(surrogate.stopGradient()));
+    }
+}

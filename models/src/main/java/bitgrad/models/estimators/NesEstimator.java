@@ -1,0 +1,178 @@
+package bitgrad.models.estimators;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import bitgrad.models.HostRandom;
+import bitgrad.models.Nd;
+import bitgrad.models.Seeds;
+import bitgrad.models.objectives.Objective;
+import bitgrad.schemas.ParamSet;
+import java.util.Arrays;
+
+/**
+ * NES, the Gaussian-smoothing evolution strategy (SPEC section 3). Direction k is
+ * {@code u_k ~ N(0, I)} over all weights, drawn from {@code derive(seed, "nes", k)}, so
+ * directions are regenerated rather than stored: samples stream through in chunks and 50 000
+ * of them never need to be in memory at once.
+ * <ul>
+ *   <li>antithetic (default): {@code g = 1/N sum_k (L(w + s u_k) - L(w - s u_k)) / (2 s) u_k}</li>
+ *   <li>one-sided: {@code g = 1/(N s) sum_k (L(w + s u_k) - b) u_k}, {@code b = L(w)} with a
+ *       baseline, 0 without</li>
+ *   <li>rank shaping: losses replaced by centred ranks in [-0.5, 0.5] (then the scale is arbitrary)</li>
+ * </ul>
+ *
+ * @param sigma smoothing radius, > 0
+ * @param samples N, number of directions, >= 1
+ * @param antithetic evaluate {@code w - s u} too
+ * @param baseline subtract {@code L(w)} (one-sided form only)
+ * @param rankShaping use centred ranks instead of raw losses
+ */
+public record NesEstimator(double sigma, int samples, boolean antithetic, boolean baseline, boolean rankShaping)
+        implements Estimator {
+
+    public NesEstimator {
+        if (!(sigma > 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("NES sigma must be a positive number, got " + sigma);
+        }
+        if (samples < 1) {
+            throw new IllegalArgumentException("NES samples must be >= 1, got " + samples);
+        }
+    }
+
+    /** The default form: antithetic, no rank shaping. */
+    public static NesEstimator antithetic(double sigma, int samples) {
+        return new NesEstimator(sigma, samples, true, true, false);
+    }
+
+    @Override
+    public String label() {
+        return "nes(sigma=" + sigma + ",n=" + samples + (antithetic ? "" : baseline ? ",one-sided" : ",no-baseline")
+                + (rankShaping ? ",ranks" : "") + ")";
+    }
+
+    @Override
+    public ParamSet estimate(Objective objective, long seed) {
+        ParamSet point = objective.point();
+        int evalsPer = antithetic ? 2 : 1;
+        int chunk = Math.max(1, objective.copiesPerChunk() / evalsPer);
+        double[] acc = new double[Math.toIntExact(point.numel())];
+        try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList params = Nd.toNd(m, point);
+            double base = !antithetic && baseline ? objective.loss() : 0;
+            float[] fitness = new float[samples * evalsPer];
+            for (int k0 = 0; k0 < samples; k0 += chunk) {
+                int k = Math.min(chunk, samples - k0);
+                float[] u = directions(seed, k0, k, acc.length);
+                float[] losses = evaluate(objective, params, point, u, k);
+                for (int i = 0; i < k; i++) {
+                    fitness[(k0 + i) * evalsPer] = losses[i];
+                    if (antithetic) {
+                        fitness[(k0 + i) * evalsPer + 1] = losses[k + i];
+                    }
+                }
+                if (!rankShaping) {
+                    accumulate(acc, u, k, i -> antithetic
+                            ? ((double) losses[i] - losses[k + i]) / (2 * sigma)
+                            : (losses[i] - base) / sigma);
+                }
+            }
+            if (rankShaping) {
+                float[] ranks = centredRanks(fitness);
+                for (int k0 = 0; k0 < samples; k0 += chunk) {
+                    int k = Math.min(chunk, samples - k0);
+                    int first = k0;
+                    float[] u = directions(seed, k0, k, acc.length);
+                    accumulate(acc, u, k, i -> antithetic
+                            ? ((double) ranks[(first + i) * 2] - ranks[(first + i) * 2 + 1]) / (2 * sigma)
+                            : ranks[first + i] / sigma);
+                }
+            }
+        }
+        float[] flat = new float[acc.length];
+        for (int i = 0; i < acc.length; i++) {
+            flat[i] = (float) (acc[i] / samples);
+        }
+        int[] offsets = offsets(point);
+        return point.map(t -> Arrays.copyOfRange(flat, offsets[t], offsets[t + 1]));
+    }
+
+    /** Directions {@code k0 .. k0+k-1}, each {@code numel} values, row-major {@code (k, numel)}. */
+    private static float[] directions(long seed, int k0, int k, int numel) {
+        float[] u = new float[k * numel];
+        for (int i = 0; i < k; i++) {
+            HostRandom.gaussian(Seeds.derive(seed, "nes", k0 + i), u, i * numel, numel);
+        }
+        return u;
+    }
+
+    /** Losses at {@code w + s u_i} (first k) and, if antithetic, {@code w - s u_i} (next k). */
+    private float[] evaluate(Objective objective, NDList params, ParamSet point, float[] u, int k) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDManager m = params.get(0).getManager();
+            int numel = Math.toIntExact(point.numel());
+            NDArray all = m.create(u, new Shape(k, numel)).mul((float) sigma);
+            NDList stacked = new NDList(point.count());
+            int off = 0;
+            for (int t = 0; t < point.count(); t++) {
+                int n = point.get(t).size();
+                long[] shape = point.get(t).shape();
+                long[] stackedShape = new long[shape.length + 1];
+                stackedShape[0] = k;
+                System.arraycopy(shape, 0, stackedShape, 1, shape.length);
+                NDArray step = all.get(":, " + off + ":" + (off + n)).reshape(new Shape(stackedShape));
+                NDArray w = params.get(t).expandDims(0);
+                NDArray plus = w.add(step);
+                stacked.add(antithetic ? plus.concat(w.sub(step), 0) : plus);
+                off += n;
+            }
+            return objective.lossBatch(stacked);
+        }
+    }
+
+    private interface Weight {
+        double of(int i);
+    }
+
+    private static void accumulate(double[] acc, float[] u, int k, Weight weight) {
+        int numel = acc.length;
+        for (int i = 0; i < k; i++) {
+            double w = weight.of(i);
+            int base = i * numel;
+            for (int j = 0; j < numel; j++) {
+                acc[j] += w * u[base + j];
+            }
+        }
+    }
+
+    /** Centred ranks in [-0.5, 0.5]: the smallest value gets -0.5, the largest +0.5 (ties by index). */
+    static float[] centredRanks(float[] v) {
+        Integer[] idx = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (a, b) -> Float.compare(v[a], v[b]) != 0 ? Float.compare(v[a], v[b]) : Integer.compare(a, b));
+        float[] r = new float[v.length];
+        for (int rank = 0; rank < v.length; rank++) {
+            r[idx[rank]] = v.length == 1 ? 0f : (float) rank / (v.length - 1) - 0.5f;
+        }
+        return r;
+    }
+
+    private static int[] offsets(ParamSet p) {
+        int[] o = new int[p.count() + 1];
+        for (int t = 0; t < p.count(); t++) {
+            o[t + 1] = o[t] + p.get(t).size();
+        }
+        return o;
+    }
+
+    @Override
+    public double nominalFlops(Objective objective) {
+        return (double) samples * (antithetic ? 2 : 1) * objective.forwardFlops();
+    }
+}

@@ -1,0 +1,59 @@
+package bitgrad.models.estimators;
+
+import bitgrad.models.Seeds;
+import bitgrad.models.nets.Forward;
+import bitgrad.models.nets.StochasticRounding;
+import bitgrad.models.objectives.Objective;
+import bitgrad.schemas.ParamSet;
+
+/**
+ * sr-STE: STE gradients through a stochastically rounded forward pass, averaged over
+ * {@code samples} independent draws (SPEC section 3). Sample j, slice s rounds with seed
+ * {@code derive(seed, "sr", j, s)}.
+ *
+ * @param tau relaxed-Bernoulli temperature, > 0
+ * @param samples k, the number of stochastic forward passes averaged (>= 1)
+ * @param backward gradient route through the rounding
+ */
+public record SrSteEstimator(double tau, int samples, StochasticRounding.Backward backward) implements Estimator {
+
+    public SrSteEstimator {
+        if (!(tau > 0) || Double.isInfinite(tau)) {
+            throw new IllegalArgumentException("sr-STE temperature must be a positive number, got " + tau);
+        }
+        if (samples < 1) {
+            throw new IllegalArgumentException("sr-STE samples must be >= 1, got " + samples);
+        }
+    }
+
+    @Override
+    public String label() {
+        return "sr-ste(tau=" + tau + ",k=" + samples + ")";
+    }
+
+    @Override
+    public ParamSet estimate(Objective objective, long seed) {
+        ParamSet point = objective.point();
+        double[][] acc = new double[point.count()][];
+        for (int t = 0; t < point.count(); t++) {
+            acc[t] = new double[point.get(t).size()];
+        }
+        for (int j = 0; j < samples; j++) {
+            final int sample = j;
+            ParamSet g = Autograd.gradient(objective,
+                    s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", sample, s))));
+            for (int t = 0; t < acc.length; t++) {
+                float[] d = g.get(t).data();
+                for (int i = 0; i < d.length; i++) {
+                    acc[t][i] += d[i] / (double) samples;
+                }
+            }
+        }
+        return point.map(t -> Autograd.toFloat(acc[t]));
+    }
+
+    @Override
+    public double nominalFlops(Objective objective) {
+        return 3.0 * samples * objective.forwardFlops();
+    }
+}

@@ -1,0 +1,70 @@
+package bitgrad.models.nets;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import bitgrad.models.HostRandom;
+import bitgrad.models.Nd;
+import bitgrad.models.Seeds;
+import bitgrad.models.quant.Quantizer;
+
+/**
+ * Stochastic rounding of a layer output {@code A} to {-1, +1} (SPEC section 3): scale A into
+ * [-1, 1] (positive part by |max A|, negative part by |min A|), take {@code p = (A + 1) / 2},
+ * draw a relaxed Bernoulli {@code y = sigmoid((logit p + log u - log(1 - u)) / tau)} with
+ * {@code u ~ U(0, 1)}, and output {@code sign(y - 0.5)}.
+ *
+ * <p>The forward value is +1 with probability p whatever tau is; tau shapes the gradient. With
+ * {@link Backward#RELAXED} (default) the gradient is the straight-through gradient of the final
+ * sign, i.e. it flows through the relaxed sample {@code 2y - 1} (scales held constant); with
+ * {@link Backward#QUANTIZER} it is the activation quantizer's own STE pseudo-derivative at A.
+ *
+ * @param tau temperature, > 0
+ * @param backward gradient route
+ * @param seed seed of this forward pass; layer {@code l} draws from {@code derive(seed, l)}
+ */
+public record StochasticRounding(double tau, Backward backward, long seed) {
+
+    /** Clamp for p and u away from 0 and 1. */
+    public static final float CLAMP = 1e-6f;
+
+    /** The gradient route of sr-STE. */
+    public enum Backward {
+        /** Straight through the relaxed sample (temperature matters). */
+        RELAXED,
+        /** The quantizer's STE pseudo-derivative at the pre-activation. */
+        QUANTIZER
+    }
+
+    public StochasticRounding {
+        if (!(tau > 0) || Double.isInfinite(tau)) {
+            throw new IllegalArgumentException("temperature tau must be a positive number, got " + tau);
+        }
+    }
+
+    /** Rounds pre-activation {@code z} of hidden layer {@code layer}. */
+    public NDArray apply(Quantizer q, int layer, NDArray z) {
+        NDArray a = z.stopGradient();
+        float max = a.max().getFloat();
+        float min = a.min().getFloat();
+        float posScale = max > 0 ? 1f / max : 0f;
+        float negScale = min < 0 ? 1f / -min : 0f;
+        NDArray scaled = scaleTo(z, posScale, negScale);
+        NDArray p = scaled.add(1).div(2).clip(CLAMP, 1 - CLAMP);
+        int n = Math.toIntExact(z.size());
+        NDArray u = z.getManager().create(HostRandom.uniform(Seeds.derive(seed, layer), n, 0, 1), new Shape(z.getShape().getShape()))
+                .clip(CLAMP, 1 - CLAMP);
+        NDArray logits = p.log().sub(p.neg().add(1).log()).add(u.log()).sub(u.neg().add(1).log());
+        NDArray y = Activation.sigmoid(logits.div(tau));
+        NDArray hard = Nd.signPm1(y.stopGradient().sub(0.5f));
+        NDArray surrogate = backward == Backward.RELAXED ? y.mul(2).sub(1) : q.surrogate(z);
+        return Nd.straightThrough(hard, surrogate);
+    }
+
+    /** Piecewise scaling; differentiable in z with the scales held constant. */
+    private static NDArray scaleTo(NDArray z, float posScale, float negScale) {
+        NDArray pos = z.clip(0, Float.MAX_VALUE).mul(posScale);
+        NDArray neg = z.clip(-Float.MAX_VALUE, 0).mul(negScale);
+        return pos.add(neg);
+    }
+}

@@ -1,0 +1,194 @@
+package bitgrad.models.objectives;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import bitgrad.models.Nd;
+import bitgrad.models.nets.Forward;
+import bitgrad.models.nets.Mlp;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.schemas.ParamSet;
+
+/**
+ * Mean squared error between the evaluate (student) MLP and a fixed full-precision teacher on a
+ * Gaussian batch: {@code L(w) = mean_b (f_w(x_b) - t(x_b))^2} (SPEC section 1).
+ *
+ * <p>Coordinate perturbations use the structure of a Linear layer: changing element (j, i) of
+ * layer l's weight changes only output column j of that layer, so the layers before l run
+ * once per slice, the perturbed layer costs one thin matmul for all copies, and only the
+ * layers after it run per copy, all copies in one batched matmul.
+ */
+public final class TeacherStudentObjective implements Objective {
+
+    /** Floats one intermediate tensor of a batched evaluation may hold (16 MiB). */
+    public static final long CHUNK_FLOATS = 1L << 22;
+
+    private final MlpSpec spec;
+    private final ParamSet point;
+    private final GaussianBatch batch;
+    private final NDManager manager;
+    private final NDList teacher;
+    private final MlpSpec teacherSpec;
+    private final NDArray cachedX;
+    private final NDArray cachedY;
+
+    /**
+     * @param spec the evaluate model's shape
+     * @param teacherWeights weights of the FP teacher of the same shape
+     * @param point the evaluate model's weights, where gradients are taken
+     * @param batch the inputs
+     */
+    public TeacherStudentObjective(MlpSpec spec, ParamSet teacherWeights, ParamSet point, GaussianBatch batch) {
+        if (batch.dim() != spec.dim()) {
+            throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + spec.dim());
+        }
+        this.spec = spec;
+        this.point = point;
+        this.batch = batch;
+        this.teacherSpec = spec.teacher();
+        this.manager = NDManager.newBaseManager();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            teacher = Nd.toNd(manager, teacherWeights);
+            NDScope.unregister(teacher);
+            if (batch.slices() == 1) {
+                NDArray[] xy = makeSlice(0);
+                cachedX = xy[0];
+                cachedY = xy[1];
+                NDScope.unregister(cachedX, cachedY);
+            } else {
+                cachedX = null;
+                cachedY = null;
+            }
+        }
+    }
+
+    /** The model shape. */
+    public MlpSpec spec() {
+        return spec;
+    }
+
+    /** The data. */
+    public GaussianBatch batch() {
+        return batch;
+    }
+
+    @Override
+    public ParamSet point() {
+        return point;
+    }
+
+    @Override
+    public int slices() {
+        return batch.slices();
+    }
+
+    private NDArray[] makeSlice(int s) {
+        NDArray x = manager.create(batch.slice(s), new Shape(batch.rows(s), batch.dim()));
+        NDArray y = Mlp.forward(teacherSpec, teacher, x, Forward.EXACT);
+        return new NDArray[] {x, y};
+    }
+
+    /** x {@code (B_s, dim)} and teacher output y {@code (B_s, 1)} of slice s. */
+    private NDArray[] data(int s) {
+        return cachedX != null ? new NDArray[] {cachedX, cachedY} : makeSlice(s);
+    }
+
+    @Override
+    public NDArray sliceLoss(NDList params, int slice, Forward mode) {
+        NDArray[] xy = data(slice);
+        NDArray out = Mlp.forward(spec, params, xy[0], mode);
+        return out.sub(xy[1]).square().sum().div((float) batch.size());
+    }
+
+    @Override
+    public float[] lossBatch(NDList stacked) {
+        int c = Math.toIntExact(stacked.get(0).getShape().get(0));
+        double[] acc = new double[c];
+        for (int s = 0; s < slices(); s++) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray[] xy = data(s);
+                NDArray out = Mlp.forward(spec, stacked, xy[0], Forward.EXACT);
+                add(acc, out.sub(xy[1]).square().sum(new int[] {1, 2}).toFloatArray());
+            }
+        }
+        return mean(acc);
+    }
+
+    @Override
+    public float[] lossCoordinates(NDList params, int tensor, int[] coords, float[] deltas) {
+        int c = coords.length;
+        long[] shape = spec.weightShape(tensor);
+        int out = (int) shape[0];
+        int in = (int) shape[1];
+        float[] rowPick = new float[c * out];
+        float[] colShift = new float[c * in];
+        for (int k = 0; k < c; k++) {
+            rowPick[k * out + coords[k] / in] = 1f;
+            colShift[k * in + coords[k] % in] = deltas[k];
+        }
+        double[] acc = new double[c];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray w = params.get(tensor);
+            NDArray pick = manager.create(rowPick, new Shape(c, out));
+            // The perturbed row of every copy, (C, in).
+            NDArray rows = pick.matMul(w).add(manager.create(colShift, new Shape(c, in)));
+            NDArray pick3 = pick.expandDims(1);
+            NDArray keep3 = pick3.neg().add(1);
+            for (int s = 0; s < slices(); s++) {
+                try (NDScope sliceScope = new NDScope()) {
+                    sliceScope.suppressNotUsedWarning();
+                    NDArray[] xy = data(s);
+                    NDArray h = Mlp.prefix(spec, params, xy[0], tensor);
+                    NDArray z0 = Mlp.linear(spec, h, w, false);
+                    // Each copy's perturbed output column, (C, B, 1), replaces the old one exactly.
+                    NDArray column = Mlp.linear(spec, h, rows, false).transpose().expandDims(2);
+                    NDArray z = z0.expandDims(0).mul(keep3).add(column.mul(pick3));
+                    NDArray a = tensor < spec.depth() ? spec.activation().forward(z) : z;
+                    NDArray y = Mlp.forwardFrom(spec, params, tensor + 1, a, Forward.EXACT);
+                    add(acc, y.sub(xy[1]).square().sum(new int[] {1, 2}).toFloatArray());
+                }
+            }
+        }
+        return mean(acc);
+    }
+
+    @Override
+    public int copiesPerChunk() {
+        long rows = Math.min(batch.size(), batch.sliceRows());
+        return (int) Math.max(1, Math.min(1 << 16, CHUNK_FLOATS / (rows * spec.dim())));
+    }
+
+    @Override
+    public double forwardFlops() {
+        return spec.flopsFrom(0, batch.size());
+    }
+
+    @Override
+    public double perturbedFlops(int tensor) {
+        return spec.flopsFrom(tensor, batch.size());
+    }
+
+    private static void add(double[] acc, float[] v) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += v[i];
+        }
+    }
+
+    private float[] mean(double[] acc) {
+        float[] out = new float[acc.length];
+        for (int i = 0; i < acc.length; i++) {
+            out[i] = (float) (acc[i] / batch.size());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

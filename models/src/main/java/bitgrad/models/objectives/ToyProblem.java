@@ -1,0 +1,37 @@
+package bitgrad.models.objectives;
+
+import bitgrad.models.Seeds;
+import bitgrad.models.nets.Mlp;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.schemas.ParamSet;
+
+/**
+ * The teacher-student toy setting of SPEC section 1: an FP teacher and an evaluate model of
+ * the same shape, initialised from separate seeds derived from one model seed.
+ *
+ * @param spec the evaluate model's shape (the teacher is its FP twin)
+ * @param seed model seed: teacher from {@code derive(seed, "teacher")}, student from
+ *     {@code derive(seed, "student")}
+ */
+public record ToyProblem(MlpSpec spec, long seed) {
+
+    /** The teacher's weights. */
+    public ParamSet teacher() {
+        return Mlp.init(spec.teacher(), Seeds.derive(seed, "teacher"));
+    }
+
+    /** The evaluate model's initial weights. */
+    public ParamSet student() {
+        return Mlp.init(spec, Seeds.derive(seed, "student"));
+    }
+
+    /** The MSE objective at the student's initial weights on {@code batch}. */
+    public TeacherStudentObjective objective(GaussianBatch batch) {
+        return new TeacherStudentObjective(spec, teacher(), student(), batch);
+    }
+
+    /** The MSE objective at {@code point} on {@code batch}. */
+    public TeacherStudentObjective objective(ParamSet point, GaussianBatch batch) {
+        return new TeacherStudentObjective(spec, teacher(), point, batch);
+    }
+}

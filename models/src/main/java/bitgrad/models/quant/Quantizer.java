@@ -1,0 +1,304 @@
+package bitgrad.models.quant;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import bitgrad.models.Nd;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An activation quantizer: a forward value and the backward pseudo-derivative that STE uses
+ * (SPEC section 2). {@code sign(0) = +1} everywhere.
+ *
+ * <p>{@link #forward} is the exact value; {@link #ste} has the same value and, under autograd,
+ * the gradient {@link #pseudoDerivative}. Implementations differ only in their forward and
+ * in a surrogate function whose true derivative is the pseudo-derivative.
+ */
+public sealed interface Quantizer {
+
+    /** Canonical name, parseable by {@link #parse}. */
+    String name();
+
+    /** Exact forward value, elementwise, same shape as {@code x}. */
+    NDArray forward(NDArray x);
+
+    /** A function whose derivative is the pseudo-derivative (used to route STE gradients). */
+    NDArray surrogate(NDArray x);
+
+    /** The backward pseudo-derivative d/dx at {@code x}, elementwise (the table in SPEC 2). */
+    NDArray pseudoDerivative(NDArray x);
+
+    /** True for the full-precision identity (no quantization at all). */
+    default boolean fullPrecision() {
+        return false;
+    }
+
+    /** Forward value with the STE gradient attached. */
+    default NDArray ste(NDArray x) {
+        if (fullPrecision()) {
+            return x;
+        }
+        return Nd.straightThrough(forward(x.stopGradient()), surrogate(x));
+    }
+
+    /** The names {@link #parse} accepts, for help texts and errors. */
+    static List<String> names() {
+        return List.of("identity (alias fp)", "sign (clipped STE, alias binary)", "sign-ste (identity STE)",
+                "approxsign", "swishsign[:beta] (beta 5)", "ternary[:threshold] (0.5)", "2bit | kbit:K");
+    }
+
+    /**
+     * Parses a quantizer name such as {@code sign}, {@code swishsign:5} or {@code kbit:3}.
+     *
+     * @throws IllegalArgumentException with a one-line message for unknown names or bad parameters
+     */
+    static Quantizer parse(String spec) {
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        String name = s;
+        String arg = null;
+        int colon = s.indexOf(':');
+        if (colon >= 0) {
+            name = s.substring(0, colon);
+            arg = s.substring(colon + 1);
+        }
+        return switch (name) {
+            case "identity", "fp" -> noArg(arg, spec, new FullPrecision());
+            case "sign", "binary", "clipped", "sign-clipped" -> noArg(arg, spec, new SignClipped());
+            case "sign-ste", "identity-ste" -> noArg(arg, spec, new SignIdentity());
+            case "approxsign" -> noArg(arg, spec, new ApproxSign());
+            case "swishsign" -> new SwishSign(arg == null ? 5.0 : number(arg, spec));
+            case "ternary" -> new Ternary(arg == null ? 0.5 : number(arg, spec));
+            case "2bit" -> noArg(arg, spec, new KBit(2));
+            case "kbit" -> new KBit(arg == null ? 2 : (int) number(arg, spec));
+            default -> throw new IllegalArgumentException("unknown activation '" + spec + "'; known: "
+                    + String.join(", ", names()));
+        };
+    }
+
+    private static Quantizer noArg(String arg, String spec, Quantizer q) {
+        if (arg != null) {
+            throw new IllegalArgumentException("activation '" + spec + "' takes no parameter");
+        }
+        return q;
+    }
+
+    private static double number(String arg, String spec) {
+        try {
+            return Double.parseDouble(arg);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("activation '" + spec + "': '" + arg + "' is not a number");
+        }
+    }
+
+    /** Full precision: forward x, backward 1. */
+    record FullPrecision() implements Quantizer {
+        @Override
+        public String name() {
+            return "identity";
+        }
+
+        @Override
+        public boolean fullPrecision() {
+            return true;
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return x;
+        }
+
+        @Override
+        public NDArray surrogate(NDArray x) {
+            return x;
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            return x.onesLike();
+        }
+    }
+
+    /** Identity STE: forward sign(x), backward 1. */
+    record SignIdentity() implements Quantizer {
+        @Override
+        public String name() {
+            return "sign-ste";
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return Nd.signPm1(x);
+        }
+
+        @Override
+        public NDArray surrogate(NDArray x) {
+            return x;
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            return x.onesLike();
+        }
+    }
+
+    /** Clipped STE (the default binary activation): forward sign(x), backward 1 if |x| <= 1. */
+    record SignClipped() implements Quantizer {
+        @Override
+        public String name() {
+            return "sign";
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return Nd.signPm1(x);
+        }
+
+        @Override
+        public NDArray surrogate(NDArray x) {
+            return x.clip(-1, 1);
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            return Nd.asFloat(x.abs().lte(1));
+        }
+    }
+
+    /** ApproxSign (Bi-Real Net): forward sign(x), backward 2 - 2|x| on |x| <= 1. */
+    record ApproxSign() implements Quantizer {
+        @Override
+        public String name() {
+            return "approxsign";
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return Nd.signPm1(x);
+        }
+
+        /** 2c - c|c| with c = clip(x, -1, 1); its derivative is (2 - 2|x|) inside, 0 outside. */
+        @Override
+        public NDArray surrogate(NDArray x) {
+            NDArray c = x.clip(-1, 1);
+            return c.mul(2).sub(c.mul(c.abs()));
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            NDArray a = x.abs();
+            return a.mul(-2).add(2).mul(Nd.asFloat(a.lte(1)));
+        }
+    }
+
+    /**
+     * SwishSign (BNN+): forward sign(x), backward
+     * {@code beta (2 - beta x tanh(beta x / 2)) / (1 + cosh(beta x))}.
+     *
+     * @param beta sharpness; 5 by default
+     */
+    record SwishSign(double beta) implements Quantizer {
+        public SwishSign {
+            if (!(beta > 0) || Double.isInfinite(beta)) {
+                throw new IllegalArgumentException("swishsign beta must be a positive number, got " + beta);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "swishsign:" + fmt(beta);
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return Nd.signPm1(x);
+        }
+
+        /** SS(x) = 2 s(bx) (1 + bx (1 - s(bx))) - 1 with s the logistic sigmoid. */
+        @Override
+        public NDArray surrogate(NDArray x) {
+            NDArray bx = x.mul(beta);
+            NDArray s = Activation.sigmoid(bx);
+            return s.mul(2).mul(bx.mul(s.neg().add(1)).add(1)).sub(1);
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            NDArray bx = x.mul(beta);
+            NDArray num = bx.mul(bx.div(2).tanh()).neg().add(2).mul(beta);
+            return num.div(bx.cosh().add(1));
+        }
+    }
+
+    /**
+     * Ternary: forward {-1, 0, +1} with 0 where |clip(x, -1, 1)| <= threshold; clipped backward.
+     *
+     * @param threshold the dead-zone half-width, in (0, 1); 0.5 by default
+     */
+    record Ternary(double threshold) implements Quantizer {
+        public Ternary {
+            if (!(threshold > 0 && threshold < 1)) {
+                throw new IllegalArgumentException("ternary threshold must be in (0, 1), got " + threshold);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "ternary:" + fmt(threshold);
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return Nd.asFloat(x.gt(threshold)).sub(Nd.asFloat(x.lt(-threshold)));
+        }
+
+        @Override
+        public NDArray surrogate(NDArray x) {
+            return x.clip(-1, 1);
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            return Nd.asFloat(x.abs().lte(1));
+        }
+    }
+
+    /**
+     * Symmetric k-bit: {@code p = clip((x + 1) / 2, 0, 1)}, {@code q = round(p (2^k - 1)) / (2^k - 1)},
+     * value {@code 2q - 1} (2^k levels evenly spaced in [-1, 1]); clipped backward.
+     *
+     * @param bits k, from 1 to 8
+     */
+    record KBit(int bits) implements Quantizer {
+        public KBit {
+            if (bits < 1 || bits > 8) {
+                throw new IllegalArgumentException("kbit needs 1 to 8 bits, got " + bits);
+            }
+        }
+
+        @Override
+        public String name() {
+            return bits == 2 ? "2bit" : "kbit:" + bits;
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            float levels = (1 << bits) - 1;
+            NDArray p = x.add(1).div(2).clip(0, 1);
+            return p.mul(levels).round().div(levels).mul(2).sub(1);
+        }
+
+        @Override
+        public NDArray surrogate(NDArray x) {
+            return x.clip(-1, 1);
+        }
+
+        @Override
+        public NDArray pseudoDerivative(NDArray x) {
+            return Nd.asFloat(x.abs().lte(1));
+        }
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}

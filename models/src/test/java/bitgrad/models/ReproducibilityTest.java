@@ -1,0 +1,102 @@
+package bitgrad.models;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.SrSteEstimator;
+import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.measure.Gradients;
+import bitgrad.models.nets.Mlp;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.nets.StochasticRounding;
+import bitgrad.models.objectives.GaussianBatch;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.models.objectives.ToyProblem;
+import bitgrad.models.quant.Quantizer;
+import bitgrad.schemas.ParamSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** Same seed, same numbers; different seed, different draws; concurrent autograd is safe. */
+class ReproducibilityTest {
+
+    static final MlpSpec SPEC = new MlpSpec(8, 3, Quantizer.parse("sign"), false);
+
+    @Test
+    void sameSeedGivesBitIdenticalEstimates() {
+        ToyProblem toy = new ToyProblem(SPEC, 1);
+        for (Estimator e : List.of(NesEstimator.antithetic(0.05, 300), new NesEstimator(0.05, 300, true, true, true),
+                new SrSteEstimator(0.5, 3, StochasticRounding.Backward.RELAXED))) {
+            ParamSet a;
+            ParamSet b;
+            try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(2, 256, 8))) {
+                a = e.estimate(o, 99);
+            }
+            try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(2, 256, 8))) {
+                b = e.estimate(o, 99);
+            }
+            assertTrue(a.contentEquals(b), e.label() + " differs between two runs with one seed");
+        }
+    }
+
+    @Test
+    void differentSeedsGiveDifferentDraws() {
+        ToyProblem toy = new ToyProblem(SPEC, 1);
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(2, 256, 8))) {
+            for (Estimator e : List.of(NesEstimator.antithetic(0.05, 300),
+                    new SrSteEstimator(0.5, 2, StochasticRounding.Backward.QUANTIZER))) {
+                assertFalse(e.estimate(o, 1).contentEquals(e.estimate(o, 2)), e.label());
+            }
+        }
+        assertFalse(Mlp.init(SPEC, 1).contentEquals(Mlp.init(SPEC, 2)));
+        assertNotEquals(GaussianBatch.of(1, 10, 4).slice(0)[0], GaussianBatch.of(2, 10, 4).slice(0)[0]);
+        assertTrue(Mlp.init(SPEC, 5).contentEquals(Mlp.init(SPEC, 5)));
+    }
+
+    @Test
+    void srSteIsAnUnbiasedishNoisyVersionOfSte() {
+        ToyProblem toy = new ToyProblem(SPEC, 4);
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(6, 2048, 8))) {
+            ParamSet ste = new SteEstimator().estimate(o, 0);
+            double c1 = Gradients.cosine(ste, new SrSteEstimator(1, 1, StochasticRounding.Backward.QUANTIZER).estimate(o, 3));
+            assertTrue(c1 > 0.2 && c1 < 0.9999, "sr-STE with one sample is a noisy relative of STE: " + c1);
+        }
+    }
+
+    @Test
+    void twoThreadsComputingSteGradientsAtOnceBothSucceed() throws Exception {
+        ToyProblem toy = new ToyProblem(new MlpSpec(16, 4, Quantizer.parse("sign"), true), 8);
+        ParamSet expected;
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(3, 4096, 16))) {
+            expected = new SteEstimator().estimate(o, 0);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Callable<ParamSet>> jobs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                jobs.add(() -> {
+                    ParamSet last = null;
+                    for (int rep = 0; rep < 10; rep++) {
+                        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(3, 4096, 16))) {
+                            last = new SteEstimator().estimate(o, 0);
+                        }
+                    }
+                    return last;
+                });
+            }
+            for (Future<ParamSet> f : pool.invokeAll(jobs)) {
+                assertTrue(expected.contentEquals(f.get()), "a concurrent STE gradient differs");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
