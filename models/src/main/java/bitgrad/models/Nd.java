@@ -47,7 +47,7 @@ public final class Nd {
 
     /** sign with sign(0) = +1, as float32 in {-1, +1}. */
     public static NDArray signPm1(NDArray x) {
-        return x.gte(0).toType(DataType.FLOAT32, false).mul(2).sub(1);
+        return x.gte(0).toType(DataType.FLOAT32, false).muli(2).subi(1);
     }
 
     /** Boolean mask as float32 0/1. */

@@ -55,9 +55,13 @@ public final class Mlp {
             return h.matMul(Nd.transposeLast2(w));
         }
         NDArray wd = w.stopGradient();
-        NDArray alpha = wd.abs().mean(new int[] {-1}, true);
-        NDArray z = h.matMul(Nd.transposeLast2(Nd.signPm1(wd))).mul(Nd.transposeLast2(alpha));
+        NDArray z = h.matMul(Nd.transposeLast2(Nd.signPm1(wd))).mul(Nd.transposeLast2(rowScale(wd)));
         return straightThrough ? z.add(h.matMul(Nd.transposeLast2(w.sub(wd)))) : z;
+    }
+
+    /** The XNOR scale of each output row, {@code mean(|W|)} over the last axis: {@code (.., out, 1)}. */
+    public static NDArray rowScale(NDArray w) {
+        return w.abs().mean(new int[] {-1}, true);
     }
 
     /**

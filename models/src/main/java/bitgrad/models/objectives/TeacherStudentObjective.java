@@ -22,8 +22,12 @@ import bitgrad.schemas.ParamSet;
  */
 public final class TeacherStudentObjective implements Objective {
 
-    /** Floats one intermediate tensor of a batched evaluation may hold (16 MiB). */
-    public static final long CHUNK_FLOATS = 1L << 22;
+    /**
+     * Floats one intermediate tensor of a batched evaluation may hold (default 2^19, 2 MiB: small
+     * enough to stay in cache and out of the allocator's mmap path); system property
+     * {@code bitgrad.chunkFloats} overrides it. Results do not depend on it beyond float rounding.
+     */
+    public static final long CHUNK_FLOATS = Long.getLong("bitgrad.chunkFloats", 1L << 19);
 
     private final MlpSpec spec;
     private final ParamSet point;
@@ -130,6 +134,7 @@ public final class TeacherStudentObjective implements Objective {
             rowPick[k * out + coords[k] / in] = 1f;
             colShift[k * in + coords[k] % in] = deltas[k];
         }
+        boolean last = tensor == spec.depth();
         double[] acc = new double[c];
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -137,24 +142,47 @@ public final class TeacherStudentObjective implements Objective {
             NDArray pick = manager.create(rowPick, new Shape(c, out));
             // The perturbed row of every copy, (C, in).
             NDArray rows = pick.matMul(w).add(manager.create(colShift, new Shape(c, in)));
-            NDArray pick3 = pick.expandDims(1);
-            NDArray keep3 = pick3.neg().add(1);
+            // Layer tensor+1 sees the copies through one column of its weight, (C, 1, next).
+            NDArray nextColumn = last ? null : pick.matMul(Nd.transposeLast2(nextFactor(params.get(tensor + 1)))).expandDims(1);
             for (int s = 0; s < slices(); s++) {
                 try (NDScope sliceScope = new NDScope()) {
                     sliceScope.suppressNotUsedWarning();
                     NDArray[] xy = data(s);
                     NDArray h = Mlp.prefix(spec, params, xy[0], tensor);
-                    NDArray z0 = Mlp.linear(spec, h, w, false);
-                    // Each copy's perturbed output column, (C, B, 1), replaces the old one exactly.
-                    NDArray column = Mlp.linear(spec, h, rows, false).transpose().expandDims(2);
-                    NDArray z = z0.expandDims(0).mul(keep3).add(column.mul(pick3));
-                    NDArray a = tensor < spec.depth() ? spec.activation().forward(z) : z;
-                    NDArray y = Mlp.forwardFrom(spec, params, tensor + 1, a, Forward.EXACT);
+                    // Each copy's new output column of the perturbed layer: (C, B).
+                    NDArray column = Mlp.linear(spec, h, rows, false).transpose();
+                    NDArray y = last ? column.expandDims(2) : afterColumn(params, tensor, h, column, pick, nextColumn);
                     add(acc, y.sub(xy[1]).square().sum(new int[] {1, 2}).toFloatArray());
                 }
             }
         }
         return mean(acc);
+    }
+
+    /** The factor of a layer's weight that multiplies its input: W, or sign(W) for binary weights. */
+    private NDArray nextFactor(NDArray w) {
+        return spec.binaryWeights() ? Nd.signPm1(w) : w;
+    }
+
+    /**
+     * Output of every copy when only column j of hidden layer {@code tensor}'s output differs
+     * from the unperturbed pass: the next layer's input changes by {@code d = act(column) -
+     * act(z0)[:, j]} in one coordinate, so its pre-activation is the shared one plus the outer
+     * product of d with column j of its weight (for binary weights, on the exact integer sums
+     * before the per-row scale). Layers after that run per copy.
+     */
+    private NDArray afterColumn(NDList params, int tensor, NDArray h, NDArray column, NDArray pick, NDArray nextColumn) {
+        NDArray a0 = spec.activation().forward(Mlp.linear(spec, h, params.get(tensor), false));
+        NDArray d = spec.activation().forward(column).sub(a0.matMul(pick.transpose()).transpose()).expandDims(2);
+        NDArray next = params.get(tensor + 1);
+        NDArray z = d.mul(nextColumn).addi(a0.matMul(Nd.transposeLast2(nextFactor(next))));
+        if (spec.binaryWeights()) {
+            z = z.mul(Nd.transposeLast2(Mlp.rowScale(next)));
+        }
+        if (tensor + 1 == spec.depth()) {
+            return z;
+        }
+        return Mlp.forwardFrom(spec, params, tensor + 2, spec.activation().forward(z), Forward.EXACT);
     }
 
     @Override

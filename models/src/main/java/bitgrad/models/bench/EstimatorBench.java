@@ -1,0 +1,100 @@
+package bitgrad.models.bench;
+
+import bitgrad.models.Seeds;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.measure.Gradients;
+import bitgrad.models.measure.LrSweep;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.GaussianBatch;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.models.objectives.ToyProblem;
+import bitgrad.schemas.ParamSet;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a researcher's script does, timed: for each of {@code batches} fresh N(0, 1) batches,
+ * estimate the gradient, normalise it per tensor and sweep {@code lrs} learning rates
+ * (1e-4 to 0.1 in steps of 2e-4 for 500). Throughput counts nominal work (see
+ * {@link Estimator#nominalFlops}) plus one full forward per lr, against the measured matmul rate.
+ *
+ * @param spec model shape
+ * @param batch rows per batch
+ * @param batches number of batches
+ * @param lrs learning rates per sweep
+ * @param seed seed of models, batches and estimator draws
+ */
+public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, long seed) {
+
+    /** One timed batch. */
+    public record BatchResult(int batch, float baseLoss, float bestLoss, float bestLr, double seconds, double flops) {
+    }
+
+    /** The whole run. */
+    public record Summary(List<BatchResult> batches, double matmulGflops) {
+
+        /** Achieved throughput as a fraction of the measured matmul rate. */
+        public double ratio() {
+            return gflops() / matmulGflops;
+        }
+
+
+        /** Mean seconds per batch (estimate + normalisation + lr sweep). */
+        public double secondsPerGradient() {
+            return batches.stream().mapToDouble(BatchResult::seconds).average().orElse(Double.NaN);
+        }
+
+        /** Achieved nominal GFLOP/s over all batches. */
+        public double gflops() {
+            double f = batches.stream().mapToDouble(BatchResult::flops).sum();
+            double s = batches.stream().mapToDouble(BatchResult::seconds).sum();
+            return f / s / 1e9;
+        }
+    }
+
+    public EstimatorBench {
+        if (batch < 1 || batches < 1 || lrs < 1) {
+            throw new IllegalArgumentException("batch, batches and lrs must all be >= 1");
+        }
+    }
+
+    /**
+     * Runs the benchmark, printing one line per batch and the summary line to {@code out}. The
+     * matmul rate is probed before the first batch and after every batch, and averaged, so that
+     * load from elsewhere on the machine weighs on both figures alike.
+     */
+    public Summary run(Estimator estimator, String name, PrintStream out) {
+        List<Double> probes = new ArrayList<>();
+        probes.add(MatmulRate.gflops(1024, 5));
+        ToyProblem toy = new ToyProblem(spec, seed);
+        float[] grid = LrSweep.defaultGrid(lrs);
+        try (TeacherStudentObjective warm = toy.objective(GaussianBatch.of(Seeds.derive(seed, "warm-up"), 64, spec.dim()))) {
+            LrSweep.sweep(warm, estimator.estimate(warm, seed), grid);
+        }
+        List<BatchResult> results = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            GaussianBatch data = GaussianBatch.of(Seeds.derive(seed, "batch", i), batch, spec.dim());
+            try (TeacherStudentObjective o = toy.objective(data)) {
+                long t0 = System.nanoTime();
+                ParamSet g = Gradients.normalize(estimator.estimate(o, Seeds.derive(seed, "estimate", i)),
+                        Gradients.Norm.PER_TENSOR);
+                LrSweep.Result sweep = LrSweep.sweep(o, g, grid);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double flops = estimator.nominalFlops(o) + (grid.length + 1) * o.forwardFlops();
+                BatchResult r = new BatchResult(i, sweep.baseLoss(), sweep.baseLoss() - sweep.bestDecrease(),
+                        sweep.bestLr(), seconds, flops);
+                results.add(r);
+                out.printf(Locale.ROOT, "batch=%d best_loss=%.6g best_lr=%.4g seconds=%.3f%n", i, r.bestLoss(), r.bestLr(),
+                        seconds);
+                out.flush();
+            }
+            probes.add(MatmulRate.gflops(1024, 3));
+        }
+        Summary s = new Summary(results, probes.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
+        out.printf(Locale.ROOT, "%s seconds_per_gradient=%.4f gflops=%.2f matmul_gflops=%.2f ratio=%.3f%n", name,
+                s.secondsPerGradient(), s.gflops(), s.matmulGflops(), s.ratio());
+        return s;
+    }
+}

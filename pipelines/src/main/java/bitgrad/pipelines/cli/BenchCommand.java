@@ -1,0 +1,147 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.models.bench.EstimatorBench;
+import bitgrad.models.bench.MatmulRate;
+import bitgrad.models.estimators.CdgEstimator;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.SrSteEstimator;
+import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.nets.StochasticRounding;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bitgrad bench}: timed estimator runs reported next to the machine's matmul rate. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark an estimator plus lr sweep per fresh batch, as a researcher's script would run it.",
+        subcommands = {BenchCommand.Cdg.class, BenchCommand.Nes.class, BenchCommand.Ste.class, BenchCommand.SrSte.class,
+            BenchCommand.Matmul.class})
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BitgradCli.USAGE;
+    }
+
+    /** Options every estimator benchmark shares. */
+    abstract static class Base implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ToyOptions toy;
+
+        @Option(names = "--lrs", defaultValue = "500", paramLabel = "N",
+                description = "Learning rates per sweep: 1e-4, 3e-4, ... step 2e-4 (default: ${DEFAULT-VALUE}).")
+        int lrs;
+
+        @Option(names = "--batches", defaultValue = "10", paramLabel = "N",
+                description = "Fresh batches, one gradient each (default: ${DEFAULT-VALUE}).")
+        int batches;
+
+        abstract Estimator estimator();
+
+        @Override
+        public Integer call() {
+            Check.atLeast(spec, "--lrs", lrs, 1);
+            Check.atLeast(spec, "--batches", batches, 1);
+            Estimator e = estimator();
+            EstimatorBench bench = new EstimatorBench(toy.spec(spec), toy.batch, batches, lrs, toy.seed);
+            PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+            bench.run(e, spec.name(), out);
+            return 0;
+        }
+    }
+
+    @Command(name = "cdg", mixinStandardHelpOptions = true, description = "Coordinate finite differences (central).")
+    static final class Cdg extends Base {
+        @Option(names = "--eps", defaultValue = "0.1", paramLabel = "E", description = "Step (default: ${DEFAULT-VALUE}).")
+        double eps;
+
+        @Override
+        Estimator estimator() {
+            Check.positive(spec, "--eps", eps);
+            return new CdgEstimator(eps);
+        }
+    }
+
+    @Command(name = "nes", mixinStandardHelpOptions = true, description = "Gaussian-smoothing evolution strategy.")
+    static final class Nes extends Base {
+        @Option(names = "--sigma", defaultValue = "0.01", paramLabel = "S", description = "Radius (default: ${DEFAULT-VALUE}).")
+        double sigma;
+
+        @Option(names = "--samples", defaultValue = "5000", paramLabel = "N",
+                description = "Directions per gradient (default: ${DEFAULT-VALUE}).")
+        int samples;
+
+        @Option(names = "--one-sided", description = "One-sided form (L(w + s u) - b) u instead of antithetic.")
+        boolean oneSided;
+
+        @Option(names = "--no-baseline", description = "One-sided form without the baseline b = L(w).")
+        boolean noBaseline;
+
+        @Option(names = "--rank-shaping", description = "Replace losses by centred ranks.")
+        boolean rankShaping;
+
+        @Override
+        Estimator estimator() {
+            Check.positive(spec, "--sigma", sigma);
+            Check.atLeast(spec, "--samples", samples, 1);
+            return new NesEstimator(sigma, samples, !oneSided && !noBaseline, !noBaseline, rankShaping);
+        }
+    }
+
+    @Command(name = "ste", mixinStandardHelpOptions = true, description = "Straight-through estimator (autograd).")
+    static final class Ste extends Base {
+        @Override
+        Estimator estimator() {
+            return new SteEstimator();
+        }
+    }
+
+    @Command(name = "sr-ste", mixinStandardHelpOptions = true, description = "Stochastic-rounding STE.")
+    static final class SrSte extends Base {
+        @Option(names = "--tau", defaultValue = "1.0", paramLabel = "T", description = "Temperature (default: ${DEFAULT-VALUE}).")
+        double tau;
+
+        @Option(names = "--k", defaultValue = "1", paramLabel = "K", description = "Samples averaged (default: ${DEFAULT-VALUE}).")
+        int k;
+
+        @Option(names = "--backward", defaultValue = "RELAXED", paramLabel = "R",
+                description = "Gradient route: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        StochasticRounding.Backward backward;
+
+        @Override
+        Estimator estimator() {
+            Check.positive(spec, "--tau", tau);
+            Check.atLeast(spec, "--k", k, 1);
+            return new SrSteEstimator(tau, k, backward);
+        }
+    }
+
+    @Command(name = "matmul", mixinStandardHelpOptions = true, description = "This machine's float32 matmul rate.")
+    static final class Matmul implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--n", defaultValue = "1024", paramLabel = "N", description = "Matrix size (default: ${DEFAULT-VALUE}).")
+        int n;
+
+        @Override
+        public Integer call() {
+            Check.atLeast(spec, "--n", n, 1);
+            spec.commandLine().getOut().printf(Locale.ROOT, "matmul n=%d gflops=%.2f%n", n, MatmulRate.gflops(n, 9));
+            return 0;
+        }
+    }
+}

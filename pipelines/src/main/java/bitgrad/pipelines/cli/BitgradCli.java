@@ -1,0 +1,89 @@
+package bitgrad.pipelines.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code bitgrad} command line. Exit codes: 0 success, 1 failure while running, 2 bad usage
+ * or bad input. Errors are one line on stderr, never a stack trace (set {@code BITGRAD_DEBUG=1}
+ * to see one).
+ */
+@Command(name = "bitgrad", mixinStandardHelpOptions = true, versionProvider = BitgradCli.VersionProvider.class,
+        description = "Gradient-estimator experiments for binary neural networks: STE vs CDG vs NES vs sr-STE.",
+        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class BitgradCli implements Callable<Integer> {
+
+    /** Exit code for bad usage or bad input. */
+    public static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
+    }
+
+    /** Runs the CLI and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams and returns its exit code (tests call this). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new BitgradCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler(BitgradCli::usageError);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> runError(ex, cmd));
+        return cl.execute(args);
+    }
+
+    private static int usageError(ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        String message = ex.getMessage();
+        if (ex instanceof UnmatchedArgumentException u && !cmd.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "'; known: "
+                    + String.join(", ", cmd.getSubcommands().keySet());
+        }
+        cmd.getErr().println("bitgrad: " + oneLine(message) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        return USAGE;
+    }
+
+    private static int runError(Exception ex, CommandLine cmd) {
+        if (System.getenv("BITGRAD_DEBUG") != null) {
+            ex.printStackTrace(cmd.getErr());
+        }
+        if (ex instanceof IllegalArgumentException) {
+            cmd.getErr().println("bitgrad: " + oneLine(ex.getMessage()));
+            return USAGE;
+        }
+        cmd.getErr().println("bitgrad: error: " + oneLine(ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+        return 1;
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** Prints bitgrad's version and the library versions it runs on. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "bitgrad " + Versions.get("version"),
+                "DJL " + Versions.get("djl") + " (PyTorch " + Versions.get("pytorch") + ", CPU, offline), Beam "
+                        + Versions.get("beam") + ", Arrow " + Versions.get("arrow"),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
+            };
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.quant.Quantizer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/** Options that define the toy teacher-student problem (SPEC section 1). */
+final class ToyOptions {
+
+    @Option(names = "--dim", defaultValue = "32", paramLabel = "N",
+            description = "Input and hidden width (default: ${DEFAULT-VALUE}).")
+    int dim;
+
+    @Option(names = "--depth", defaultValue = "4", paramLabel = "L",
+            description = "Hidden Linear(dim, dim) layers before Linear(dim, 1) (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Option(names = "--batch", defaultValue = "1024", paramLabel = "B",
+            description = "Rows of x ~ N(0, I) per gradient batch (default: ${DEFAULT-VALUE}).")
+    long batch;
+
+    @Option(names = "--activation", defaultValue = "sign", paramLabel = "Q", converter = Check.QuantizerConverter.class,
+            description = "Activation under study: identity (fp), sign (clipped STE), sign-ste, approxsign, "
+                    + "swishsign[:beta], ternary[:t], 2bit, kbit:K (default: ${DEFAULT-VALUE}).")
+    Quantizer activation;
+
+    @Option(names = "--binary-weights", description = "XNOR-binarise the evaluate model's weights.")
+    boolean binaryWeights;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+            description = "Seed of models, data and estimator draws (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** The validated model shape. */
+    MlpSpec spec(CommandSpec cmd) {
+        Check.atLeast(cmd, "--dim", dim, 1);
+        Check.atLeast(cmd, "--depth", depth, 0);
+        Check.atLeast(cmd, "--batch", batch, 1);
+        return new MlpSpec(dim, depth, activation, binaryWeights);
+    }
+}
