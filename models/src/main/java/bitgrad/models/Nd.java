@@ -45,9 +45,12 @@ public final class Nd {
         return w.transpose(axes);
     }
 
-    /** sign with sign(0) = +1, as float32 in {-1, +1}. */
+    /**
+     * sign with sign(0) = +1, as float32 in {-1, +1}: {@code sign(sign(x) + 0.5)}, exact and
+     * all-float (a boolean mask converted to float costs as much as the layer's matmul).
+     */
     public static NDArray signPm1(NDArray x) {
-        return x.gte(0).toType(DataType.FLOAT32, false).muli(2).subi(1);
+        return x.sign().addi(0.5f).signi();
     }
 
     /** Boolean mask as float32 0/1. */

@@ -1,0 +1,146 @@
+package bitgrad.pipelines.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The CLI as a user meets it: exit codes, one-line errors, output formats. */
+class CliTest {
+
+    /** Exit code, stdout and stderr of one invocation. */
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = BitgradCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void versionNamesBitgradAndItsEngine() {
+        Result r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().startsWith("bitgrad "), r.out());
+        assertTrue(r.out().contains("DJL 0.36.0"), r.out());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Result r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("run") && r.out().contains("bench"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "frob",
+        "bench frob",
+        "run no-such-experiment",
+        "bench cdg --eps -1",
+        "bench cdg --eps 0",
+        "bench cdg --eps nan",
+        "bench nes --sigma -0.01",
+        "bench nes --samples -5",
+        "bench nes --samples 0",
+        "bench cdg --dim 0",
+        "bench cdg --dim -3",
+        "bench cdg --dim abc",
+        "bench cdg --batch 0",
+        "bench cdg --depth -1",
+        "bench cdg --lrs 0",
+        "bench cdg --batches -1",
+        "bench cdg --activation relu",
+        "bench cdg --activation swishsign:-2",
+        "bench cdg --unknown-option",
+        "bench sr-ste --tau 0",
+        "bench sr-ste --k 0",
+        "bench sr-ste --backward sideways",
+        "run",
+    })
+    void badInputIsOneLineOnStderrWithExitCode2(String args) {
+        Result r = run(args.split(" "));
+        assertEquals(2, r.code(), args + " -> " + r.err());
+        String err = r.err().strip();
+        assertFalse(err.isEmpty(), args);
+        assertEquals(1, err.lines().count(), args + " printed:\n" + err);
+        assertTrue(err.startsWith("bitgrad: "), err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+        assertEquals("", r.out(), args);
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExits2() {
+        Result r = run();
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Usage: bitgrad"), r.err());
+    }
+
+    static final Pattern BATCH = Pattern.compile("batch=(\\d+) best_loss=(\\S+) best_lr=(\\S+) seconds=(\\S+)");
+    static final Pattern SUMMARY = Pattern.compile(
+            "(\\S+) seconds_per_gradient=(\\S+) gflops=(\\S+) matmul_gflops=(\\S+) ratio=(\\S+)");
+
+    @Test
+    void benchPrintsOneLinePerBatchAndASummary() {
+        Result r = run("bench", "cdg", "--dim", "4", "--batch", "64", "--depth", "2", "--activation", "identity",
+                "--lrs", "20", "--batches", "3", "--seed", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(4, lines.length, r.out());
+        for (int i = 0; i < 3; i++) {
+            Matcher m = BATCH.matcher(lines[i]);
+            assertTrue(m.matches(), lines[i]);
+            assertEquals(i, Integer.parseInt(m.group(1)));
+            assertTrue(Double.parseDouble(m.group(2)) >= 0);
+            assertTrue(Double.parseDouble(m.group(4)) > 0);
+        }
+        Matcher s = SUMMARY.matcher(lines[3]);
+        assertTrue(s.matches(), lines[3]);
+        assertEquals("cdg", s.group(1));
+        assertTrue(Double.parseDouble(s.group(3)) > 0 && Double.parseDouble(s.group(4)) > 0, lines[3]);
+    }
+
+    @Test
+    void benchNesIsReproducible() {
+        String[] args = {"bench", "nes", "--dim", "4", "--batch", "64", "--depth", "2", "--samples", "50", "--sigma", "0.05",
+            "--lrs", "10", "--batches", "2", "--seed", "3"};
+        Result a = run(args);
+        Result b = run(args);
+        assertEquals(0, a.code(), a.err());
+        assertEquals(bestLosses(a.out()), bestLosses(b.out()));
+    }
+
+    private static String bestLosses(String out) {
+        StringBuilder sb = new StringBuilder();
+        Matcher m = BATCH.matcher(out);
+        while (m.find()) {
+            sb.append(m.group(2)).append(' ').append(m.group(3)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void quickstartRunsEveryEstimatorAndRecoversTheRosenbrockGradient() {
+        Result r = run("run", "quickstart");
+        assertEquals(0, r.code(), r.err());
+        for (String est : new String[] {"ste", "cdg(eps=0.1)", "nes(sigma=0.1,n=2000)", "sr-ste(tau=1.0,k=4)"}) {
+            assertTrue(r.out().contains("estimate estimator=" + est + " "), "missing " + est + " in\n" + r.out());
+        }
+        Matcher m = Pattern.compile("rosenbrock estimator=(\\S+) f=\\S+ cosine_vs_analytic=(\\S+)").matcher(r.out());
+        int found = 0;
+        while (m.find()) {
+            found++;
+            assertTrue(Double.parseDouble(m.group(2)) > 0.98, m.group());
+        }
+        assertEquals(2, found, r.out());
+    }
+}
