@@ -1,0 +1,302 @@
+package bitgrad.schemas;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The content-addressed artifact cache: {@code <root>/<stage>/<key>/} holds a stage task's
+ * files plus {@code manifest.json} (sizes and SHA-256 of every file). An artifact is built in a
+ * private temporary folder and renamed into place in one step, so a reader sees a complete
+ * artifact or none; every hit is verified against its manifest, and a missing, truncated or
+ * altered file makes it a miss, never a crash.
+ */
+public final class ArtifactStore {
+
+    /** Name of the manifest file inside an artifact folder. */
+    public static final String MANIFEST = "manifest.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private final Path root;
+
+    /** A store rooted at {@code root} (created on first write). */
+    public ArtifactStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    /** The root folder. */
+    public Path root() {
+        return root;
+    }
+
+    /** Folder of artifact {@code (stage, key)}, whether or not it exists. */
+    public Path dir(String stage, String key) {
+        return root.resolve(stage).resolve(key);
+    }
+
+    /** Path of file {@code name} of artifact {@code (stage, key)}. */
+    public Path file(String stage, String key, String name) {
+        return dir(stage, key).resolve(name);
+    }
+
+    /** One file's entry in a manifest. */
+    public record FileEntry(long bytes, String sha256) {
+    }
+
+    /** What {@code manifest.json} says. */
+    public record Manifest(String stage, String key, String created, Map<String, FileEntry> files, Map<String, Object> info) {
+    }
+
+    /** The state of an artifact. */
+    public record Check(boolean valid, String reason, Manifest manifest) {
+
+        static Check ok(Manifest m) {
+            return new Check(true, "cached", m);
+        }
+
+        static Check bad(String reason) {
+            return new Check(false, reason, null);
+        }
+    }
+
+    /** Verifies artifact {@code (stage, key)}: present, manifest readable, every file's size and checksum right. */
+    public Check check(String stage, String key) {
+        Path dir = dir(stage, key);
+        if (!Files.isDirectory(dir)) {
+            return Check.bad("not cached");
+        }
+        Manifest m;
+        try {
+            m = JSON.readValue(dir.resolve(MANIFEST).toFile(), Manifest.class);
+        } catch (IOException e) {
+            return Check.bad("manifest unreadable");
+        }
+        if (m.files() == null || !stage.equals(m.stage()) || !key.equals(m.key())) {
+            return Check.bad("manifest does not describe this artifact");
+        }
+        for (Map.Entry<String, FileEntry> f : m.files().entrySet()) {
+            Path p = dir.resolve(f.getKey());
+            try {
+                if (Files.size(p) != f.getValue().bytes()) {
+                    return Check.bad("file " + f.getKey() + " has the wrong size");
+                }
+                if (!sha256(p).equals(f.getValue().sha256())) {
+                    return Check.bad("file " + f.getKey() + " fails its checksum");
+                }
+            } catch (NoSuchFileException e) {
+                return Check.bad("file " + f.getKey() + " is missing");
+            } catch (IOException e) {
+                return Check.bad("file " + f.getKey() + " unreadable");
+            }
+        }
+        return Check.ok(m);
+    }
+
+    /** Starts writing artifact {@code (stage, key)} in a private temporary folder. */
+    public Pending begin(String stage, String key) throws IOException {
+        Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + UUID.randomUUID());
+        Files.createDirectories(tmp);
+        return new Pending(stage, key, tmp);
+    }
+
+    /** An artifact being written; {@link #close} without {@link #commit} discards it. */
+    public final class Pending implements AutoCloseable {
+        private final String stage;
+        private final String key;
+        private final Path tmp;
+        private boolean committed;
+
+        private Pending(String stage, String key, Path tmp) {
+            this.stage = stage;
+            this.key = key;
+            this.tmp = tmp;
+        }
+
+        /** Where to write file {@code name} of this artifact. */
+        public Path file(String name) {
+            if (name.contains("/") || name.equals(MANIFEST)) {
+                throw new IllegalArgumentException("bad artifact file name " + name);
+            }
+            return tmp.resolve(name);
+        }
+
+        /**
+         * Writes the manifest and renames the artifact into place. If a valid artifact with this
+         * key is already there (another process got there first) it is kept unless {@code replace}.
+         */
+        public void commit(Map<String, Object> info, boolean replace) throws IOException {
+            Map<String, FileEntry> files = new TreeMap<>();
+            try (Stream<Path> s = Files.list(tmp)) {
+                for (Path p : s.sorted().toList()) {
+                    files.put(p.getFileName().toString(), new FileEntry(Files.size(p), sha256(p)));
+                }
+            }
+            JSON.writeValue(tmp.resolve(MANIFEST).toFile(),
+                    new Manifest(stage, key, Instant.now().toString(), files, new TreeMap<>(info)));
+            Path target = dir(stage, key);
+            Files.createDirectories(target.getParent());
+            for (int attempt = 0; attempt < 3 && !committed; attempt++) {
+                if (Files.exists(target)) {
+                    if (!replace && check(stage, key).valid()) {
+                        deleteTree(tmp);
+                        committed = true;
+                        return;
+                    }
+                    Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + UUID.randomUUID());
+                    try {
+                        Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
+                        deleteTree(trash);
+                    } catch (NoSuchFileException e) {
+                        // someone else moved it; try again
+                    }
+                }
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                    committed = true;
+                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                    // a concurrent writer won the race; loop to decide whether to keep theirs
+                } catch (AtomicMoveNotSupportedException e) {
+                    throw new IOException("the cache folder " + root + " does not support atomic renames", e);
+                }
+            }
+            if (!committed) {
+                throw new IOException("could not place artifact " + stage + "/" + key);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!committed) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    /** Every {@code (stage, key)} folder in the store (valid or not). */
+    public List<String[]> list() throws IOException {
+        List<String[]> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> stages = Files.list(root)) {
+            for (Path s : stages.filter(Files::isDirectory).sorted().toList()) {
+                String stage = s.getFileName().toString();
+                if (stage.startsWith(".")) {
+                    continue;
+                }
+                try (Stream<Path> keys = Files.list(s)) {
+                    for (Path k : keys.filter(Files::isDirectory).sorted().toList()) {
+                        out.add(new String[] {stage, k.getFileName().toString()});
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Removes artifact {@code (stage, key)} (moved aside atomically first, then deleted). */
+    public void delete(String stage, String key) throws IOException {
+        Path target = dir(stage, key);
+        if (!Files.exists(target)) {
+            return;
+        }
+        Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + UUID.randomUUID());
+        Files.createDirectories(trash.getParent());
+        Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(trash);
+    }
+
+    /** Temporary folders left by runs that died (older than {@code minAgeMillis}). */
+    public List<Path> staleTemporaries(long minAgeMillis) throws IOException {
+        Path tmp = root.resolve(".tmp");
+        if (!Files.isDirectory(tmp)) {
+            return List.of();
+        }
+        long cutoff = System.currentTimeMillis() - minAgeMillis;
+        try (Stream<Path> s = Files.list(tmp)) {
+            return s.filter(p -> {
+                try {
+                    return Files.getLastModifiedTime(p).toMillis() < cutoff;
+                } catch (IOException e) {
+                    return false;
+                }
+            }).sorted().toList();
+        }
+    }
+
+    /** Deletes a folder tree (missing is fine). */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    /** Hex SHA-256 of a file. */
+    public static String sha256(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Hex SHA-256 of a string's UTF-8 bytes. */
+    public static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads {@code manifest.json} of an artifact without verifying it. */
+    public Manifest manifest(String stage, String key) {
+        try {
+            return JSON.readValue(dir(stage, key).resolve(MANIFEST).toFile(), Manifest.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> info(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}
