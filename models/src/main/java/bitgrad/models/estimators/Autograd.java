@@ -56,6 +56,20 @@ public final class Autograd {
 
     /** Gradient of {@code loss} at {@code point}, one array per tensor, under the JVM-wide lock. */
     public static float[][] gradientOf(ParamSet point, LossFn loss) {
+        return valueAndGradient(point, loss).gradient();
+    }
+
+    /**
+     * The loss value and its gradient.
+     *
+     * @param value the loss at the point
+     * @param gradient one array per parameter tensor
+     */
+    public record ValueAndGradient(float value, float[][] gradient) {
+    }
+
+    /** Loss value and gradient at {@code point}, under the JVM-wide lock. */
+    public static ValueAndGradient valueAndGradient(ParamSet point, LossFn loss) {
         LOCK.lock();
         try (NDManager m = NDManager.newBaseManager();
                 NDScope scope = new NDScope();
@@ -65,12 +79,13 @@ public final class Autograd {
             for (NDArray p : params) {
                 p.setRequiresGradient(true);
             }
-            gc.backward(loss.apply(params));
+            NDArray l = loss.apply(params);
+            gc.backward(l);
             float[][] out = new float[params.size()][];
             for (int t = 0; t < params.size(); t++) {
                 out[t] = params.get(t).getGradient().toFloatArray();
             }
-            return out;
+            return new ValueAndGradient(l.getFloat(), out);
         } finally {
             LOCK.unlock();
         }

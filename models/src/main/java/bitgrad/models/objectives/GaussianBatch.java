@@ -13,7 +13,7 @@ import bitgrad.models.Seeds;
  * @param dim row width
  * @param sliceRows rows per slice (the last may be shorter)
  */
-public record GaussianBatch(long seed, long size, int dim, int sliceRows) {
+public record GaussianBatch(long seed, long size, int dim, int sliceRows) implements Batch {
 
     /** Default rows per slice: 65 536. */
     public static final int DEFAULT_SLICE_ROWS = 1 << 16;
@@ -35,17 +35,22 @@ public record GaussianBatch(long seed, long size, int dim, int sliceRows) {
         return new GaussianBatch(seed, size, dim, DEFAULT_SLICE_ROWS);
     }
 
-    /** Number of slices. */
+    @Override
+    public int maxRows() {
+        return (int) Math.min(size, sliceRows);
+    }
+
+    @Override
     public int slices() {
         return Math.toIntExact((size + sliceRows - 1) / sliceRows);
     }
 
-    /** Rows in slice {@code s}. */
+    @Override
     public int rows(int s) {
         return (int) Math.min(sliceRows, size - (long) s * sliceRows);
     }
 
-    /** The values of slice {@code s}, {@code rows(s) * dim}, row-major. */
+    @Override
     public float[] slice(int s) {
         return HostRandom.gaussian(Seeds.derive(seed, "slice", s), rows(s) * dim);
     }

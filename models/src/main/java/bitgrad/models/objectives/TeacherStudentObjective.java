@@ -31,7 +31,7 @@ public final class TeacherStudentObjective implements Objective {
 
     private final MlpSpec spec;
     private final ParamSet point;
-    private final GaussianBatch batch;
+    private final Batch batch;
     private final NDManager manager;
     private final NDList teacher;
     private final MlpSpec teacherSpec;
@@ -44,7 +44,7 @@ public final class TeacherStudentObjective implements Objective {
      * @param point the evaluate model's weights, where gradients are taken
      * @param batch the inputs
      */
-    public TeacherStudentObjective(MlpSpec spec, ParamSet teacherWeights, ParamSet point, GaussianBatch batch) {
+    public TeacherStudentObjective(MlpSpec spec, ParamSet teacherWeights, ParamSet point, Batch batch) {
         if (batch.dim() != spec.dim()) {
             throw new IllegalArgumentException("batch dim " + batch.dim() + " != model dim " + spec.dim());
         }
@@ -75,7 +75,7 @@ public final class TeacherStudentObjective implements Objective {
     }
 
     /** The data. */
-    public GaussianBatch batch() {
+    public Batch batch() {
         return batch;
     }
 
@@ -187,7 +187,7 @@ public final class TeacherStudentObjective implements Objective {
 
     @Override
     public int copiesPerChunk() {
-        long rows = Math.min(batch.size(), batch.sliceRows());
+        long rows = batch.maxRows();
         return (int) Math.max(1, Math.min(1 << 16, CHUNK_FLOATS / (rows * spec.dim())));
     }
 

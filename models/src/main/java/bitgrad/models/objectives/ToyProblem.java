@@ -26,12 +26,12 @@ public record ToyProblem(MlpSpec spec, long seed) {
     }
 
     /** The MSE objective at the student's initial weights on {@code batch}. */
-    public TeacherStudentObjective objective(GaussianBatch batch) {
+    public TeacherStudentObjective objective(Batch batch) {
         return new TeacherStudentObjective(spec, teacher(), student(), batch);
     }
 
     /** The MSE objective at {@code point} on {@code batch}. */
-    public TeacherStudentObjective objective(ParamSet point, GaussianBatch batch) {
+    public TeacherStudentObjective objective(ParamSet point, Batch batch) {
         return new TeacherStudentObjective(spec, teacher(), point, batch);
     }
 }

@@ -1,5 +1,7 @@
 package bitgrad.pipelines.cli;
 
+import bitgrad.pipelines.Versions;
+
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -16,7 +18,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "bitgrad", mixinStandardHelpOptions = true, versionProvider = BitgradCli.VersionProvider.class,
         description = "Gradient-estimator experiments for binary neural networks: STE vs CDG vs NES vs sr-STE.",
-        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatusCommand.class, ShowCommand.class, ExperimentsCommand.class, CacheCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class BitgradCli implements Callable<Integer> {
 
     /** Exit code for bad usage or bad input. */
@@ -65,6 +68,10 @@ public final class BitgradCli implements Callable<Integer> {
         if (ex instanceof IllegalArgumentException) {
             cmd.getErr().println("bitgrad: " + oneLine(ex.getMessage()));
             return USAGE;
+        }
+        if (ex instanceof bitgrad.pipelines.run.StageFailedException) {
+            cmd.getErr().println("bitgrad: " + oneLine(ex.getMessage()));
+            return 1;
         }
         cmd.getErr().println("bitgrad: error: " + oneLine(ex.getClass().getSimpleName() + ": " + ex.getMessage()));
         return 1;

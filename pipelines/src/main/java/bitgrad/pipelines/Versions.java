@@ -1,4 +1,4 @@
-package bitgrad.pipelines.cli;
+package bitgrad.pipelines;
 
 import java.io.IOException;
 import java.io.InputStream;

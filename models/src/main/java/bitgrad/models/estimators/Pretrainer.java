@@ -1,0 +1,97 @@
+package bitgrad.models.estimators;
+
+import bitgrad.models.Seeds;
+import bitgrad.models.nets.Forward;
+import bitgrad.models.objectives.GaussianBatch;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.schemas.ParamSet;
+import java.util.Locale;
+import java.util.function.IntConsumer;
+
+/**
+ * STE pretraining of the evaluate model (SPEC section 1): each step draws a fresh Gaussian batch
+ * ({@code derive(seed, "step", i)}), takes the STE gradient and updates the weights with SGD or
+ * Adam. A non-finite loss stops training with an error instead of producing garbage.
+ *
+ * @param optimizer {@code sgd} or {@code adam}
+ * @param lr learning rate, > 0
+ * @param steps number of updates, >= 0
+ * @param batch rows per step, >= 1
+ */
+public record Pretrainer(String optimizer, double lr, int steps, int batch) {
+
+    public Pretrainer {
+        optimizer = optimizer.toLowerCase(Locale.ROOT);
+        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
+            throw new IllegalArgumentException("pretrain optimizer must be sgd or adam, got '" + optimizer + "'");
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("pretrain lr must be a positive number, got " + lr);
+        }
+        if (steps < 0 || batch < 1) {
+            throw new IllegalArgumentException("pretrain needs steps >= 0 and batch >= 1");
+        }
+    }
+
+    /**
+     * The trained weights and the loss before each update.
+     *
+     * @param weights the evaluate model after training
+     * @param losses {@code losses[i]} is the training loss at step i (before its update)
+     */
+    public record Result(ParamSet weights, float[] losses) {
+    }
+
+    /**
+     * Trains the evaluate model of shape {@code spec} from {@code start} against the FP
+     * {@code teacher}; {@code progress} gets each finished step.
+     */
+    public Result train(MlpSpec spec, ParamSet teacher, ParamSet start, long seed, IntConsumer progress) {
+        float[][] w = new float[start.count()][];
+        float[][] m = new float[start.count()][];
+        float[][] v = new float[start.count()][];
+        for (int t = 0; t < start.count(); t++) {
+            w[t] = start.get(t).data().clone();
+            m[t] = new float[w[t].length];
+            v[t] = new float[w[t].length];
+        }
+        float[] losses = new float[steps];
+        final double b1 = 0.9;
+        final double b2 = 0.999;
+        final double epsAdam = 1e-8;
+        for (int step = 0; step < steps; step++) {
+            ParamSet point = start.map(t -> w[t]);
+            GaussianBatch data = GaussianBatch.of(Seeds.derive(seed, "step", step), batch, spec.dim());
+            Autograd.ValueAndGradient vg;
+            try (TeacherStudentObjective o = new TeacherStudentObjective(spec, teacher, point, data)) {
+                if (o.slices() != 1) {
+                    throw new IllegalArgumentException("pretrain batch must fit one slice (" + GaussianBatch.DEFAULT_SLICE_ROWS
+                            + " rows), got " + batch);
+                }
+                vg = Autograd.valueAndGradient(point, p -> o.sliceLoss(p, 0, Forward.STE));
+            }
+            losses[step] = vg.value();
+            if (!Float.isFinite(vg.value())) {
+                throw new ArithmeticException(String.format(Locale.ROOT,
+                        "pretraining diverged: loss is %s at step %d (lower pretrain.lr, now %g)", vg.value(), step, lr));
+            }
+            for (int t = 0; t < w.length; t++) {
+                float[] g = vg.gradient()[t];
+                for (int i = 0; i < g.length; i++) {
+                    if (optimizer.equals("sgd")) {
+                        w[t][i] -= (float) (lr * g[i]);
+                    } else {
+                        m[t][i] = (float) (b1 * m[t][i] + (1 - b1) * g[i]);
+                        v[t][i] = (float) (b2 * v[t][i] + (1 - b2) * g[i] * g[i]);
+                        double mh = m[t][i] / (1 - Math.pow(b1, step + 1));
+                        double vh = v[t][i] / (1 - Math.pow(b2, step + 1));
+                        w[t][i] -= (float) (lr * mh / (Math.sqrt(vh) + epsAdam));
+                    }
+                }
+            }
+            progress.accept(step);
+        }
+        return new Result(start.map(t -> w[t]), losses);
+    }
+}

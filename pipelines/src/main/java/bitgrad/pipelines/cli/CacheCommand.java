@@ -1,0 +1,110 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.schemas.ArtifactStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bitgrad cache verify|gc}: check every artifact, or remove what no run refers to. */
+@Command(name = "cache", mixinStandardHelpOptions = true, description = "Inspect and clean the artifact cache.",
+        subcommands = {CacheCommand.Verify.class, CacheCommand.Gc.class})
+final class CacheCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BitgradCli.USAGE;
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check every cached artifact's files against its manifest; exit 1 if any is bad.")
+    static final class Verify implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
+        Path runsDir;
+
+        @Override
+        public Integer call() throws IOException {
+            ArtifactStore store = new ArtifactStore(runsDir.resolve("cache"));
+            int ok = 0;
+            int bad = 0;
+            for (String[] a : store.list()) {
+                ArtifactStore.Check c = store.check(a[0], a[1]);
+                if (c.valid()) {
+                    ok++;
+                } else {
+                    bad++;
+                    spec.commandLine().getOut().printf("bad %s/%s: %s%n", a[0], a[1], c.reason());
+                }
+            }
+            spec.commandLine().getOut().printf("verified=%d ok=%d bad=%d%n", ok + bad, ok, bad);
+            return bad == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "gc", mixinStandardHelpOptions = true,
+            description = "Remove artifacts no run record refers to, and temporaries of dead runs (asks for --yes).")
+    static final class Gc implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
+        Path runsDir;
+
+        @Option(names = "--yes", description = "Really delete (otherwise only list what would go).")
+        boolean yes;
+
+        @Override
+        public Integer call() throws IOException {
+            ArtifactStore store = new ArtifactStore(runsDir.resolve("cache"));
+            Set<String> referenced = new HashSet<>();
+            for (String id : RunsDir.runIds(runsDir)) {
+                referenced.addAll(RunsDir.artifacts(RunsDir.record(runsDir, id)));
+            }
+            long bytes = 0;
+            int count = 0;
+            var out = spec.commandLine().getOut();
+            for (String[] a : store.list()) {
+                if (!referenced.contains(a[0] + "/" + a[1])) {
+                    bytes += size(store.dir(a[0], a[1]));
+                    count++;
+                    out.printf("%s %s/%s%n", yes ? "removed" : "would remove", a[0], a[1]);
+                    if (yes) {
+                        store.delete(a[0], a[1]);
+                    }
+                }
+            }
+            List<Path> stale = store.staleTemporaries(60 * 60 * 1000L);
+            for (Path p : stale) {
+                bytes += size(p);
+                out.printf("%s temporary %s%n", yes ? "removed" : "would remove", p.getFileName());
+                if (yes) {
+                    ArtifactStore.deleteTree(p);
+                }
+            }
+            out.printf("%s artifacts=%d temporaries=%d bytes=%d%s%n", yes ? "removed" : "unreferenced", count, stale.size(), bytes,
+                    yes || count + stale.size() == 0 ? "" : " (rerun with --yes to delete)");
+            return 0;
+        }
+
+        private static long size(Path p) throws IOException {
+            try (Stream<Path> s = Files.walk(p)) {
+                return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            }
+        }
+    }
+}

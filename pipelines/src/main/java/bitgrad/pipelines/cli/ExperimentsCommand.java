@@ -1,0 +1,23 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.pipelines.config.ConfigLoader;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code bitgrad experiments}: the presets, one line each. */
+@Command(name = "experiments", mixinStandardHelpOptions = true, description = "List the experiment presets.")
+final class ExperimentsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        for (String p : ConfigLoader.PRESETS) {
+            spec.commandLine().getOut().printf("%-28s %s%n", p, ConfigLoader.description(p));
+        }
+        return 0;
+    }
+}

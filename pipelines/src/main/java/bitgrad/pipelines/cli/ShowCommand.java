@@ -1,0 +1,187 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.pipelines.config.ConfigException;
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ArtifactStore;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.ColumnType;
+import bitgrad.transforms.Task;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code bitgrad show RUN [ARTIFACT]}: a run's artifacts, or one of them printed. */
+@Command(name = "show", mixinStandardHelpOptions = true, description = {
+    "List a run's artifacts, or print one (any Arrow artifact) as a table, CSV or JSON.",
+    "ARTIFACT is stage/key/file as listed, or any unambiguous part: a file name (summary.arrow), stage/file."})
+final class ShowCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id, a unique prefix of one, or 'latest'.")
+    String run;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ARTIFACT", description = "The artifact file to print.")
+    String artifact;
+
+    @Option(names = "--format", paramLabel = "F", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "40", description = "Rows shown as a table (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
+    Path runsDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("table", "csv", "json").contains(format)) {
+            throw new ConfigException("--format must be table, csv or json, got '" + format + "'");
+        }
+        String id = RunsDir.resolve(runsDir, run);
+        ArtifactStore store = new ArtifactStore(runsDir.resolve("cache"));
+        List<String> files = new ArrayList<>();
+        for (String a : RunsDir.artifacts(RunsDir.record(runsDir, id))) {
+            Path dir = store.root().resolve(a);
+            if (Files.isDirectory(dir)) {
+                try (var s = Files.list(dir)) {
+                    s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".arrow")).sorted().forEach(n -> files.add(a + "/" + n));
+                }
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (artifact == null) {
+            out.println("run " + id);
+            for (String f : files) {
+                out.printf(Locale.ROOT, "  %s (%d bytes)%n", f, Files.size(store.root().resolve(f)));
+            }
+            return 0;
+        }
+        List<String> matches = files.stream().filter(f -> f.equals(artifact) || f.endsWith("/" + artifact)
+                || matchesStageFile(f, artifact)).toList();
+        if (matches.isEmpty()) {
+            throw new ConfigException("run " + id + " has no artifact '" + artifact + "' (list them with 'bitgrad show " + run + "')");
+        }
+        if (matches.size() > 1) {
+            throw new ConfigException("artifact '" + artifact + "' is ambiguous in run " + id + ": " + matches.size()
+                    + " files match, e.g. " + matches.get(0) + " (give stage/key/file)");
+        }
+        ColumnTable t = ArrowFiles.read(store.root().resolve(matches.get(0)));
+        switch (format) {
+            case "csv" -> printCsv(t, out);
+            case "json" -> printJson(t, out);
+            default -> printTable(t, out);
+        }
+        return 0;
+    }
+
+    private static boolean matchesStageFile(String f, String a) {
+        String[] p = f.split("/");
+        return p.length == 3 && a.equals(p[0] + "/" + p[2]);
+    }
+
+    private static String cell(Object v, boolean full) {
+        if (v == null) {
+            return "";
+        }
+        if (v instanceof float[] f) {
+            StringBuilder sb = new StringBuilder("[");
+            int shown = full ? f.length : Math.min(4, f.length);
+            for (int i = 0; i < shown; i++) {
+                sb.append(i > 0 ? " " : "").append(f[i]);
+            }
+            return sb.append(shown < f.length ? " ... (" + f.length + ")]" : "]").toString();
+        }
+        if (v instanceof long[] l) {
+            return java.util.Arrays.toString(l).replace(",", "");
+        }
+        if (v instanceof Double d) {
+            return String.format(Locale.ROOT, full ? "%s" : "%.6g", d);
+        }
+        return v.toString();
+    }
+
+    private void printTable(ColumnTable t, PrintWriter out) {
+        List<String> names = new ArrayList<>(t.columns().keySet());
+        int rows = Math.min(limit, t.rows());
+        int[] width = new int[names.size()];
+        List<String[]> cells = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) {
+            width[c] = names.get(c).length();
+        }
+        for (int r = 0; r < rows; r++) {
+            String[] row = new String[names.size()];
+            for (int c = 0; c < names.size(); c++) {
+                row[c] = cell(t.get(names.get(c), r), false);
+                width[c] = Math.max(width[c], row[c].length());
+            }
+            cells.add(row);
+        }
+        StringBuilder header = new StringBuilder();
+        for (int c = 0; c < names.size(); c++) {
+            header.append(String.format("%-" + width[c] + "s  ", names.get(c)));
+        }
+        out.println(header.toString().stripTrailing());
+        for (String[] row : cells) {
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                sb.append(String.format("%-" + width[c] + "s  ", row[c]));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+        if (t.rows() > rows) {
+            out.printf("... %d more rows (--limit, or --format csv for all)%n", t.rows() - rows);
+        }
+    }
+
+    private static void printCsv(ColumnTable t, PrintWriter out) {
+        out.println(String.join(",", t.columns().keySet()));
+        for (int r = 0; r < t.rows(); r++) {
+            List<String> row = new ArrayList<>();
+            for (String c : t.columns().keySet()) {
+                String s = cell(t.get(c, r), true);
+                row.add(s.contains(",") || s.contains(" ") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s);
+            }
+            out.println(String.join(",", row));
+        }
+    }
+
+    private static void printJson(ColumnTable t, PrintWriter out) throws Exception {
+        ArrayNode arr = Task.JSON.createArrayNode();
+        for (int r = 0; r < t.rows(); r++) {
+            ObjectNode o = arr.addObject();
+            for (Map.Entry<String, ColumnType> c : t.columns().entrySet()) {
+                Object v = t.get(c.getKey(), r);
+                if (v == null) {
+                    o.putNull(c.getKey());
+                } else if (v instanceof float[] f) {
+                    ArrayNode a = o.putArray(c.getKey());
+                    for (float x : f) {
+                        a.add(x);
+                    }
+                } else if (v instanceof long[] l) {
+                    ArrayNode a = o.putArray(c.getKey());
+                    for (long x : l) {
+                        a.add(x);
+                    }
+                } else {
+                    o.set(c.getKey(), Task.JSON.valueToTree(v));
+                }
+            }
+        }
+        out.println(Task.JSON.writeValueAsString(arr));
+    }
+}

@@ -1,0 +1,257 @@
+package bitgrad.pipelines.config;
+
+import bitgrad.models.quant.Quantizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads an experiment: a preset shipped in the jar ({@code experiments/<name>.yaml}) or a YAML
+ * file, laid over {@code defaults.yaml}, then {@code --set key=value} overrides. Every key must
+ * exist in the defaults and every value must have the default's type; any mistake is a
+ * {@link ConfigException} naming the key.
+ */
+public final class ConfigLoader {
+
+    /** Presets shipped in the jar, in the order {@code bitgrad experiments} lists them. */
+    public static final List<String> PRESETS = List.of("quickstart");
+
+    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .build();
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * A loaded experiment.
+     *
+     * @param config the typed configuration
+     * @param tree the same, fully resolved, as a tree (what {@code run.json} records)
+     * @param source where it came from (preset name or file path)
+     */
+    public record Loaded(ExperimentConfig config, ObjectNode tree, String source) {
+    }
+
+    /** The one-line description of a preset. */
+    public static String description(String preset) {
+        return load(preset, List.of()).config().description();
+    }
+
+    /** Loads {@code nameOrPath} with {@code sets} ({@code key=value}) applied. */
+    public static Loaded load(String nameOrPath, List<String> sets) {
+        String source;
+        JsonNode user;
+        Path file = Path.of(nameOrPath);
+        boolean looksLikeFile = nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml") || nameOrPath.contains("/");
+        if (looksLikeFile || (Files.isRegularFile(file) && !PRESETS.contains(nameOrPath))) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("no such experiment file: " + nameOrPath);
+            }
+            source = file.toString();
+            try {
+                user = parse(Files.readString(file), source);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read " + source + ": " + e.getMessage());
+            }
+        } else {
+            if (!PRESETS.contains(nameOrPath)) {
+                throw new ConfigException("unknown experiment '" + nameOrPath + "'; presets: " + String.join(", ", PRESETS)
+                        + " (or a path to a .yaml file)");
+            }
+            source = "preset " + nameOrPath;
+            user = parse(resource(nameOrPath), source);
+        }
+        if (!(user instanceof ObjectNode userObject)) {
+            throw new ConfigException(source + ": an experiment must be a YAML mapping of keys to values");
+        }
+        ObjectNode tree = (ObjectNode) parse(resource("defaults"), "defaults");
+        if (!userObject.has("name") && looksLikeFile) {
+            userObject.put("name", file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
+        }
+        merge(tree, userObject, "", source);
+        for (String set : sets) {
+            applySet(tree, set);
+        }
+        ExperimentConfig config = bind(tree, source);
+        validate(config);
+        return new Loaded(config, tree, source);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("/experiments/" + name + ".yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("experiments/" + name + ".yaml is missing from the jar");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode parse(String yaml, String source) {
+        try {
+            JsonNode n = YAML.readTree(yaml);
+            return n == null || n.isMissingNode() ? YAML.createObjectNode() : n;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new ConfigException("malformed YAML in " + source + (at == null ? "" : " at line " + at.getLineNr()) + ": "
+                    + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    /** Overlays {@code user} on {@code base}; every user key must exist in base. */
+    private static void merge(ObjectNode base, ObjectNode user, String prefix, String source) {
+        Iterator<Map.Entry<String, JsonNode>> it = user.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix + e.getKey();
+            JsonNode existing = base.get(e.getKey());
+            if (existing == null) {
+                throw new ConfigException("unknown key '" + key + "' in " + source + "; known here: " + fieldNames(base));
+            }
+            if (existing.isObject()) {
+                if (!e.getValue().isObject()) {
+                    throw new ConfigException("'" + key + "' in " + source + " must be a mapping with keys " + fieldNames(existing));
+                }
+                merge((ObjectNode) existing, (ObjectNode) e.getValue(), key + ".", source);
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Applies one {@code key=value} override; the value is read as YAML ({@code 0.1}, {@code [8, 16]}, {@code true}). */
+    static void applySet(ObjectNode tree, String set) {
+        int eq = set.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("--set takes key=value, got '" + set + "'");
+        }
+        String key = set.substring(0, eq).trim();
+        String[] path = key.split("\\.");
+        ObjectNode node = tree;
+        for (int i = 0; i < path.length - 1; i++) {
+            JsonNode next = node.get(path[i]);
+            if (next == null || !next.isObject()) {
+                throw new ConfigException("unknown --set key '" + key + "'");
+            }
+            node = (ObjectNode) next;
+        }
+        String last = path[path.length - 1];
+        JsonNode old = node.get(last);
+        if (old == null) {
+            throw new ConfigException("unknown --set key '" + key + "'" + (node == tree ? "" : "; known here: " + fieldNames(node)));
+        }
+        if (old.isObject()) {
+            throw new ConfigException("--set " + key + " names a section; set one of its keys: " + fieldNames(old));
+        }
+        String text = set.substring(eq + 1).trim();
+        if (text.isEmpty()) {
+            throw new ConfigException("--set " + key + " needs a value");
+        }
+        node.set(last, parse(text, "--set " + key));
+    }
+
+    private static ExperimentConfig bind(ObjectNode tree, String source) {
+        try {
+            return YAML.treeToValue(tree, ExperimentConfig.class);
+        } catch (JsonMappingException e) {
+            StringBuilder path = new StringBuilder();
+            for (JsonMappingException.Reference r : e.getPath()) {
+                if (r.getFieldName() != null) {
+                    path.append(path.length() == 0 ? "" : ".").append(r.getFieldName());
+                } else if (r.getIndex() >= 0) {
+                    path.append('[').append(r.getIndex()).append(']');
+                }
+            }
+            throw new ConfigException("wrong value for '" + path + "' in " + source + ": " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": " + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    private static void validate(ExperimentConfig c) {
+        require(!c.dims().isEmpty(), "dims must list at least one width");
+        c.dims().forEach(d -> require(d != null && d >= 1, "dims must be >= 1, got " + d));
+        require(c.numInit() >= 1, "num_init must be >= 1");
+        require(c.model().depth() >= 0, "model.depth must be >= 0");
+        try {
+            Quantizer.parse(c.model().activation());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("model.activation: " + e.getMessage());
+        }
+        require(c.data().batch() >= 1 && c.data().numBatch() >= 1 && c.data().sliceRows() >= 1,
+                "data.batch, data.num_batch and data.slice_rows must be >= 1");
+        require(Set.of("sgd", "adam").contains(c.pretrain().optimizer()), "pretrain.optimizer must be sgd or adam");
+        require(positive(c.pretrain().lr()), "pretrain.lr must be > 0");
+        require(c.pretrain().steps() >= 0, "pretrain.steps must be >= 0");
+        require(c.pretrain().batch() >= 1 && c.pretrain().batch() <= 65536, "pretrain.batch must be in 1..65536");
+        ExperimentConfig.Estimators e = c.estimators();
+        e.cdg().eps().forEach(v -> require(positive(v), "estimators.cdg.eps values must be > 0, got " + v));
+        e.nes().sigma().forEach(v -> require(positive(v), "estimators.nes.sigma values must be > 0, got " + v));
+        e.nes().samples().forEach(v -> require(v != null && v >= 1, "estimators.nes.samples values must be >= 1, got " + v));
+        e.srSte().tau().forEach(v -> require(positive(v), "estimators.sr_ste.tau values must be > 0, got " + v));
+        e.srSte().k().forEach(v -> require(v != null && v >= 1, "estimators.sr_ste.k values must be >= 1, got " + v));
+        require(Set.of("relaxed", "quantizer").contains(e.srSte().backward()), "estimators.sr_ste.backward must be relaxed or quantizer");
+        boolean any = e.ste() || !e.cdg().eps().isEmpty() || (!e.nes().sigma().isEmpty() && !e.nes().samples().isEmpty())
+                || (!e.srSte().tau().isEmpty() && !e.srSte().k().isEmpty());
+        require(any, "estimators: enable at least one estimator");
+        require(c.sweep().lrCount() >= 1, "sweep.lr_count must be >= 1");
+        require(Double.isFinite(c.sweep().lrStart()) && Double.isFinite(c.sweep().lrStep()), "sweep.lr_start and lr_step must be numbers");
+        require(Set.of("per_tensor", "global").contains(c.sweep().normalize()), "sweep.normalize must be per_tensor or global");
+        ExperimentConfig.Rosenbrock r = c.rosenbrock();
+        require(r.n() >= 2 && r.n() % 2 == 0, "rosenbrock.n must be even and >= 2");
+        require(r.starts() >= 1 && r.steps() >= 1 && r.decayEvery() >= 1 && r.nesSamples() >= 1,
+                "rosenbrock.starts, steps, decay_every and nes_samples must be >= 1");
+        require(positive(r.lr()) && r.decay() > 0 && r.decay() <= 1, "rosenbrock.lr must be > 0 and decay in (0, 1]");
+        require(Set.of("adam", "normalized").contains(r.optimizer()), "rosenbrock.optimizer must be adam or normalized");
+        r.cdgEps().forEach(v -> require(positive(v), "rosenbrock.cdg_eps values must be > 0, got " + v));
+        r.nesSigma().forEach(v -> require(positive(v), "rosenbrock.nes_sigma values must be > 0, got " + v));
+    }
+
+    private static boolean positive(Double v) {
+        return v != null && v > 0 && !v.isInfinite();
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ConfigException(message);
+        }
+    }
+
+    private static String fieldNames(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return String.join(", ", names);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+}

@@ -1,0 +1,58 @@
+package bitgrad.pipelines.run;
+
+import bitgrad.transforms.Stages;
+import bitgrad.transforms.Task;
+import java.util.List;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Reshuffle;
+
+/** Runs one stage's tasks as a Beam pipeline on the chosen runner: tasks, spread over workers, the stage transform. */
+final class BeamStages {
+
+    private BeamStages() {
+    }
+
+    static PipelineOptions options(RunOptions opts, String stage) {
+        PipelineOptions o = PipelineOptionsFactory.create();
+        o.setJobName("bitgrad-" + stage);
+        if ("flink".equals(opts.runner())) {
+            FlinkPipelineOptions f = o.as(FlinkPipelineOptions.class);
+            f.setRunner(FlinkRunner.class);
+            f.setFlinkMaster(opts.flinkMaster());
+            f.setParallelism(opts.parallelism());
+            f.setMaxParallelism(Math.max(opts.parallelism(), 1));
+            return f;
+        }
+        DirectOptions d = o.as(DirectOptions.class);
+        d.setRunner(DirectRunner.class);
+        d.setTargetParallelism(opts.parallelism());
+        d.setBlockOnRun(true);
+        return d;
+    }
+
+    /** Computes {@code tasks} of {@code stage}; throws with the task's own error if one fails. */
+    static void run(RunOptions opts, String stage, List<Task> tasks, boolean force) {
+        Pipeline p = Pipeline.create(options(opts, stage));
+        p.apply("Tasks", Create.of(tasks.stream().map(Task::toJson).toList()).withCoder(StringUtf8Coder.of()))
+                .apply("Spread", Reshuffle.viaRandomKey())
+                .apply(title(stage), Stages.transform(stage, opts.cacheDir().toString(), force));
+        p.run().waitUntilFinish();
+    }
+
+    /** {@code lr-sweep} as {@code LrSweep}: the step name in the Beam graph. */
+    static String title(String stage) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : stage.split("-")) {
+            sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return sb.toString();
+    }
+}

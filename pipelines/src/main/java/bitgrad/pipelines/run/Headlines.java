@@ -1,0 +1,49 @@
+package bitgrad.pipelines.run;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ArtifactStore;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.transforms.Summarize;
+import bitgrad.transforms.Task;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The numbers a run leads with, printed as {@code key=value} lines so a terminal user sees the answer. */
+public final class Headlines {
+
+    private Headlines() {
+    }
+
+    /** Prints the headlines of the summary artifact of {@code plan}. */
+    public static void print(Plan plan, ArtifactStore store, PrintStream out) throws IOException {
+        List<Task> summary = plan.tasks(Summarize.NAME);
+        if (summary.isEmpty()) {
+            return;
+        }
+        String key = summary.get(0).key();
+        ColumnTable s = ArrowFiles.read(store.file(Summarize.NAME, key, "summary.arrow"));
+        Map<String, double[]> agg = new LinkedHashMap<>();
+        for (int r = 0; r < s.rows(); r++) {
+            String k = s.getLong("dim", r) + " " + s.string("estimator", r);
+            double[] a = agg.computeIfAbsent(k, x -> new double[3]);
+            a[0] += s.getDouble("best_decrease", r);
+            a[1] += s.getDouble("best_lr", r);
+            a[2] += 1;
+        }
+        agg.forEach((k, a) -> {
+            String[] p = k.split(" ", 2);
+            out.printf(Locale.ROOT, "result dim=%s estimator=%s best_decrease=%.6g best_lr=%.4g repeats=%d%n", p[0], p[1],
+                    a[0] / a[2], a[1] / a[2], (int) a[2]);
+        });
+        ColumnTable ros = ArrowFiles.read(store.file(Summarize.NAME, key, "rosenbrock.arrow"));
+        for (int r = 0; r < ros.rows(); r++) {
+            out.printf(Locale.ROOT, "rosenbrock start=%d estimator=%s final_f=%.6g distance_to_min=%.6g mean_cosine=%.6f%n",
+                    ros.getLong("start", r), ros.string("estimator", r), ros.getDouble("final_f", r),
+                    ros.getDouble("distance_to_min", r), ros.get("mean_cosine", r) == null ? Double.NaN : ros.getDouble("mean_cosine", r));
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package bitgrad.pipelines.run;
+
+import bitgrad.models.Seeds;
+import bitgrad.models.quant.Quantizer;
+import bitgrad.pipelines.config.ConfigLoader;
+import bitgrad.pipelines.config.ExperimentConfig;
+import bitgrad.transforms.Estimate;
+import bitgrad.transforms.GenerateData;
+import bitgrad.transforms.InitModels;
+import bitgrad.transforms.LrSweepStage;
+import bitgrad.transforms.Pretrain;
+import bitgrad.transforms.RosenbrockStage;
+import bitgrad.transforms.Specs;
+import bitgrad.transforms.Summarize;
+import bitgrad.transforms.Task;
+import bitgrad.transforms.TaskRef;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Expands an experiment into its tasks: data per (dim, batch), models per (dim, init), optional
+ * pretraining per (dim, init), one estimate per (dim, init, batch, estimator setting), one lr
+ * sweep per (dim, init, batch), Rosenbrock descents per (start, estimator), and one summary.
+ * Every seed is derived from the run seed and the task's grid coordinates.
+ */
+public final class Planner {
+
+    private final ExperimentConfig c;
+    private final String device;
+    private final Map<String, List<Task>> stages = new LinkedHashMap<>();
+
+    private Planner(ExperimentConfig c, String device) {
+        this.c = c;
+        this.device = device;
+    }
+
+    /** The plan of {@code loaded} on {@code device}. */
+    public static Plan plan(ConfigLoader.Loaded loaded, String device) {
+        Planner p = new Planner(loaded.config(), device);
+        p.build();
+        return new Plan(loaded, p.stages);
+    }
+
+    private Task add(String stage, ObjectNode params, Map<String, List<TaskRef>> inputs) {
+        Task t = new Task(stage, CacheKeys.key(stage, params, inputs, device), params, inputs);
+        stages.computeIfAbsent(stage, s -> new ArrayList<>()).add(t);
+        return t;
+    }
+
+    private static TaskRef ref(Task t) {
+        return new TaskRef(t.stage(), t.key());
+    }
+
+    private static ObjectNode obj() {
+        return Task.JSON.createObjectNode();
+    }
+
+    /** The estimator settings of the grid, as task parameters. */
+    List<ObjectNode> estimators() {
+        List<ObjectNode> out = new ArrayList<>();
+        ExperimentConfig.Estimators e = c.estimators();
+        if (e.ste()) {
+            out.add(obj().put("type", "ste"));
+        }
+        for (double eps : e.cdg().eps()) {
+            out.add(obj().put("type", "cdg").put("eps", eps));
+        }
+        for (double sigma : e.nes().sigma()) {
+            for (int n : e.nes().samples()) {
+                out.add(obj().put("type", "nes").put("sigma", sigma).put("samples", n).put("antithetic", e.nes().antithetic())
+                        .put("baseline", e.nes().baseline()).put("rank_shaping", e.nes().rankShaping()));
+            }
+        }
+        for (double tau : e.srSte().tau()) {
+            for (int k : e.srSte().k()) {
+                out.add(obj().put("type", "sr-ste").put("tau", tau).put("k", k).put("backward", e.srSte().backward()));
+            }
+        }
+        return out;
+    }
+
+    private void build() {
+        long seed = c.seed();
+        List<ObjectNode> estimators = estimators();
+        ArrayNode sweepMeta = Task.JSON.createArrayNode();
+        List<TaskRef> sweeps = new ArrayList<>();
+        for (int dim : c.dims()) {
+            ObjectNode model = obj().put("dim", dim).put("depth", c.model().depth())
+                    .put("activation", Quantizer.parse(c.model().activation()).name())
+                    .put("binary_weights", c.model().binaryWeights());
+            List<Task> data = new ArrayList<>();
+            for (int b = 0; b < c.data().numBatch(); b++) {
+                data.add(add(GenerateData.NAME, obj().put("dim", dim).put("rows", c.data().batch())
+                        .put("slice_rows", c.data().sliceRows()).put("seed", Seeds.derive(seed, "data", dim, b)), Map.of()));
+            }
+            for (int i = 0; i < c.numInit(); i++) {
+                Task init = add(InitModels.NAME, obj().<ObjectNode>set("model", model.deepCopy())
+                        .put("seed", Seeds.derive(seed, "init", dim, i)), Map.of());
+                Task modelTask = init;
+                if (c.pretrain().enabled()) {
+                    ExperimentConfig.Pretrain p = c.pretrain();
+                    modelTask = add(Pretrain.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("optimizer", p.optimizer())
+                            .put("lr", p.lr()).put("steps", p.steps()).put("batch", p.batch())
+                            .put("seed", Seeds.derive(seed, "pretrain", dim, i)), Map.of("init", List.of(ref(init))));
+                }
+                for (int b = 0; b < data.size(); b++) {
+                    Map<String, List<TaskRef>> base = Map.of("model", List.of(ref(modelTask)), "init", List.of(ref(init)),
+                            "data", List.of(ref(data.get(b))));
+                    List<TaskRef> estimates = new ArrayList<>();
+                    ArrayNode labels = Task.JSON.createArrayNode();
+                    for (ObjectNode est : estimators) {
+                        String label = Specs.estimator(est).label();
+                        labels.add(label);
+                        estimates.add(ref(add(Estimate.NAME, obj().<ObjectNode>set("model", model.deepCopy())
+                                .<ObjectNode>set("estimator", est.deepCopy())
+                                .put("seed", Seeds.derive(seed, "estimate", dim, i, b, label)), base)));
+                    }
+                    Map<String, List<TaskRef>> in = new LinkedHashMap<>(base);
+                    in.put("estimates", estimates);
+                    sweeps.add(ref(add(LrSweepStage.NAME, obj().<ObjectNode>set("model", model.deepCopy())
+                            .<ObjectNode>set("labels", labels).put("lr_start", c.sweep().lrStart())
+                            .put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
+                            .put("normalize", c.sweep().normalize()), in)));
+                    sweepMeta.add(obj().put("dim", dim).put("init", i).put("batch", b).put("pretrained", c.pretrain().enabled()));
+                }
+            }
+        }
+        ArrayNode rosMeta = Task.JSON.createArrayNode();
+        List<TaskRef> ros = new ArrayList<>();
+        if (c.rosenbrock().enabled()) {
+            ExperimentConfig.Rosenbrock r = c.rosenbrock();
+            List<ObjectNode> ests = new ArrayList<>();
+            r.cdgEps().forEach(eps -> ests.add(obj().put("type", "cdg").put("eps", eps)));
+            r.nesSigma().forEach(s -> ests.add(obj().put("type", "nes").put("sigma", s).put("samples", r.nesSamples())
+                    .put("antithetic", true).put("baseline", true).put("rank_shaping", false)));
+            for (int s = 0; s < r.starts(); s++) {
+                for (ObjectNode est : ests) {
+                    String label = Specs.estimator(est).label();
+                    ros.add(ref(add(RosenbrockStage.NAME, obj().put("n", r.n()).put("start_seed", Seeds.derive(seed, "rosenbrock-start", s))
+                            .<ObjectNode>set("estimator", est).put("optimizer", r.optimizer()).put("steps", r.steps()).put("lr", r.lr())
+                            .put("decay", r.decay()).put("decay_every", r.decayEvery())
+                            .put("seed", Seeds.derive(seed, "rosenbrock", s, label)), Map.of())));
+                    rosMeta.add(obj().put("start", s).put("estimator", label));
+                }
+            }
+        }
+        add(Summarize.NAME, obj().<ObjectNode>set("sweep_meta", sweepMeta).<ObjectNode>set("rosenbrock_meta", rosMeta),
+                Map.of("sweeps", sweeps, "rosenbrock", ros));
+    }
+}

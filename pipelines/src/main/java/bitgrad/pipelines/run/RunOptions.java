@@ -1,0 +1,30 @@
+package bitgrad.pipelines.run;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * How to run a plan.
+ *
+ * @param runsDir output folder (run folders and {@code cache/})
+ * @param force stages to recompute even when cached
+ * @param from recompute this stage and everything after it (null for none)
+ * @param only run just this stage, its inputs must be cached (null for all)
+ * @param runner {@code direct} or {@code flink}
+ * @param flinkMaster {@code [local]} or {@code host:port} (flink only)
+ * @param parallelism worker threads (direct) or Flink parallelism
+ * @param device {@code cpu} (recorded in keys and run records)
+ */
+public record RunOptions(Path runsDir, Set<String> force, String from, String only, String runner, String flinkMaster,
+        int parallelism, String device) {
+
+    /** Defaults: direct runner, one worker, CPU, nothing forced. */
+    public static RunOptions defaults(Path runsDir) {
+        return new RunOptions(runsDir, Set.of(), null, null, "direct", "[local]", 1, "cpu");
+    }
+
+    /** The cache folder. */
+    public Path cacheDir() {
+        return runsDir.resolve("cache");
+    }
+}

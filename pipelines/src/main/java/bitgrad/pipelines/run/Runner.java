@@ -1,0 +1,291 @@
+package bitgrad.pipelines.run;
+
+import bitgrad.pipelines.Versions;
+import bitgrad.pipelines.config.ConfigException;
+import bitgrad.schemas.ArtifactStore;
+import bitgrad.transforms.Progress;
+import bitgrad.transforms.Stages;
+import bitgrad.transforms.Task;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a plan stage by stage: decides per task whether its cached artifact is valid, runs the
+ * missing (or forced) tasks of a stage as one Beam pipeline, verifies what they wrote, prints one
+ * summary line per stage, and records everything in {@code runs/<run-id>/run.json}.
+ */
+public final class Runner {
+
+    /** What happened to one stage. */
+    public record StageOutcome(String stage, String cache, String reason, int tasks, int computed, double seconds,
+            List<String> keys) {
+    }
+
+    /** What happened in a run. */
+    public record Outcome(String runId, Path runDir, List<StageOutcome> stages) {
+
+        /** The outcome of {@code stage}, or null when the plan has no such stage. */
+        public StageOutcome stage(String stage) {
+            return stages.stream().filter(s -> s.stage().equals(stage)).findFirst().orElse(null);
+        }
+    }
+
+    private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
+
+    private final Plan plan;
+    private final RunOptions opts;
+    private final ArtifactStore store;
+    private final PrintStream out;
+
+    public Runner(Plan plan, RunOptions opts, PrintStream out) {
+        this.plan = plan;
+        this.opts = opts;
+        this.store = new ArtifactStore(opts.cacheDir());
+        this.out = out;
+    }
+
+    /** Checks option stage names and that the runs folder is writable, before anything is touched. */
+    public static void validate(Plan plan, RunOptions opts) {
+        List<String> names = new ArrayList<>(plan.stages().keySet());
+        for (String s : opts.force()) {
+            requireStage(names, s, "--force");
+        }
+        if (opts.from() != null) {
+            requireStage(names, opts.from(), "--from");
+        }
+        if (opts.only() != null) {
+            requireStage(names, opts.only(), "--only");
+        }
+        if (!"direct".equals(opts.runner()) && !"flink".equals(opts.runner())) {
+            throw new ConfigException("--runner must be direct or flink, got '" + opts.runner() + "'");
+        }
+        if (opts.parallelism() < 1) {
+            throw new ConfigException("--parallelism must be >= 1, got " + opts.parallelism());
+        }
+        if (!"cpu".equals(opts.device()) && !"auto".equals(opts.device())) {
+            throw new ConfigException("--device " + opts.device() + " is not available: this build bundles the CPU engine only");
+        }
+        try {
+            Files.createDirectories(opts.cacheDir());
+            Path probe = Files.createTempFile(opts.runsDir(), ".write-test", "");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new ConfigException("runs dir " + opts.runsDir() + " is not writable (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static void requireStage(List<String> names, String stage, String option) {
+        if (!names.contains(stage)) {
+            throw new ConfigException(option + " " + stage + ": not a stage of this experiment; stages: " + String.join(", ", names));
+        }
+    }
+
+    /** Decides, for every stage, which tasks are cached: what {@code status} shows. */
+    public List<StageOutcome> status() {
+        List<StageOutcome> list = new ArrayList<>();
+        for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
+            Decision d = decide(e.getKey(), e.getValue());
+            list.add(new StageOutcome(e.getKey(), d.toRun.isEmpty() ? "hit" : "miss", d.reason, e.getValue().size(),
+                    d.toRun.size(), 0, keys(e.getValue())));
+        }
+        return list;
+    }
+
+    private record Decision(List<Task> toRun, String reason, boolean forced) {
+    }
+
+    private Decision decide(String stage, List<Task> tasks) {
+        List<String> order = new ArrayList<>(plan.stages().keySet());
+        boolean forced = opts.force().contains(stage)
+                || (opts.from() != null && order.indexOf(stage) >= order.indexOf(opts.from()));
+        if (opts.only() != null && stage.equals(opts.only())) {
+            forced = forced || opts.force().isEmpty() && opts.from() == null;
+        }
+        if (forced) {
+            return new Decision(tasks, opts.force().contains(stage) ? "forced (--force)"
+                    : opts.from() != null ? "forced (--from " + opts.from() + ")" : "rerun (--only)", true);
+        }
+        List<Task> missing = new ArrayList<>();
+        Map<String, Integer> reasons = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            ArtifactStore.Check c = store.check(t.stage(), t.key());
+            if (!c.valid()) {
+                missing.add(t);
+                reasons.merge(c.reason(), 1, Integer::sum);
+            }
+        }
+        if (missing.isEmpty()) {
+            return new Decision(missing, "cached", false);
+        }
+        List<String> parts = new ArrayList<>();
+        reasons.forEach((r, n) -> parts.add(n + "/" + tasks.size() + " " + r));
+        return new Decision(missing, String.join(", ", parts), false);
+    }
+
+    /** Runs the plan. */
+    public Outcome run() {
+        String runId = ID.format(Instant.now()) + "-" + plan.loaded().config().name();
+        Path runDir = opts.runsDir().resolve(runId);
+        Instant started = Instant.now();
+        List<StageOutcome> done = new ArrayList<>();
+        String error = null;
+        try {
+            Files.createDirectories(runDir);
+            if (opts.only() != null) {
+                requireInputsCached();
+            }
+            for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
+                String stage = e.getKey();
+                if (opts.only() != null && !stage.equals(opts.only())) {
+                    continue;
+                }
+                done.add(runStage(stage, e.getValue()));
+            }
+            return new Outcome(runId, runDir, done);
+        } catch (RuntimeException | IOException e) {
+            error = e.getMessage();
+            throw e instanceof RuntimeException r ? r : new StageFailedException(e.getMessage(), e);
+        } finally {
+            writeRecord(runId, runDir, started, done, error);
+        }
+    }
+
+    private void requireInputsCached() {
+        for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
+            if (e.getKey().equals(opts.only())) {
+                return;
+            }
+            for (Task t : e.getValue()) {
+                if (!store.check(t.stage(), t.key()).valid()) {
+                    throw new ConfigException("--only " + opts.only() + " needs its inputs cached, but stage " + e.getKey()
+                            + " is not (run without --only first)");
+                }
+            }
+        }
+    }
+
+    private StageOutcome runStage(String stage, List<Task> tasks) {
+        long t0 = System.nanoTime();
+        Decision d = decide(stage, tasks);
+        if (!d.toRun.isEmpty()) {
+            out.printf(Locale.ROOT, "stage=%s running %d of %d tasks (%s)%n", stage, d.toRun.size(), tasks.size(), d.reason);
+            Progress.start(stage, d.toRun.size());
+            try {
+                BeamStages.run(opts, stage, d.toRun, d.forced);
+            } catch (RuntimeException e) {
+                throw new StageFailedException("stage " + stage + " failed: " + rootMessage(e), e);
+            }
+            for (Task t : tasks) {
+                ArtifactStore.Check c = store.check(t.stage(), t.key());
+                if (!c.valid()) {
+                    throw new StageFailedException("stage " + stage + " failed: task " + t.key() + " left no valid artifact ("
+                            + c.reason() + ")", null);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        StageOutcome o = new StageOutcome(stage, d.toRun.isEmpty() ? "hit" : "miss", d.reason, tasks.size(), d.toRun.size(),
+                seconds, keys(tasks));
+        out.printf(Locale.ROOT, "stage=%s cache=%s reason=%s tasks=%d computed=%d seconds=%.2f%n", stage, o.cache(),
+                o.reason().replace(' ', '_'), o.tasks(), o.computed(), seconds);
+        return o;
+    }
+
+    private static List<String> keys(List<Task> tasks) {
+        return tasks.stream().map(Task::key).toList();
+    }
+
+    /** The innermost message of an exception chain (what the failing task said). */
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private void writeRecord(String runId, Path runDir, Instant started, List<StageOutcome> stages, String error) {
+        ObjectNode r = Task.JSON.createObjectNode();
+        r.put("run_id", runId);
+        r.put("status", error == null ? "ok" : "failed");
+        if (error != null) {
+            r.put("error", error);
+        }
+        r.put("experiment", plan.loaded().config().name());
+        r.put("source", plan.loaded().source());
+        r.put("seed", plan.loaded().config().seed());
+        r.set("config", plan.loaded().tree());
+        ObjectNode v = r.putObject("versions");
+        for (String k : List.of("version", "djl", "pytorch", "beam", "arrow")) {
+            v.put(k.equals("version") ? "bitgrad" : k, Versions.get(k));
+        }
+        v.put("java", System.getProperty("java.version"));
+        r.put("git_commit", git("rev-parse", "HEAD"));
+        String status = git("status", "--porcelain");
+        r.put("git_dirty", !status.isEmpty() && !"unknown".equals(status));
+        r.put("host", host());
+        r.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        r.put("runner", opts.runner());
+        if ("flink".equals(opts.runner())) {
+            r.put("flink_master", opts.flinkMaster());
+        }
+        r.put("parallelism", opts.parallelism());
+        r.put("device", opts.device());
+        r.put("started", started.toString());
+        r.put("finished", Instant.now().toString());
+        r.put("seconds", (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
+        ArrayNode arr = r.putArray("stages");
+        for (StageOutcome s : stages) {
+            ObjectNode o = arr.addObject();
+            o.put("stage", s.stage()).put("cache", s.cache()).put("reason", s.reason()).put("tasks", s.tasks())
+                    .put("computed", s.computed()).put("seconds", s.seconds()).put("code_version", Stages.version(s.stage()));
+            ArrayNode keys = o.putArray("artifacts");
+            s.keys().forEach(k -> keys.add(s.stage() + "/" + k));
+        }
+        try {
+            Files.createDirectories(runDir);
+            Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(runDir.resolve("run.json").toFile(), r);
+        } catch (IOException e) {
+            out.println("bitgrad: could not write " + runDir.resolve("run.json") + ": " + e.getMessage());
+        }
+    }
+
+    private static String git(String... args) {
+        try {
+            List<String> cmd = new ArrayList<>(List.of("git"));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes()).strip();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return "unknown";
+            }
+            return s;
+        } catch (IOException | InterruptedException e) {
+            return "unknown";
+        }
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package bitgrad.transforms;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Task progress on the terminal: {@code done/total} per stage with an ETA. The driver announces a
+ * stage's task count; DoFns report each finished task. In-process runners (direct, embedded
+ * Flink) print here; on a remote cluster the lines go to the TaskManager logs.
+ */
+public final class Progress {
+
+    private record Stage(int total, long startNanos, AtomicInteger done) {
+    }
+
+    private static final Map<String, Stage> STAGES = new ConcurrentHashMap<>();
+    private static volatile PrintStream out = System.err;
+
+    private Progress() {
+    }
+
+    /** Where progress lines go (stderr by default). */
+    public static void setOutput(PrintStream stream) {
+        out = stream;
+    }
+
+    /** Announces that {@code total} tasks of {@code stage} are about to run. */
+    public static void start(String stage, int total) {
+        STAGES.put(stage, new Stage(total, System.nanoTime(), new AtomicInteger()));
+    }
+
+    /** Reports one finished task of {@code stage}. */
+    public static void done(String stage, String what, double seconds) {
+        Stage s = STAGES.get(stage);
+        if (s == null) {
+            out.printf(Locale.ROOT, "  %s: %s %.2fs%n", stage, what, seconds);
+            return;
+        }
+        int d = s.done().incrementAndGet();
+        double elapsed = (System.nanoTime() - s.startNanos()) / 1e9;
+        double eta = d == 0 ? 0 : elapsed / d * (s.total() - d);
+        out.printf(Locale.ROOT, "  %s [%d/%d] %s %.2fs (eta %.0fs)%n", stage, d, s.total(), what, seconds, eta);
+    }
+}
