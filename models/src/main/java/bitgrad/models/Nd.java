@@ -8,7 +8,16 @@ import ai.djl.ndarray.types.Shape;
 import bitgrad.schemas.HostTensor;
 import bitgrad.schemas.ParamSet;
 
-/** Small conversions between host tensors and DJL arrays, and tensor helpers used everywhere. */
+/**
+ * Small conversions between host tensors and DJL arrays, and tensor helpers used everywhere.
+ *
+ * <p>Memory rule: DJL's {@code NDManager.create(float[])} and its {@code mul(Number)} /
+ * {@code div(Number)} wrap a Java direct buffer that the engine does not own. Autograd saves
+ * such tensors for the backward pass, and once the Java wrapper is unreachable the garbage
+ * collector may free the buffer first, so the gradient silently reads freed memory. Every
+ * host-to-engine copy and every scalar product in bitgrad therefore goes through
+ * {@link #create}, {@link #mul} and {@link #div}, which keep the values in engine memory.
+ */
 public final class Nd {
 
     private Nd() {
@@ -16,7 +25,28 @@ public final class Nd {
 
     /** The host tensor as a float32 array owned by {@code m}. */
     public static NDArray toNd(NDManager m, HostTensor t) {
-        return m.create(t.data(), new Shape(t.shape()));
+        return create(m, t.data(), new Shape(t.shape()));
+    }
+
+    /** A float32 array of {@code shape} holding a copy of {@code values} in engine-owned memory. */
+    public static NDArray create(NDManager m, float[] values, Shape shape) {
+        try (NDArray aliasing = m.create(values, shape)) {
+            return aliasing.duplicate();
+        }
+    }
+
+    /** {@code x * v} with the scalar in engine memory (safe to differentiate). */
+    public static NDArray mul(NDArray x, double v) {
+        return x.mul(scalar(x, v));
+    }
+
+    /** {@code x / v} with the scalar in engine memory (safe to differentiate). */
+    public static NDArray div(NDArray x, double v) {
+        return x.div(scalar(x, v));
+    }
+
+    private static NDArray scalar(NDArray like, double v) {
+        return like.getManager().full(new Shape(), (float) v, like.getDataType());
     }
 
     /** Every tensor of {@code p} as arrays owned by {@code m}, in order. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import bitgrad.models.HostRandom;
+import bitgrad.models.Nd;
 import java.util.Arrays;
 
 /**
@@ -18,8 +19,8 @@ public final class MatmulRate {
     /** Median GFLOP/s of {@code reps} square {@code n x n} matmuls after two warm-up runs. */
     public static double gflops(int n, int reps) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray a = m.create(HostRandom.gaussian(1, n * n), new Shape(n, n));
-            NDArray b = m.create(HostRandom.gaussian(2, n * n), new Shape(n, n));
+            NDArray a = Nd.create(m, HostRandom.gaussian(1, n * n), new Shape(n, n));
+            NDArray b = Nd.create(m, HostRandom.gaussian(2, n * n), new Shape(n, n));
             double[] rates = new double[reps];
             for (int i = -2; i < reps; i++) {
                 long t0 = System.nanoTime();

@@ -115,7 +115,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
             scope.suppressNotUsedWarning();
             NDManager m = params.get(0).getManager();
             int numel = Math.toIntExact(point.numel());
-            NDArray all = m.create(u, new Shape(k, numel)).mul((float) sigma);
+            NDArray all = Nd.mul(Nd.create(m, u, new Shape(k, numel)), sigma);
             NDList stacked = new NDList(point.count());
             int off = 0;
             for (int t = 0; t < point.count(); t++) {

@@ -99,7 +99,7 @@ public final class LrSweep {
                         long[] lrShape = new long[rank + 1];
                         java.util.Arrays.fill(lrShape, 1);
                         lrShape[0] = k;
-                        NDArray lr = m.create(part, new Shape(lrShape));
+                        NDArray lr = Nd.create(m, part, new Shape(lrShape));
                         stacked.add(w.get(t).expandDims(0).sub(lr.mul(g.get(t).expandDims(0))));
                     }
                     System.arraycopy(objective.lossBatch(stacked), 0, losses, c0, k);

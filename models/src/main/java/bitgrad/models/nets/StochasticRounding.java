@@ -50,21 +50,21 @@ public record StochasticRounding(double tau, Backward backward, long seed) {
         float posScale = max > 0 ? 1f / max : 0f;
         float negScale = min < 0 ? 1f / -min : 0f;
         NDArray scaled = scaleTo(z, posScale, negScale);
-        NDArray p = scaled.add(1).div(2).clip(CLAMP, 1 - CLAMP);
+        NDArray p = Nd.div(scaled.add(1), 2).clip(CLAMP, 1 - CLAMP);
         int n = Math.toIntExact(z.size());
-        NDArray u = z.getManager().create(HostRandom.uniform(Seeds.derive(seed, layer), n, 0, 1), new Shape(z.getShape().getShape()))
+        NDArray u = Nd.create(z.getManager(), HostRandom.uniform(Seeds.derive(seed, layer), n, 0, 1), new Shape(z.getShape().getShape()))
                 .clip(CLAMP, 1 - CLAMP);
         NDArray logits = p.log().sub(p.neg().add(1).log()).add(u.log()).sub(u.neg().add(1).log());
-        NDArray y = Activation.sigmoid(logits.div(tau));
+        NDArray y = Activation.sigmoid(Nd.div(logits, tau));
         NDArray hard = Nd.signPm1(y.stopGradient().sub(0.5f));
-        NDArray surrogate = backward == Backward.RELAXED ? y.mul(2).sub(1) : q.surrogate(z);
+        NDArray surrogate = backward == Backward.RELAXED ? Nd.mul(y, 2).sub(1) : q.surrogate(z);
         return Nd.straightThrough(hard, surrogate);
     }
 
     /** Piecewise scaling; differentiable in z with the scales held constant. */
     private static NDArray scaleTo(NDArray z, float posScale, float negScale) {
-        NDArray pos = z.clip(0, Float.MAX_VALUE).mul(posScale);
-        NDArray neg = z.clip(-Float.MAX_VALUE, 0).mul(negScale);
+        NDArray pos = Nd.mul(z.clip(0, Float.MAX_VALUE), posScale);
+        NDArray neg = Nd.mul(z.clip(-Float.MAX_VALUE, 0), negScale);
         return pos.add(neg);
     }
 }

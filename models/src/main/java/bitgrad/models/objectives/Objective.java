@@ -102,7 +102,7 @@ public interface Objective extends AutoCloseable {
                 long[] shape = new long[s.dimension() + 1];
                 shape[0] = c;
                 System.arraycopy(s.getShape(), 0, shape, 1, s.dimension());
-                rep = rep.add(m.create(d, new Shape(shape)));
+                rep = rep.add(Nd.create(m, d, new Shape(shape)));
             }
             stacked.add(rep);
         }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import bitgrad.models.Nd;
 import bitgrad.models.nets.Forward;
 import bitgrad.schemas.HostTensor;
 import bitgrad.schemas.ParamSet;
@@ -57,7 +58,7 @@ public final class RosenbrockObjective implements Objective {
         NDArray a = pairs.get(new NDIndex(":, :, 0"));
         NDArray b = pairs.get(new NDIndex(":, :, 1"));
         NDArray r = a.square().sub(b);
-        return r.square().mul(100).add(a.sub(1).square()).sum(new int[] {1});
+        return Nd.mul(r.square(), 100).add(a.sub(1).square()).sum(new int[] {1});
     }
 
     @Override

@@ -90,7 +90,7 @@ public final class TeacherStudentObjective implements Objective {
     }
 
     private NDArray[] makeSlice(int s) {
-        NDArray x = manager.create(batch.slice(s), new Shape(batch.rows(s), batch.dim()));
+        NDArray x = Nd.create(manager, batch.slice(s), new Shape(batch.rows(s), batch.dim()));
         NDArray y = Mlp.forward(teacherSpec, teacher, x, Forward.EXACT);
         return new NDArray[] {x, y};
     }
@@ -104,7 +104,7 @@ public final class TeacherStudentObjective implements Objective {
     public NDArray sliceLoss(NDList params, int slice, Forward mode) {
         NDArray[] xy = data(slice);
         NDArray out = Mlp.forward(spec, params, xy[0], mode);
-        return out.sub(xy[1]).square().sum().div((float) batch.size());
+        return Nd.div(out.sub(xy[1]).square().sum(), batch.size());
     }
 
     @Override
@@ -139,9 +139,9 @@ public final class TeacherStudentObjective implements Objective {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray w = params.get(tensor);
-            NDArray pick = manager.create(rowPick, new Shape(c, out));
+            NDArray pick = Nd.create(manager, rowPick, new Shape(c, out));
             // The perturbed row of every copy, (C, in).
-            NDArray rows = pick.matMul(w).add(manager.create(colShift, new Shape(c, in)));
+            NDArray rows = pick.matMul(w).add(Nd.create(manager, colShift, new Shape(c, in)));
             // Layer tensor+1 sees the copies through one column of its weight, (C, 1, next).
             NDArray nextColumn = last ? null : pick.matMul(Nd.transposeLast2(nextFactor(params.get(tensor + 1)))).expandDims(1);
             for (int s = 0; s < slices(); s++) {

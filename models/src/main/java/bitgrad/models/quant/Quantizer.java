@@ -180,13 +180,13 @@ public sealed interface Quantizer {
         @Override
         public NDArray surrogate(NDArray x) {
             NDArray c = x.clip(-1, 1);
-            return c.mul(2).sub(c.mul(c.abs()));
+            return Nd.mul(c, 2).sub(c.mul(c.abs()));
         }
 
         @Override
         public NDArray pseudoDerivative(NDArray x) {
             NDArray a = x.abs();
-            return a.mul(-2).add(2).mul(Nd.asFloat(a.lte(1)));
+            return Nd.mul(a, -2).add(2).mul(Nd.asFloat(a.lte(1)));
         }
     }
 
@@ -216,15 +216,15 @@ public sealed interface Quantizer {
         /** SS(x) = 2 s(bx) (1 + bx (1 - s(bx))) - 1 with s the logistic sigmoid. */
         @Override
         public NDArray surrogate(NDArray x) {
-            NDArray bx = x.mul(beta);
+            NDArray bx = Nd.mul(x, beta);
             NDArray s = Activation.sigmoid(bx);
-            return s.mul(2).mul(bx.mul(s.neg().add(1)).add(1)).sub(1);
+            return Nd.mul(s, 2).mul(bx.mul(s.neg().add(1)).add(1)).sub(1);
         }
 
         @Override
         public NDArray pseudoDerivative(NDArray x) {
-            NDArray bx = x.mul(beta);
-            NDArray num = bx.mul(bx.div(2).tanh()).neg().add(2).mul(beta);
+            NDArray bx = Nd.mul(x, beta);
+            NDArray num = Nd.mul(bx.mul(Nd.div(bx, 2).tanh()).neg().add(2), beta);
             return num.div(bx.cosh().add(1));
         }
     }
@@ -283,8 +283,8 @@ public sealed interface Quantizer {
         @Override
         public NDArray forward(NDArray x) {
             float levels = (1 << bits) - 1;
-            NDArray p = x.add(1).div(2).clip(0, 1);
-            return p.mul(levels).round().div(levels).mul(2).sub(1);
+            NDArray p = Nd.div(x.add(1), 2).clip(0, 1);
+            return Nd.mul(Nd.div(Nd.mul(p, levels).round(), levels), 2).sub(1);
         }
 
         @Override
