@@ -38,8 +38,7 @@ public final class LrSweepStage extends StageTransform {
     /** Empty table of the best-decrease rows. */
     public static ColumnTable bestTable() {
         return new ColumnTable("lr_best", "estimator", ColumnType.STRING, "base_loss", ColumnType.DOUBLE, "best_decrease",
-                ColumnType.DOUBLE, "best_lr", ColumnType.DOUBLE, "estimate_seconds", ColumnType.DOUBLE, "nominal_flops",
-                ColumnType.DOUBLE);
+                ColumnType.DOUBLE, "best_lr", ColumnType.DOUBLE, "nominal_flops", ColumnType.DOUBLE);
     }
 
     /** Empty table of the cosine rows. */
@@ -77,7 +76,7 @@ public final class LrSweepStage extends StageTransform {
                     }
                     Map<String, Object> est = store().manifest(refs.get(i).stage(), refs.get(i).key()).info();
                     best.add(labels.get(i), (double) r.baseLoss(), (double) r.bestDecrease(), (double) r.bestLr(),
-                            ((Number) est.get("estimate_seconds")).doubleValue(), ((Number) est.get("nominal_flops")).doubleValue());
+                            ((Number) est.get("nominal_flops")).doubleValue());
                 }
             }
             for (int i = 0; i < grads.size(); i++) {

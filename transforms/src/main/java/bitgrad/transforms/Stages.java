@@ -18,9 +18,9 @@ public final class Stages {
         STAGES.put(InitModels.NAME, new Entry(1, InitModels::new));
         STAGES.put(Pretrain.NAME, new Entry(1, Pretrain::new));
         STAGES.put(Estimate.NAME, new Entry(1, Estimate::new));
-        STAGES.put(LrSweepStage.NAME, new Entry(1, LrSweepStage::new));
+        STAGES.put(LrSweepStage.NAME, new Entry(2, LrSweepStage::new));
         STAGES.put(RosenbrockStage.NAME, new Entry(1, RosenbrockStage::new));
-        STAGES.put(Summarize.NAME, new Entry(1, Summarize::new));
+        STAGES.put(Summarize.NAME, new Entry(2, Summarize::new));
     }
 
     private Stages() {

@@ -37,8 +37,7 @@ public final class Summarize extends StageTransform {
         protected String compute(Task task, ArtifactStore.Pending out, Map<String, Object> info) throws Exception {
             ColumnTable summary = new ColumnTable("summary", "dim", ColumnType.LONG, "init", ColumnType.LONG, "batch",
                     ColumnType.LONG, "pretrained", ColumnType.LONG, "estimator", ColumnType.STRING, "base_loss", ColumnType.DOUBLE,
-                    "best_decrease", ColumnType.DOUBLE, "best_lr", ColumnType.DOUBLE, "estimate_seconds", ColumnType.DOUBLE,
-                    "nominal_flops", ColumnType.DOUBLE);
+                    "best_decrease", ColumnType.DOUBLE, "best_lr", ColumnType.DOUBLE, "nominal_flops", ColumnType.DOUBLE);
             ColumnTable cosine = new ColumnTable("summary_cosine", "dim", ColumnType.LONG, "init", ColumnType.LONG, "batch",
                     ColumnType.LONG, "a", ColumnType.STRING, "b", ColumnType.STRING, "tensor", ColumnType.STRING, "cosine",
                     ColumnType.DOUBLE);
@@ -49,8 +48,7 @@ public final class Summarize extends StageTransform {
                 for (int r = 0; r < best.rows(); r++) {
                     summary.add(m.get("dim").asLong(), m.get("init").asLong(), m.get("batch").asLong(),
                             m.get("pretrained").asBoolean() ? 1L : 0L, best.string("estimator", r), best.get("base_loss", r),
-                            best.get("best_decrease", r), best.get("best_lr", r), best.get("estimate_seconds", r),
-                            best.get("nominal_flops", r));
+                            best.get("best_decrease", r), best.get("best_lr", r), best.get("nominal_flops", r));
                 }
                 ColumnTable cos = read(sweeps.get(i), "cosine.arrow");
                 for (int r = 0; r < cos.rows(); r++) {

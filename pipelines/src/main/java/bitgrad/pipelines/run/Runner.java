@@ -85,7 +85,9 @@ public final class Runner {
             Path probe = Files.createTempFile(opts.runsDir(), ".write-test", "");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new ConfigException("runs dir " + opts.runsDir() + " is not writable (" + e.getClass().getSimpleName() + ")");
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
+            throw new ConfigException("runs dir " + opts.runsDir() + " is not writable: " + why);
         }
     }
 
