@@ -20,7 +20,7 @@ public final class Stages {
         STAGES.put(Estimate.NAME, new Entry(1, Estimate::new));
         STAGES.put(LrSweepStage.NAME, new Entry(2, LrSweepStage::new));
         STAGES.put(RosenbrockStage.NAME, new Entry(1, RosenbrockStage::new));
-        STAGES.put(Summarize.NAME, new Entry(2, Summarize::new));
+        STAGES.put(Summarize.NAME, new Entry(3, Summarize::new));
     }
 
     private Stages() {

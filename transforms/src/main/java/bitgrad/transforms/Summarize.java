@@ -35,24 +35,25 @@ public final class Summarize extends StageTransform {
 
         @Override
         protected String compute(Task task, ArtifactStore.Pending out, Map<String, Object> info) throws Exception {
-            ColumnTable summary = new ColumnTable("summary", "dim", ColumnType.LONG, "init", ColumnType.LONG, "batch",
-                    ColumnType.LONG, "pretrained", ColumnType.LONG, "estimator", ColumnType.STRING, "base_loss", ColumnType.DOUBLE,
+            ColumnTable summary = new ColumnTable("summary", "dim", ColumnType.LONG, "activation", ColumnType.STRING, "rows",
+                    ColumnType.LONG, "init", ColumnType.LONG, "batch", ColumnType.LONG, "pretrained", ColumnType.LONG, "estimator", ColumnType.STRING, "base_loss", ColumnType.DOUBLE,
                     "best_decrease", ColumnType.DOUBLE, "best_lr", ColumnType.DOUBLE, "nominal_flops", ColumnType.DOUBLE);
-            ColumnTable cosine = new ColumnTable("summary_cosine", "dim", ColumnType.LONG, "init", ColumnType.LONG, "batch",
-                    ColumnType.LONG, "a", ColumnType.STRING, "b", ColumnType.STRING, "tensor", ColumnType.STRING, "cosine",
+            ColumnTable cosine = new ColumnTable("summary_cosine", "dim", ColumnType.LONG, "activation", ColumnType.STRING, "rows",
+                    ColumnType.LONG, "init", ColumnType.LONG, "batch", ColumnType.LONG, "pretrained", ColumnType.LONG, "a", ColumnType.STRING, "b", ColumnType.STRING, "tensor", ColumnType.STRING, "cosine",
                     ColumnType.DOUBLE);
             List<TaskRef> sweeps = task.inputList("sweeps");
             for (int i = 0; i < sweeps.size(); i++) {
                 JsonNode m = task.param("sweep_meta").get(i);
                 ColumnTable best = read(sweeps.get(i), "best.arrow");
                 for (int r = 0; r < best.rows(); r++) {
-                    summary.add(m.get("dim").asLong(), m.get("init").asLong(), m.get("batch").asLong(),
+                    summary.add(m.get("dim").asLong(), m.get("activation").asText(), m.get("rows").asLong(), m.get("init").asLong(), m.get("batch").asLong(),
                             m.get("pretrained").asBoolean() ? 1L : 0L, best.string("estimator", r), best.get("base_loss", r),
                             best.get("best_decrease", r), best.get("best_lr", r), best.get("nominal_flops", r));
                 }
                 ColumnTable cos = read(sweeps.get(i), "cosine.arrow");
                 for (int r = 0; r < cos.rows(); r++) {
-                    cosine.add(m.get("dim").asLong(), m.get("init").asLong(), m.get("batch").asLong(), cos.string("a", r),
+                    cosine.add(m.get("dim").asLong(), m.get("activation").asText(), m.get("rows").asLong(), m.get("init").asLong(),
+                            m.get("batch").asLong(), m.get("pretrained").asBoolean() ? 1L : 0L, cos.string("a", r),
                             cos.string("b", r), cos.string("tensor", r), cos.get("cosine", r));
                 }
             }

@@ -40,6 +40,7 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             .build();
 
     private ConfigLoader() {
@@ -197,13 +198,18 @@ public final class ConfigLoader {
         c.dims().forEach(d -> require(d != null && d >= 1, "dims must be >= 1, got " + d));
         require(c.numInit() >= 1, "num_init must be >= 1");
         require(c.model().depth() >= 0, "model.depth must be >= 0");
-        try {
-            Quantizer.parse(c.model().activation());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("model.activation: " + e.getMessage());
+        require(!c.model().activation().isEmpty(), "model.activation must name at least one activation");
+        for (String a : c.model().activation()) {
+            try {
+                Quantizer.parse(String.valueOf(a));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("model.activation: " + e.getMessage());
+            }
         }
-        require(c.data().batch() >= 1 && c.data().numBatch() >= 1 && c.data().sliceRows() >= 1,
-                "data.batch, data.num_batch and data.slice_rows must be >= 1");
+        require(!c.data().batch().isEmpty() && c.data().batch().stream().allMatch(b -> b != null && b >= 1),
+                "data.batch values must be >= 1");
+        require(c.data().numBatch() >= 1 && c.data().sliceRows() >= 1, "data.num_batch and data.slice_rows must be >= 1");
+        require(!c.pretrain().enabled().isEmpty() && !c.pretrain().enabled().contains(null), "pretrain.enabled must be true, false or a list of them");
         require(Set.of("sgd", "adam").contains(c.pretrain().optimizer()), "pretrain.optimizer must be sgd or adam");
         require(positive(c.pretrain().lr()), "pretrain.lr must be > 0");
         require(c.pretrain().steps() >= 0, "pretrain.steps must be >= 0");
@@ -215,7 +221,10 @@ public final class ConfigLoader {
         e.srSte().tau().forEach(v -> require(positive(v), "estimators.sr_ste.tau values must be > 0, got " + v));
         e.srSte().k().forEach(v -> require(v != null && v >= 1, "estimators.sr_ste.k values must be >= 1, got " + v));
         require(Set.of("relaxed", "quantizer").contains(e.srSte().backward()), "estimators.sr_ste.backward must be relaxed or quantizer");
-        boolean any = e.ste() || !e.cdg().eps().isEmpty() || (!e.nes().sigma().isEmpty() && !e.nes().samples().isEmpty())
+        e.nes().modes().forEach(m -> require(Set.of("antithetic", "one-sided", "no-baseline").contains(m),
+                "estimators.nes.modes values must be antithetic, one-sided or no-baseline, got " + m));
+        boolean any = e.ste() || !e.cdg().eps().isEmpty()
+                || (!e.nes().sigma().isEmpty() && !e.nes().samples().isEmpty() && !e.nes().modes().isEmpty())
                 || (!e.srSte().tau().isEmpty() && !e.srSte().k().isEmpty());
         require(any, "estimators: enable at least one estimator");
         require(c.sweep().lrCount() >= 1, "sweep.lr_count must be >= 1");

@@ -23,28 +23,28 @@ public record ExperimentConfig(String name, String description, long seed, List<
 
     /**
      * @param depth hidden layers
-     * @param activation quantizer name (see {@code --help} of bench)
+     * @param activation quantizer names (see {@code --help} of bench), one grid axis
      * @param binaryWeights XNOR weights
      */
-    public record Model(int depth, String activation, boolean binaryWeights) {
+    public record Model(int depth, List<String> activation, boolean binaryWeights) {
     }
 
     /**
-     * @param batch rows per gradient batch
-     * @param numBatch batches per (dim, init)
+     * @param batch rows per gradient batch, one grid axis
+     * @param numBatch batches per (dim, init, batch size)
      * @param sliceRows rows per streamed slice
      */
-    public record Data(long batch, int numBatch, int sliceRows) {
+    public record Data(List<Long> batch, int numBatch, int sliceRows) {
     }
 
     /**
-     * @param enabled run pretraining (estimates then use the trained model)
+     * @param enabled {@code true}: estimates use the STE-pretrained model; {@code [false, true]}: both, a grid axis
      * @param optimizer sgd or adam
      * @param lr learning rate
      * @param steps updates
      * @param batch rows per update
      */
-    public record Pretrain(boolean enabled, String optimizer, double lr, int steps, int batch) {
+    public record Pretrain(List<Boolean> enabled, String optimizer, double lr, int steps, int batch) {
     }
 
     /**
@@ -63,11 +63,10 @@ public record ExperimentConfig(String name, String description, long seed, List<
     /**
      * @param sigma radii
      * @param samples sample counts (crossed with sigma)
-     * @param antithetic antithetic form
-     * @param baseline subtract L(w) (one-sided form)
+     * @param modes forms to run: antithetic, one-sided (baseline L(w)), no-baseline
      * @param rankShaping centred ranks
      */
-    public record Nes(List<Double> sigma, List<Integer> samples, boolean antithetic, boolean baseline, boolean rankShaping) {
+    public record Nes(List<Double> sigma, List<Integer> samples, List<String> modes, boolean rankShaping) {
     }
 
     /**

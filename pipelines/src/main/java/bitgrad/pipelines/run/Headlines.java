@@ -28,17 +28,15 @@ public final class Headlines {
         ColumnTable s = ArrowFiles.read(store.file(Summarize.NAME, key, "summary.arrow"));
         Map<String, double[]> agg = new LinkedHashMap<>();
         for (int r = 0; r < s.rows(); r++) {
-            String k = s.getLong("dim", r) + " " + s.string("estimator", r);
+            String k = String.format(Locale.ROOT, "dim=%d activation=%s rows=%d pretrained=%d estimator=%s", s.getLong("dim", r),
+                    s.string("activation", r), s.getLong("rows", r), s.getLong("pretrained", r), s.string("estimator", r));
             double[] a = agg.computeIfAbsent(k, x -> new double[3]);
             a[0] += s.getDouble("best_decrease", r);
             a[1] += s.getDouble("best_lr", r);
             a[2] += 1;
         }
-        agg.forEach((k, a) -> {
-            String[] p = k.split(" ", 2);
-            out.printf(Locale.ROOT, "result dim=%s estimator=%s best_decrease=%.6g best_lr=%.4g repeats=%d%n", p[0], p[1],
-                    a[0] / a[2], a[1] / a[2], (int) a[2]);
-        });
+        agg.forEach((k, a) -> out.printf(Locale.ROOT, "result %s best_decrease=%.6g best_lr=%.4g repeats=%d%n", k, a[0] / a[2],
+                a[1] / a[2], (int) a[2]));
         ColumnTable ros = ArrowFiles.read(store.file(Summarize.NAME, key, "rosenbrock.arrow"));
         for (int r = 0; r < ros.rows(); r++) {
             out.printf(Locale.ROOT, "rosenbrock start=%d estimator=%s final_f=%.6g distance_to_min=%.6g mean_cosine=%.6f%n",

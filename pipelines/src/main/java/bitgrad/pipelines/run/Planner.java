@@ -45,9 +45,16 @@ public final class Planner {
         return new Plan(loaded, p.stages);
     }
 
+    /** Adds a task, or returns the identical one already planned (same key: e.g. data shared by activations). */
     private Task add(String stage, ObjectNode params, Map<String, List<TaskRef>> inputs) {
         Task t = new Task(stage, CacheKeys.key(stage, params, inputs, device), params, inputs);
-        stages.computeIfAbsent(stage, s -> new ArrayList<>()).add(t);
+        List<Task> list = stages.computeIfAbsent(stage, s -> new ArrayList<>());
+        for (Task existing : list) {
+            if (existing.key().equals(t.key())) {
+                return existing;
+            }
+        }
+        list.add(t);
         return t;
     }
 
@@ -69,10 +76,12 @@ public final class Planner {
         for (double eps : e.cdg().eps()) {
             out.add(obj().put("type", "cdg").put("eps", eps));
         }
-        for (double sigma : e.nes().sigma()) {
-            for (int n : e.nes().samples()) {
-                out.add(obj().put("type", "nes").put("sigma", sigma).put("samples", n).put("antithetic", e.nes().antithetic())
-                        .put("baseline", e.nes().baseline()).put("rank_shaping", e.nes().rankShaping()));
+        for (String mode : e.nes().modes()) {
+            for (double sigma : e.nes().sigma()) {
+                for (int n : e.nes().samples()) {
+                    out.add(obj().put("type", "nes").put("sigma", sigma).put("samples", n).put("antithetic", mode.equals("antithetic"))
+                            .put("baseline", !mode.equals("no-baseline")).put("rank_shaping", e.nes().rankShaping()));
+                }
             }
         }
         for (double tau : e.srSte().tau()) {
@@ -83,49 +92,61 @@ public final class Planner {
         return out;
     }
 
+    private Task pretrain(ObjectNode model, Task init, int dim, int i) {
+        ExperimentConfig.Pretrain p = c.pretrain();
+        return add(Pretrain.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("optimizer", p.optimizer()).put("lr", p.lr())
+                .put("steps", p.steps()).put("batch", p.batch()).put("seed", Seeds.derive(c.seed(), "pretrain", dim, i)),
+                Map.of("init", List.of(ref(init))));
+    }
+
+    /** The estimates of one (model, batch) and their lr sweep. */
+    private TaskRef sweep(ObjectNode model, Task init, Task modelTask, Task data, List<ObjectNode> estimators, int dim, int i,
+            long rows, int b) {
+        Map<String, List<TaskRef>> base = Map.of("model", List.of(ref(modelTask)), "init", List.of(ref(init)),
+                "data", List.of(ref(data)));
+        List<TaskRef> estimates = new ArrayList<>();
+        ArrayNode labels = Task.JSON.createArrayNode();
+        for (ObjectNode est : estimators) {
+            String label = Specs.estimator(est).label();
+            labels.add(label);
+            estimates.add(ref(add(Estimate.NAME, obj().<ObjectNode>set("model", model.deepCopy())
+                    .<ObjectNode>set("estimator", est.deepCopy())
+                    .put("seed", Seeds.derive(c.seed(), "estimate", dim, i, rows, b, label)), base)));
+        }
+        Map<String, List<TaskRef>> in = new LinkedHashMap<>(base);
+        in.put("estimates", estimates);
+        return ref(add(LrSweepStage.NAME, obj().<ObjectNode>set("model", model.deepCopy()).<ObjectNode>set("labels", labels)
+                .put("lr_start", c.sweep().lrStart()).put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
+                .put("normalize", c.sweep().normalize()), in));
+    }
+
     private void build() {
         long seed = c.seed();
         List<ObjectNode> estimators = estimators();
         ArrayNode sweepMeta = Task.JSON.createArrayNode();
         List<TaskRef> sweeps = new ArrayList<>();
         for (int dim : c.dims()) {
-            ObjectNode model = obj().put("dim", dim).put("depth", c.model().depth())
-                    .put("activation", Quantizer.parse(c.model().activation()).name())
-                    .put("binary_weights", c.model().binaryWeights());
-            List<Task> data = new ArrayList<>();
-            for (int b = 0; b < c.data().numBatch(); b++) {
-                data.add(add(GenerateData.NAME, obj().put("dim", dim).put("rows", c.data().batch())
-                        .put("slice_rows", c.data().sliceRows()).put("seed", Seeds.derive(seed, "data", dim, b)), Map.of()));
-            }
-            for (int i = 0; i < c.numInit(); i++) {
-                Task init = add(InitModels.NAME, obj().<ObjectNode>set("model", model.deepCopy())
-                        .put("seed", Seeds.derive(seed, "init", dim, i)), Map.of());
-                Task modelTask = init;
-                if (c.pretrain().enabled()) {
-                    ExperimentConfig.Pretrain p = c.pretrain();
-                    modelTask = add(Pretrain.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("optimizer", p.optimizer())
-                            .put("lr", p.lr()).put("steps", p.steps()).put("batch", p.batch())
-                            .put("seed", Seeds.derive(seed, "pretrain", dim, i)), Map.of("init", List.of(ref(init))));
-                }
-                for (int b = 0; b < data.size(); b++) {
-                    Map<String, List<TaskRef>> base = Map.of("model", List.of(ref(modelTask)), "init", List.of(ref(init)),
-                            "data", List.of(ref(data.get(b))));
-                    List<TaskRef> estimates = new ArrayList<>();
-                    ArrayNode labels = Task.JSON.createArrayNode();
-                    for (ObjectNode est : estimators) {
-                        String label = Specs.estimator(est).label();
-                        labels.add(label);
-                        estimates.add(ref(add(Estimate.NAME, obj().<ObjectNode>set("model", model.deepCopy())
-                                .<ObjectNode>set("estimator", est.deepCopy())
-                                .put("seed", Seeds.derive(seed, "estimate", dim, i, b, label)), base)));
+            for (String activation : c.model().activation()) {
+                ObjectNode model = obj().put("dim", dim).put("depth", c.model().depth())
+                        .put("activation", Quantizer.parse(activation).name()).put("binary_weights", c.model().binaryWeights());
+                for (long rows : c.data().batch()) {
+                    List<Task> data = new ArrayList<>();
+                    for (int b = 0; b < c.data().numBatch(); b++) {
+                        data.add(add(GenerateData.NAME, obj().put("dim", dim).put("rows", rows).put("slice_rows", c.data().sliceRows())
+                                .put("seed", Seeds.derive(seed, "data", dim, rows, b)), Map.of()));
                     }
-                    Map<String, List<TaskRef>> in = new LinkedHashMap<>(base);
-                    in.put("estimates", estimates);
-                    sweeps.add(ref(add(LrSweepStage.NAME, obj().<ObjectNode>set("model", model.deepCopy())
-                            .<ObjectNode>set("labels", labels).put("lr_start", c.sweep().lrStart())
-                            .put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
-                            .put("normalize", c.sweep().normalize()), in)));
-                    sweepMeta.add(obj().put("dim", dim).put("init", i).put("batch", b).put("pretrained", c.pretrain().enabled()));
+                    for (int i = 0; i < c.numInit(); i++) {
+                        Task init = add(InitModels.NAME, obj().<ObjectNode>set("model", model.deepCopy())
+                                .put("seed", Seeds.derive(seed, "init", dim, i)), Map.of());
+                        for (boolean pretrained : c.pretrain().enabled()) {
+                            Task modelTask = pretrained ? pretrain(model, init, dim, i) : init;
+                            for (int b = 0; b < data.size(); b++) {
+                                sweeps.add(sweep(model, init, modelTask, data.get(b), estimators, dim, i, rows, b));
+                                sweepMeta.add(obj().put("dim", dim).put("activation", model.get("activation").asText())
+                                        .put("rows", rows).put("init", i).put("batch", b).put("pretrained", pretrained));
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -133,7 +133,8 @@ class CliTest {
         Result r = run("run", "quickstart", "--runs-dir", runs.toString());
         assertEquals(0, r.code(), r.err());
         for (String est : new String[] {"ste", "cdg(eps=0.1)", "nes(sigma=0.1,n=500)", "sr-ste(tau=1.0,k=4)"}) {
-            assertTrue(r.out().contains("result dim=16 estimator=" + est + " "), "missing " + est + " in\n" + r.out());
+            assertTrue(r.out().contains("result dim=16 activation=sign rows=4096 pretrained=1 estimator=" + est + " "),
+                    "missing " + est + " in\n" + r.out());
         }
         Matcher m = Pattern.compile("rosenbrock start=0 estimator=cdg\\(eps=0.01\\) final_f=(\\S+) distance_to_min=(\\S+) "
                 + "mean_cosine=(\\S+)").matcher(r.out());
