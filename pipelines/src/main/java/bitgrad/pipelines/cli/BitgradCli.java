@@ -18,7 +18,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "bitgrad", mixinStandardHelpOptions = true, versionProvider = BitgradCli.VersionProvider.class,
         description = "Gradient-estimator experiments for binary neural networks: STE vs CDG vs NES vs sr-STE.",
-        subcommands = {RunCommand.class, StatusCommand.class, ShowCommand.class, ExperimentsCommand.class, CacheCommand.class,
+        subcommands = {RunCommand.class, StatusCommand.class, ShowCommand.class, ReportCommand.class, ExperimentsCommand.class,
+            CacheCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class BitgradCli implements Callable<Integer> {
 

@@ -1,5 +1,6 @@
 package bitgrad.pipelines.cli;
 
+import bitgrad.pipelines.report.RunReport;
 import bitgrad.pipelines.run.Headlines;
 import bitgrad.pipelines.run.Plan;
 import bitgrad.pipelines.run.Planner;
@@ -7,6 +8,7 @@ import bitgrad.pipelines.run.RunOptions;
 import bitgrad.pipelines.run.Runner;
 import bitgrad.schemas.ArtifactStore;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +55,16 @@ final class RunCommand implements Callable<Integer> {
             description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}; this build bundles the CPU engine).")
     String device;
 
+    static long countPlots(Path runDir) throws java.io.IOException {
+        Path plots = runDir.resolve("plots");
+        if (!java.nio.file.Files.isDirectory(plots)) {
+            return 0;
+        }
+        try (var s = java.nio.file.Files.list(plots)) {
+            return s.filter(p -> p.toString().endsWith(".png")).count();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Plan plan = Planner.plan(experiment.load(), "cpu");
@@ -64,9 +76,14 @@ final class RunCommand implements Callable<Integer> {
                 plan.loaded().source().replace(' ', '_'), runner, experiment.runsDir);
         long t0 = System.nanoTime();
         Runner.Outcome o = new Runner(plan, opts, out).run();
+        ArtifactStore store = new ArtifactStore(opts.cacheDir());
         if (only == null) {
-            Headlines.print(plan, new ArtifactStore(opts.cacheDir()), out);
+            Headlines.print(plan, store, out);
         }
+        long r0 = System.nanoTime();
+        Path report = RunReport.render(o.runDir(), store);
+        out.printf(Locale.ROOT, "stage=report figures=%d seconds=%.2f path=%s%n", countPlots(o.runDir()), (System.nanoTime() - r0) / 1e9,
+                report);
         out.printf(Locale.ROOT, "run_id=%s seconds=%.2f record=%s%n", o.runId(), (System.nanoTime() - t0) / 1e9,
                 o.runDir().resolve("run.json"));
         return 0;

@@ -1,0 +1,34 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.pipelines.report.RunReport;
+import bitgrad.schemas.ArtifactStore;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code bitgrad report RUN}: re-renders a run's figures and report.html from cached artifacts. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Re-render a run's figures and report.html from its cached artifacts, without recomputing.")
+final class ReportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run id, a unique prefix of one, or 'latest'.")
+    String run;
+
+    @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
+    Path runsDir;
+
+    @Override
+    public Integer call() throws Exception {
+        String id = RunsDir.resolve(runsDir, run);
+        Path report = RunReport.render(runsDir.resolve(id), new ArtifactStore(runsDir.resolve("cache")));
+        spec.commandLine().getOut().printf("report figures=%d path=%s%n", RunCommand.countPlots(runsDir.resolve(id)), report);
+        return 0;
+    }
+}

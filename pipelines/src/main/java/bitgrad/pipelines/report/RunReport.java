@@ -1,0 +1,524 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ArtifactStore;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.ColumnType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.XYChart;
+
+/**
+ * Renders a run's figures ({@code plots/*.png|svg}), derived tables ({@code tables/*.arrow}) and
+ * {@code report.html}, a self-contained page (no network) with the run's config, provenance,
+ * cache decisions, every figure and the result tables, one section per stage. Reads only the
+ * run record and cached artifacts, so {@code bitgrad report} can redo it without recomputing.
+ */
+public final class RunReport {
+
+    private static final Pattern PARAM = Pattern.compile("(\\w+)=([^,)]+)");
+
+    private final RunData run;
+    private final List<Figures.Figure> figures = new ArrayList<>();
+    private final Map<String, List<Figures.Figure>> byStage = new LinkedHashMap<>();
+    private final Map<String, String> tables = new LinkedHashMap<>();
+
+    private RunReport(RunData run) {
+        this.run = run;
+    }
+
+    /** Renders the report of the run in {@code runDir}; returns the path of report.html. */
+    public static Path render(Path runDir, ArtifactStore store) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        RunReport r = new RunReport(RunData.load(runDir, store));
+        return r.write();
+    }
+
+    /** Number of figures the last render wrote (for progress output). */
+    int figureCount() {
+        return figures.size();
+    }
+
+    private void add(String stage, Figures.Figure f) {
+        figures.add(f);
+        byStage.computeIfAbsent(stage, s -> new ArrayList<>()).add(f);
+    }
+
+    /** One row of the summary, aggregated over inits and batches. */
+    private record Cell(String variant, long dim, String estimator, List<Double> best, List<Double> lr, double flops, long rows) {
+        double mean() {
+            return best.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        double sd() {
+            double m = mean();
+            return Math.sqrt(best.stream().mapToDouble(v -> (v - m) * (v - m)).sum() / Math.max(1, best.size() - 1));
+        }
+
+        double meanLr() {
+            return lr.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+    }
+
+    private static String variant(String activation, long rows, long pretrained) {
+        return "activation=" + activation + " batch=" + rows + (pretrained == 1 ? " pretrained" : " raw");
+    }
+
+    private static String family(String label) {
+        int p = label.indexOf('(');
+        return p < 0 ? label : label.substring(0, p);
+    }
+
+    private static Map<String, String> params(String label) {
+        Map<String, String> m = new LinkedHashMap<>();
+        Matcher x = PARAM.matcher(label);
+        while (x.find()) {
+            m.put(x.group(1), x.group(2));
+        }
+        return m;
+    }
+
+    private Path write() throws IOException {
+        String key = run.summaryKey();
+        List<Cell> cells = new ArrayList<>();
+        ColumnTable cosine = null;
+        ColumnTable ros = null;
+        if (key != null) {
+            ColumnTable s = run.table("summary", key, "summary.arrow");
+            Map<String, Cell> agg = new LinkedHashMap<>();
+            for (int r = 0; r < s.rows(); r++) {
+                String v = variant(s.string("activation", r), s.getLong("rows", r), s.getLong("pretrained", r));
+                String k = v + "|" + s.getLong("dim", r) + "|" + s.string("estimator", r);
+                final int row = r;
+                Cell c = agg.computeIfAbsent(k, x -> new Cell(v, s.getLong("dim", row), s.string("estimator", row), new ArrayList<>(),
+                        new ArrayList<>(), s.getDouble("nominal_flops", row), s.getLong("rows", row)));
+                c.best().add(s.getDouble("best_decrease", r));
+                c.lr().add(s.getDouble("best_lr", r));
+            }
+            cells.addAll(agg.values());
+            cosine = run.table("summary", key, "cosine.arrow");
+            ros = run.table("summary", key, "rosenbrock.arrow");
+            lrCurves(key);
+            bestVsDim(cells);
+            efficiency(cells);
+            cosineVsReference(cosine);
+            mismatch(cosine);
+            rosenbrock(key);
+        }
+        pretrainCurves();
+        writeTables(cells);
+        String html = html(cells, cosine, ros);
+        Path out = run.runDir().resolve("report.html");
+        Files.writeString(out, html, StandardCharsets.UTF_8);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- figures
+
+    private void lrCurves(String key) throws IOException {
+        JsonNode task = run.task("summary", key);
+        JsonNode sweeps = task.path("inputs").path("sweeps");
+        JsonNode meta = task.path("params").path("sweep_meta");
+        Map<String, List<String>> groups = new TreeMap<>();
+        Map<String, String> titles = new LinkedHashMap<>();
+        for (int i = 0; i < sweeps.size(); i++) {
+            JsonNode m = meta.get(i);
+            String v = variant(m.get("activation").asText(), m.get("rows").asLong(), m.get("pretrained").asBoolean() ? 1 : 0);
+            String g = String.format(Locale.ROOT, "%s|%05d", v, m.get("dim").asInt());
+            groups.computeIfAbsent(g, x -> new ArrayList<>()).add(sweeps.get(i).get("key").asText());
+            titles.put(g, "dim=" + m.get("dim").asInt() + ", " + v);
+        }
+        int n = 0;
+        for (Map.Entry<String, List<String>> g : groups.entrySet()) {
+            Map<String, List<double[]>> curves = new LinkedHashMap<>();
+            double[] lrs = null;
+            for (String sweep : g.getValue()) {
+                ColumnTable t = run.table("lr-sweep", sweep, "curves.arrow");
+                Map<String, List<Double>> dec = new LinkedHashMap<>();
+                Map<String, List<Double>> lr = new LinkedHashMap<>();
+                for (int r = 0; r < t.rows(); r++) {
+                    dec.computeIfAbsent(t.string("estimator", r), x -> new ArrayList<>()).add(t.getDouble("decrease", r));
+                    lr.computeIfAbsent(t.string("estimator", r), x -> new ArrayList<>()).add(t.getDouble("lr", r));
+                }
+                for (String e : dec.keySet()) {
+                    curves.computeIfAbsent(e, x -> new ArrayList<>()).add(Figures.toArray(dec.get(e)));
+                    lrs = Figures.toArray(lr.get(e));
+                }
+            }
+            XYChart c = Figures.lines("Loss decrease vs learning rate, " + titles.get(g.getKey()), "learning rate (step along the normalised estimate)",
+                    "loss decrease L(w) - L(w - lr g)");
+            int colour = 0;
+            for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
+                double[][] ms = meanSd(e.getValue());
+                Figures.line(c, e.getKey(), lrs, ms[0], colour);
+                if (e.getValue().size() > 1) {
+                    Figures.band(c, e.getKey() + " +sd", lrs, plus(ms[0], ms[1], 1), colour);
+                    Figures.band(c, e.getKey() + " -sd", lrs, plus(ms[0], ms[1], -1), colour);
+                }
+                colour++;
+            }
+            String name = "lr_curves_" + (n++);
+            Figures.save(c, run.runDir(), name);
+            add("lr-sweep", new Figures.Figure(name, "Loss decrease vs lr: " + titles.get(g.getKey()),
+                    "Mean over " + g.getValue().size() + " repeats (inits x batches); dashed lines: mean +- one standard deviation."));
+        }
+    }
+
+    private static double[][] meanSd(List<double[]> runs) {
+        int n = runs.get(0).length;
+        double[] m = new double[n];
+        double[] sd = new double[n];
+        for (double[] r : runs) {
+            for (int i = 0; i < n; i++) {
+                m[i] += r[i] / runs.size();
+            }
+        }
+        for (double[] r : runs) {
+            for (int i = 0; i < n; i++) {
+                sd[i] += (r[i] - m[i]) * (r[i] - m[i]) / Math.max(1, runs.size() - 1);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            sd[i] = Math.sqrt(sd[i]);
+        }
+        return new double[][] {m, sd};
+    }
+
+    private static double[] plus(double[] a, double[] b, double sign) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] + sign * b[i];
+        }
+        return out;
+    }
+
+    /** Best decrease vs dim: best CDG over eps, each NES sample size (best sigma), STE, best sr-STE. */
+    private void bestVsDim(List<Cell> cells) throws IOException {
+        Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
+        for (Cell c : cells) {
+            String fam = family(c.estimator());
+            Map<String, String> p = params(c.estimator());
+            String series = switch (fam) {
+                case "cdg" -> "CDG (best eps)";
+                case "nes" -> "NES n=" + p.get("n") + (c.estimator().contains("one-sided") ? " one-sided"
+                        : c.estimator().contains("no-baseline") ? " no baseline" : "") + " (best sigma)";
+                case "sr-ste" -> "sr-STE k=" + p.get("k") + " (best tau)";
+                default -> fam.toUpperCase(Locale.ROOT);
+            };
+            byVariant.computeIfAbsent(c.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new TreeMap<>())
+                    .merge(c.dim(), c.mean(), Math::max);
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, TreeMap<Long, Double>>> v : byVariant.entrySet()) {
+            XYChart c = Figures.lines("Best loss decrease vs model width, " + v.getKey(), "num_dim (model width)",
+                    "best loss decrease over the lr grid (mean over repeats)");
+            c.getStyler().setXAxisDecimalPattern("0");
+            int colour = 0;
+            for (Map.Entry<String, TreeMap<Long, Double>> s : v.getValue().entrySet()) {
+                double[] x = s.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+                double[] y = s.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
+                Figures.line(c, s.getKey(), x, y, colour++).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+            }
+            String name = "best_vs_dim_" + (n++);
+            Figures.save(c, run.runDir(), name);
+            add("lr-sweep", new Figures.Figure(name, "Best loss decrease vs num_dim: " + v.getKey(),
+                    "Where the CDG line stays below an NES line, that NES setting beats every CDG eps tried."));
+        }
+    }
+
+    /** Best decrease against compute in forward-pass equivalents, one point per setting. */
+    private void efficiency(List<Cell> cells) throws IOException {
+        int depth = run.config().path("model").path("depth").asInt();
+        Map<String, Map<String, List<double[]>>> byVariant = new TreeMap<>();
+        for (Cell c : cells) {
+            double forward = 2.0 * c.rows() * ((double) depth * c.dim() * c.dim() + c.dim());
+            String series = family(c.estimator()).toUpperCase(Locale.ROOT) + " dim=" + c.dim();
+            byVariant.computeIfAbsent(c.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new ArrayList<>())
+                    .add(new double[] {c.flops() / forward, c.mean()});
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, List<double[]>>> v : byVariant.entrySet()) {
+            XYChart c = Figures.lines("Estimator efficiency, " + v.getKey(), "compute per estimate (forward-pass equivalents, log)",
+                    "best loss decrease");
+            c.getStyler().setXAxisLogarithmic(true);
+            c.getStyler().setXAxisDecimalPattern("0.#E0");
+            c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+            c.getStyler().setMarkerSize(9);
+            for (Map.Entry<String, List<double[]>> s : v.getValue().entrySet()) {
+                s.getValue().sort(Comparator.comparingDouble(p -> p[0]));
+                c.addSeries(s.getKey(), s.getValue().stream().mapToDouble(p -> p[0]).toArray(),
+                        s.getValue().stream().mapToDouble(p -> p[1]).toArray());
+            }
+            String name = "efficiency_" + (n++);
+            Figures.save(c, run.runDir(), name);
+            add("estimate", new Figures.Figure(name, "Descent bought per unit of compute: " + v.getKey(),
+                    "Each point is one estimator setting; x counts the forward passes it evaluates (a backward pass counts as two),"
+                            + " y is its best loss decrease. Up and to the left is better."));
+        }
+    }
+
+    private static String reference(ColumnTable cosine) {
+        String best = null;
+        double eps = Double.MAX_VALUE;
+        for (int r = 0; r < cosine.rows(); r++) {
+            for (String l : List.of(cosine.string("a", r), cosine.string("b", r))) {
+                if (family(l).equals("cdg")) {
+                    double e = Double.parseDouble(params(l).get("eps"));
+                    if (e < eps) {
+                        eps = e;
+                        best = l;
+                    }
+                }
+            }
+        }
+        return best != null ? best : "ste";
+    }
+
+    /** Mean overall cosine of each estimator with the reference (CDG with the smallest eps, else STE). */
+    private void cosineVsReference(ColumnTable cosine) throws IOException {
+        String ref = reference(cosine);
+        Map<String, Map<String, Map<String, double[]>>> byVariant = new TreeMap<>();
+        for (int r = 0; r < cosine.rows(); r++) {
+            if (!cosine.string("tensor", r).equals("all")) {
+                continue;
+            }
+            String a = cosine.string("a", r);
+            String b = cosine.string("b", r);
+            if (!a.equals(ref) && !b.equals(ref)) {
+                continue;
+            }
+            String other = a.equals(ref) ? b : a;
+            String v = variant(cosine.string("activation", r), cosine.getLong("rows", r), cosine.getLong("pretrained", r));
+            double[] acc = byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("dim=" + cosine.getLong("dim", r),
+                    x -> new LinkedHashMap<>()).computeIfAbsent(other, x -> new double[2]);
+            acc[0] += cosine.getDouble("cosine", r);
+            acc[1]++;
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, Map<String, double[]>>> v : byVariant.entrySet()) {
+            CategoryChart c = Figures.bars("Cosine with " + ref + ", " + v.getKey(), "estimator", "cosine similarity (mean over repeats)");
+            for (Map.Entry<String, Map<String, double[]>> d : v.getValue().entrySet()) {
+                c.addSeries(d.getKey(), new ArrayList<>(d.getValue().keySet()),
+                        d.getValue().values().stream().map(x -> (Number) (x[0] / x[1])).toList());
+            }
+            String name = "cosine_" + (n++);
+            Figures.save(c, run.runDir(), name);
+            add("lr-sweep", new Figures.Figure(name, "Agreement with " + ref + ": " + v.getKey(),
+                    "Cosine between each estimate and the reference on the same model and batch, all layers together."));
+        }
+    }
+
+    /** cosine(CDG, STE) per layer for every activation: the gradient-mismatch table as bars. */
+    private void mismatch(ColumnTable cosine) throws IOException {
+        Map<String, Map<String, Map<String, double[]>>> byEps = new TreeMap<>();
+        for (int r = 0; r < cosine.rows(); r++) {
+            String a = cosine.string("a", r);
+            String b = cosine.string("b", r);
+            String cdg = family(a).equals("cdg") && b.equals("ste") ? a : family(b).equals("cdg") && a.equals("ste") ? b : null;
+            if (cdg == null || cosine.string("tensor", r).equals("all")) {
+                continue;
+            }
+            String layer = cosine.string("tensor", r).replace(".weight", "");
+            double[] acc = byEps.computeIfAbsent(cdg, x -> new TreeMap<>()).computeIfAbsent(layer, x -> new LinkedHashMap<>())
+                    .computeIfAbsent(cosine.string("activation", r), x -> new double[2]);
+            acc[0] += cosine.getDouble("cosine", r);
+            acc[1]++;
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, Map<String, double[]>>> e : byEps.entrySet()) {
+            CategoryChart c = Figures.bars("Gradient mismatch: cosine(" + e.getKey() + ", STE) per layer", "activation",
+                    "cosine(CDG, STE)");
+            for (Map.Entry<String, Map<String, double[]>> layer : e.getValue().entrySet()) {
+                c.addSeries(layer.getKey(), new ArrayList<>(layer.getValue().keySet()),
+                        layer.getValue().values().stream().map(x -> (Number) (x[0] / x[1])).toList());
+            }
+            String name = "mismatch_" + (n++);
+            Figures.save(c, run.runDir(), name);
+            add("lr-sweep", new Figures.Figure(name, "cosine(" + e.getKey() + ", STE) per layer",
+                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1."));
+        }
+    }
+
+    private void rosenbrock(String key) throws IOException {
+        JsonNode task = run.task("summary", key);
+        JsonNode refs = task.path("inputs").path("rosenbrock");
+        if (refs.isEmpty()) {
+            return;
+        }
+        JsonNode meta = task.path("params").path("rosenbrock_meta");
+        XYChart c = Figures.lines("Rosenbrock descent with estimated gradients", "step", "f(x) (log scale)");
+        c.getStyler().setXAxisDecimalPattern("0");
+        c.getStyler().setYAxisLogarithmic(true);
+        for (int i = 0; i < refs.size(); i++) {
+            ColumnTable t = run.table("rosenbrock", refs.get(i).get("key").asText(), "trajectory.arrow");
+            double[] x = new double[t.rows()];
+            double[] y = new double[t.rows()];
+            for (int r = 0; r < t.rows(); r++) {
+                x[r] = t.getLong("step", r);
+                y[r] = Math.max(1e-12, t.getDouble("f", r));
+            }
+            Figures.line(c, meta.get(i).get("estimator").asText() + " start " + meta.get(i).get("start").asInt(), x, y, i);
+        }
+        Figures.save(c, run.runDir(), "rosenbrock");
+        add("rosenbrock", new Figures.Figure("rosenbrock", "Rosenbrock: f vs step",
+                "Descent from random integer starts in [-10, 10]; the minimum is f = 0 at all-ones."));
+    }
+
+    private void pretrainCurves() throws IOException {
+        List<String> keys = run.keys("pretrain");
+        if (keys.isEmpty()) {
+            return;
+        }
+        XYChart c = Figures.lines("STE pretraining", "step", "training loss (MSE to the teacher, log scale)");
+        c.getStyler().setXAxisDecimalPattern("0");
+        c.getStyler().setYAxisLogarithmic(true);
+        int i = 0;
+        for (String k : keys) {
+            JsonNode model = run.task("pretrain", k).path("params").path("model");
+            ColumnTable t = run.table("pretrain", k, "curve.arrow");
+            double[] x = new double[t.rows()];
+            double[] y = new double[t.rows()];
+            for (int r = 0; r < t.rows(); r++) {
+                x[r] = t.getLong("step", r);
+                y[r] = Math.max(1e-12, t.getDouble("loss", r));
+            }
+            if (t.rows() > 0) {
+                Figures.line(c, "dim=" + model.path("dim").asInt() + " " + model.path("activation").asText() + " #" + i, x, y, i);
+            }
+            i++;
+        }
+        Figures.save(c, run.runDir(), "pretrain");
+        add("pretrain", new Figures.Figure("pretrain", "Pretraining loss", "Training loss of each pretrained evaluate model."));
+    }
+
+    // ---------------------------------------------------------------- tables
+
+    private void writeTables(List<Cell> cells) throws IOException {
+        Path dir = run.runDir().resolve("tables");
+        Files.createDirectories(dir);
+        ColumnTable best = new ColumnTable("best_settings", "variant", ColumnType.STRING, "dim", ColumnType.LONG, "estimator",
+                ColumnType.STRING, "best_decrease_mean", ColumnType.DOUBLE, "best_decrease_sd", ColumnType.DOUBLE, "best_lr_mean",
+                ColumnType.DOUBLE, "repeats", ColumnType.LONG, "nominal_gflop", ColumnType.DOUBLE);
+        for (Cell c : cells) {
+            best.add(c.variant(), c.dim(), c.estimator(), c.mean(), c.sd(), c.meanLr(), (long) c.best().size(), c.flops() / 1e9);
+        }
+        ColumnTable hp = new ColumnTable("best_hyperparameters", "variant", ColumnType.STRING, "dim", ColumnType.LONG, "family",
+                ColumnType.STRING, "best_setting", ColumnType.STRING, "best_decrease_mean", ColumnType.DOUBLE);
+        Map<String, Cell> bestOf = new TreeMap<>();
+        for (Cell c : cells) {
+            String fam = family(c.estimator());
+            String k = c.variant() + "|" + String.format(Locale.ROOT, "%05d", c.dim()) + "|"
+                    + (fam.equals("nes") ? "nes n=" + params(c.estimator()).get("n") : fam);
+            bestOf.merge(k, c, (x, y) -> x.mean() >= y.mean() ? x : y);
+        }
+        bestOf.forEach((k, c) -> hp.add(c.variant(), c.dim(), k.substring(k.lastIndexOf('|') + 1), c.estimator(), c.mean()));
+        Files.deleteIfExists(dir.resolve("best_settings.arrow"));
+        Files.deleteIfExists(dir.resolve("best_hyperparameters.arrow"));
+        ArrowFiles.write(dir.resolve("best_settings.arrow"), best);
+        ArrowFiles.write(dir.resolve("best_hyperparameters.arrow"), hp);
+        tables.put("best_settings", htmlTable(best));
+        tables.put("best_hyperparameters", htmlTable(hp));
+    }
+
+    private static String htmlTable(ColumnTable t) {
+        StringBuilder sb = new StringBuilder("<table><tr>");
+        t.columns().keySet().forEach(c -> sb.append("<th>").append(esc(c)).append("</th>"));
+        sb.append("</tr>");
+        for (int r = 0; r < t.rows(); r++) {
+            sb.append("<tr>");
+            for (String c : t.columns().keySet()) {
+                Object v = t.get(c, r);
+                String s = v == null ? "" : v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : v.toString();
+                sb.append(v instanceof Number ? "<td class=num>" : "<td>").append(esc(s)).append("</td>");
+            }
+            sb.append("</tr>");
+        }
+        return sb.append("</table>").toString();
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    // ---------------------------------------------------------------- page
+
+    private String html(List<Cell> cells, ColumnTable cosine, ColumnTable ros) throws IOException {
+        JsonNode rec = run.record();
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bitgrad report: ").append(esc(rec.path("run_id").asText()))
+                .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                        + "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px}"
+                        + "th{background:#f0f0f0}td.num{text-align:right;font-family:monospace}img{max-width:100%;border:1px solid #eee}"
+                        + "pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}figure{margin:1.5em 0}"
+                        + "figcaption{font-size:13px;color:#555}.bad{color:#b00}</style></head><body>");
+        h.append("<h1>bitgrad run ").append(esc(rec.path("run_id").asText())).append("</h1>");
+        h.append("<p>Experiment <b>").append(esc(rec.path("experiment").asText())).append("</b> (").append(esc(rec.path("source").asText()))
+                .append("), status <b class=\"").append(rec.path("status").asText().equals("ok") ? "" : "bad").append("\">")
+                .append(esc(rec.path("status").asText())).append("</b>, ").append(String.format(Locale.ROOT, "%.1f", rec.path("seconds").asDouble()))
+                .append(" s on the ").append(esc(rec.path("runner").asText())).append(" runner.</p>");
+        if (rec.has("error")) {
+            h.append("<p class=bad>").append(esc(rec.path("error").asText())).append("</p>");
+        }
+        h.append("<h2 id=results>Results</h2>");
+        if (!cells.isEmpty()) {
+            h.append("<h3>Best hyperparameter per family</h3>").append(tables.get("best_hyperparameters"));
+            h.append("<h3>Every setting</h3>").append(tables.get("best_settings"));
+        }
+        h.append("<h2 id=provenance>Provenance</h2><table>");
+        for (String k : List.of("run_id", "seed", "git_commit", "git_dirty", "host", "os", "runner", "parallelism", "device", "started",
+                "finished")) {
+            h.append("<tr><th>").append(k).append("</th><td>").append(esc(rec.path(k).asText())).append("</td></tr>");
+        }
+        rec.path("versions").fields().forEachRemaining(e -> h.append("<tr><th>").append(esc(e.getKey())).append("</th><td>")
+                .append(esc(e.getValue().asText())).append("</td></tr>"));
+        h.append("</table>");
+        h.append("<h2 id=stages>Stages and cache decisions</h2><table><tr><th>stage</th><th>cache</th><th>reason</th>"
+                + "<th>tasks</th><th>computed</th><th>seconds</th></tr>");
+        for (JsonNode s : rec.path("stages")) {
+            h.append("<tr><td><a href=\"#stage-").append(esc(s.path("stage").asText())).append("\">").append(esc(s.path("stage").asText()))
+                    .append("</a></td><td>").append(esc(s.path("cache").asText())).append("</td><td>").append(esc(s.path("reason").asText()))
+                    .append("</td><td class=num>").append(s.path("tasks").asInt()).append("</td><td class=num>").append(s.path("computed").asInt())
+                    .append("</td><td class=num>").append(String.format(Locale.ROOT, "%.2f", s.path("seconds").asDouble())).append("</td></tr>");
+        }
+        h.append("</table>");
+        for (JsonNode s : rec.path("stages")) {
+            String stage = s.path("stage").asText();
+            h.append("<h2 id=\"stage-").append(esc(stage)).append("\">Stage ").append(esc(stage)).append("</h2>");
+            h.append("<p>").append(s.path("tasks").asInt()).append(" tasks, ").append(s.path("computed").asInt())
+                    .append(" computed in this run (").append(esc(s.path("reason").asText())).append(").</p>");
+            for (Figures.Figure f : byStage.getOrDefault(stage, List.of())) {
+                h.append("<figure><img src=\"plots/").append(f.name()).append(".png\" alt=\"").append(esc(f.title()))
+                        .append("\"><figcaption><b>").append(esc(f.title())).append(".</b> ").append(esc(f.caption()))
+                        .append(" <a href=\"plots/").append(f.name()).append(".svg\">SVG</a></figcaption></figure>");
+            }
+            if (stage.equals("rosenbrock") && ros != null && ros.rows() > 0) {
+                h.append(htmlTable(ros));
+            }
+            if (stage.equals("lr-sweep") && cosine != null) {
+                h.append("<details><summary>All cosines (").append(cosine.rows()).append(" rows)</summary>").append(htmlTable(cosine))
+                        .append("</details>");
+            }
+        }
+        h.append("<h2 id=config>Configuration</h2><pre>")
+                .append(esc(bitgrad.transforms.Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(run.config())))
+                .append("</pre>");
+        h.append("<p>Tables as Arrow files: <a href=\"tables/best_settings.arrow\">best_settings.arrow</a>, "
+                + "<a href=\"tables/best_hyperparameters.arrow\">best_hyperparameters.arrow</a>.</p>");
+        h.append("</body></html>\n");
+        return h.toString();
+    }
+}

@@ -1,0 +1,70 @@
+package bitgrad.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ColumnTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** report.html as a reader opens it: every image there, the run's numbers in the tables, nothing from the network. */
+class ReportTest {
+
+    @BeforeAll
+    static void config() throws Exception {
+        PipelineTest.locateConfig();
+    }
+
+    @Test
+    void theReportShowsEveryFigureAndTheRunsNumbers(@TempDir Path runs) throws Exception {
+        PipelineTest.Result r = PipelineTest.run(runs);
+        Matcher m = Pattern.compile("stage=report figures=(\\d+) seconds=\\S+ path=(\\S+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Integer.parseInt(m.group(1)) >= 6, "figures: " + m.group(1));
+        Path html = Path.of(m.group(2));
+        Path dir = html.getParent();
+        Document doc = Jsoup.parse(html.toFile(), "UTF-8");
+        int images = 0;
+        for (Element img : doc.select("img")) {
+            String src = img.attr("src");
+            assertFalse(src.startsWith("http"), "no network: " + src);
+            Path p = dir.resolve(src);
+            assertTrue(Files.size(p) > 5_000, "image missing or empty: " + src);
+            assertTrue(Files.exists(dir.resolve(src.replace(".png", ".svg"))), "SVG twin of " + src);
+            images++;
+        }
+        assertEquals(Integer.parseInt(m.group(1)), images, "every figure is in the page");
+        assertTrue(doc.select("link[href^=http], script[src]").isEmpty(), "self-contained");
+        for (String stage : new String[] {"generate-data", "init-models", "pretrain", "estimate", "lr-sweep", "rosenbrock", "summary"}) {
+            assertFalse(doc.select("h2#stage-" + stage).isEmpty(), "section for " + stage);
+        }
+        ColumnTable best = ArrowFiles.read(dir.resolve("tables/best_settings.arrow"));
+        Set<String> cells = new HashSet<>();
+        doc.select("td").forEach(td -> cells.add(td.text()));
+        assertEquals(4, best.rows(), "one row per estimator setting of tiny.yaml");
+        for (int i = 0; i < best.rows(); i++) {
+            String v = String.format(Locale.ROOT, "%.6g", best.getDouble("best_decrease_mean", i));
+            assertTrue(cells.contains(v), "report lacks " + best.string("estimator", i) + " best decrease " + v);
+        }
+        assertTrue(doc.text().contains(r.out().replaceAll("(?s).*run_id=(\\S+).*", "$1")), "run id in the page");
+        assertTrue(doc.select("pre").text().contains("\"dims\""), "configuration shown");
+
+        Files.delete(dir.resolve("report.html"));
+        PipelineTest.Result again = PipelineTest.cli("report", "latest", "--runs-dir", runs.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(Files.exists(dir.resolve("report.html")), "report re-rendered from the cache");
+    }
+}
