@@ -31,7 +31,8 @@ import java.util.Set;
 public final class ConfigLoader {
 
     /** Presets shipped in the jar, in the order {@code bitgrad experiments} lists them. */
-    public static final List<String> PRESETS = List.of("quickstart");
+    public static final List<String> PRESETS = List.of("quickstart", "hparam-search", "hparam-search-pretrained",
+            "stochastic-rounding", "rosenbrock", "mismatch-table");
 
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -194,7 +195,7 @@ public final class ConfigLoader {
     }
 
     private static void validate(ExperimentConfig c) {
-        require(!c.dims().isEmpty(), "dims must list at least one width");
+        require(!c.dims().isEmpty() || c.rosenbrock().enabled(), "dims must list at least one width (or enable rosenbrock)");
         c.dims().forEach(d -> require(d != null && d >= 1, "dims must be >= 1, got " + d));
         require(c.numInit() >= 1, "num_init must be >= 1");
         require(c.model().depth() >= 0, "model.depth must be >= 0");

@@ -114,6 +114,7 @@ public final class RunReport {
             ros = run.table("summary", key, "rosenbrock.arrow");
             lrCurves(key);
             bestVsDim(cells);
+            bestVsK(cells);
             efficiency(cells);
             cosineVsReference(cosine);
             mismatch(cosine);
@@ -121,6 +122,9 @@ public final class RunReport {
         }
         pretrainCurves();
         writeTables(cells);
+        if (cosine != null) {
+            writeMismatch(cosine);
+        }
         String html = html(cells, cosine, ros);
         Path out = run.runDir().resolve("report.html");
         Files.writeString(out, html, StandardCharsets.UTF_8);
@@ -237,6 +241,47 @@ public final class RunReport {
             Figures.save(c, run.runDir(), name);
             add("lr-sweep", new Figures.Figure(name, "Best loss decrease vs num_dim: " + v.getKey(),
                     "Where the CDG line stays below an NES line, that NES setting beats every CDG eps tried."));
+        }
+    }
+
+    /** sr-STE: best decrease against the number of samples k, one line per temperature, STE as reference. */
+    private void bestVsK(List<Cell> cells) throws IOException {
+        Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
+        Map<String, Double> ste = new TreeMap<>();
+        for (Cell c : cells) {
+            String v = c.variant() + ", dim=" + c.dim();
+            if (family(c.estimator()).equals("sr-ste")) {
+                Map<String, String> p = params(c.estimator());
+                byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("sr-STE tau=" + p.get("tau"), x -> new TreeMap<>())
+                        .put(Long.parseLong(p.get("k")), c.mean());
+            } else if (c.estimator().equals("ste")) {
+                ste.put(v, c.mean());
+            }
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, TreeMap<Long, Double>>> v : byVariant.entrySet()) {
+            if (v.getValue().values().stream().allMatch(m -> m.size() < 2)) {
+                continue;
+            }
+            XYChart c = Figures.lines("Best loss decrease vs sr-STE samples, " + v.getKey(), "k (stochastic forward passes averaged)",
+                    "best loss decrease (vanilla sign after the update)");
+            c.getStyler().setXAxisDecimalPattern("0");
+            int colour = 0;
+            double[] ks = null;
+            for (Map.Entry<String, TreeMap<Long, Double>> s : v.getValue().entrySet()) {
+                ks = s.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+                Figures.line(c, s.getKey(), ks, s.getValue().values().stream().mapToDouble(Double::doubleValue).toArray(), colour++)
+                        .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+            }
+            if (ste.containsKey(v.getKey()) && ks != null) {
+                double[] y = new double[ks.length];
+                java.util.Arrays.fill(y, ste.get(v.getKey()));
+                Figures.line(c, "STE", ks, y, colour);
+            }
+            String name = "best_vs_k_" + (n++);
+            Figures.save(c, run.runDir(), name);
+            add("lr-sweep", new Figures.Figure(name, "Best decrease vs k: " + v.getKey(),
+                    "Each point: the best loss decrease over the lr grid of the averaged sr-STE estimate, measured with the deterministic sign."));
         }
     }
 
@@ -376,6 +421,25 @@ public final class RunReport {
         Figures.save(c, run.runDir(), "rosenbrock");
         add("rosenbrock", new Figures.Figure("rosenbrock", "Rosenbrock: f vs step",
                 "Descent from random integer starts in [-10, 10]; the minimum is f = 0 at all-ones."));
+        XYChart cos = Figures.lines("Rosenbrock: agreement with the analytic gradient", "step", "cosine(estimate, analytic gradient)");
+        cos.getStyler().setXAxisDecimalPattern("0");
+        cos.getStyler().setYAxisDecimalPattern("0.####");
+        for (int i = 0; i < refs.size(); i++) {
+            ColumnTable t = run.table("rosenbrock", refs.get(i).get("key").asText(), "trajectory.arrow");
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (int r = 0; r < t.rows(); r++) {
+                if (t.get("cosine", r) != null) {
+                    x.add((double) t.getLong("step", r));
+                    y.add(t.getDouble("cosine", r));
+                }
+            }
+            Figures.line(cos, meta.get(i).get("estimator").asText() + " start " + meta.get(i).get("start").asInt(), Figures.toArray(x),
+                    Figures.toArray(y), i);
+        }
+        Figures.save(cos, run.runDir(), "rosenbrock_cosine");
+        add("rosenbrock", new Figures.Figure("rosenbrock_cosine", "Rosenbrock: cosine with the analytic gradient",
+                "Near the minimum CDG's smoothing bias (about eps^2/6 times the third derivative) becomes as large as the gradient itself."));
     }
 
     private void pretrainCurves() throws IOException {
@@ -432,6 +496,36 @@ public final class RunReport {
         ArrowFiles.write(dir.resolve("best_hyperparameters.arrow"), hp);
         tables.put("best_settings", htmlTable(best));
         tables.put("best_hyperparameters", htmlTable(hp));
+    }
+
+    /** The gradient-mismatch table: mean cosine(CDG, STE) per activation, eps and layer (Arrow and HTML). */
+    private void writeMismatch(ColumnTable cosine) throws IOException {
+        Map<String, double[]> agg = new TreeMap<>();
+        for (int r = 0; r < cosine.rows(); r++) {
+            String a = cosine.string("a", r);
+            String b = cosine.string("b", r);
+            String cdg = family(a).equals("cdg") && b.equals("ste") ? a : family(b).equals("cdg") && a.equals("ste") ? b : null;
+            if (cdg != null) {
+                String k = cosine.string("activation", r) + "|" + params(cdg).get("eps") + "|" + cosine.getLong("dim", r) + "|"
+                        + cosine.string("tensor", r);
+                double[] acc = agg.computeIfAbsent(k, x -> new double[2]);
+                acc[0] += cosine.getDouble("cosine", r);
+                acc[1]++;
+            }
+        }
+        if (agg.isEmpty()) {
+            return;
+        }
+        ColumnTable t = new ColumnTable("mismatch", "activation", ColumnType.STRING, "eps", ColumnType.DOUBLE, "dim", ColumnType.LONG,
+                "layer", ColumnType.STRING, "cosine_cdg_ste", ColumnType.DOUBLE, "repeats", ColumnType.LONG);
+        agg.forEach((k, v) -> {
+            String[] p = k.split("\\|");
+            t.add(p[0], Double.parseDouble(p[1]), Long.parseLong(p[2]), p[3], v[0] / v[1], (long) v[1]);
+        });
+        Path f = run.runDir().resolve("tables").resolve("mismatch.arrow");
+        Files.deleteIfExists(f);
+        ArrowFiles.write(f, t);
+        tables.put("mismatch", htmlTable(t));
     }
 
     private static String htmlTable(ColumnTable t) {
@@ -507,6 +601,9 @@ public final class RunReport {
             }
             if (stage.equals("rosenbrock") && ros != null && ros.rows() > 0) {
                 h.append(htmlTable(ros));
+            }
+            if (stage.equals("lr-sweep") && tables.containsKey("mismatch")) {
+                h.append("<h3>Gradient mismatch: cosine(CDG, STE) per layer</h3>").append(tables.get("mismatch"));
             }
             if (stage.equals("lr-sweep") && cosine != null) {
                 h.append("<details><summary>All cosines (").append(cosine.rows()).append(" rows)</summary>").append(htmlTable(cosine))

@@ -37,6 +37,22 @@ public final class Headlines {
         }
         agg.forEach((k, a) -> out.printf(Locale.ROOT, "result %s best_decrease=%.6g best_lr=%.4g repeats=%d%n", k, a[0] / a[2],
                 a[1] / a[2], (int) a[2]));
+        ColumnTable cos = ArrowFiles.read(store.file(Summarize.NAME, key, "cosine.arrow"));
+        if (plan.loaded().config().model().activation().size() > 1) {
+            Map<String, double[]> mm = new LinkedHashMap<>();
+            for (int r = 0; r < cos.rows(); r++) {
+                String a = cos.string("a", r);
+                String b = cos.string("b", r);
+                if (a.equals("ste") && b.startsWith("cdg(eps=") && !cos.string("tensor", r).equals("all")) {
+                    String k = String.format(Locale.ROOT, "activation=%s eps=%s layer=%s", cos.string("activation", r),
+                            b.substring(8, b.length() - 1), cos.string("tensor", r).replace("layer", "").replace(".weight", ""));
+                    double[] acc = mm.computeIfAbsent(k, x -> new double[2]);
+                    acc[0] += cos.getDouble("cosine", r);
+                    acc[1]++;
+                }
+            }
+            mm.forEach((k, v) -> out.printf(Locale.ROOT, "mismatch %s cosine=%.4f%n", k, v[0] / v[1]));
+        }
         ColumnTable ros = ArrowFiles.read(store.file(Summarize.NAME, key, "rosenbrock.arrow"));
         for (int r = 0; r < ros.rows(); r++) {
             out.printf(Locale.ROOT, "rosenbrock start=%d estimator=%s final_f=%.6g distance_to_min=%.6g mean_cosine=%.6f%n",

@@ -42,7 +42,13 @@ public final class Planner {
     public static Plan plan(ConfigLoader.Loaded loaded, String device) {
         Planner p = new Planner(loaded.config(), device);
         p.build();
-        return new Plan(loaded, p.stages);
+        Map<String, List<Task>> ordered = new LinkedHashMap<>();
+        for (String stage : bitgrad.transforms.Stages.names()) {
+            if (p.stages.containsKey(stage)) {
+                ordered.put(stage, p.stages.get(stage));
+            }
+        }
+        return new Plan(loaded, ordered);
     }
 
     /** Adds a task, or returns the identical one already planned (same key: e.g. data shared by activations). */

@@ -1,0 +1,114 @@
+package bitgrad.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ColumnTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every preset, scaled down with --set, runs end to end and yields its figures, tables and sane numbers. */
+class PresetsTest {
+
+    static PipelineTest.Result preset(Path runs, String name, String... sets) {
+        List<String> args = new ArrayList<>(List.of("run", name, "--runs-dir", runs.toString()));
+        for (String s : sets) {
+            args.add("--set");
+            args.add(s);
+        }
+        PipelineTest.Result r = PipelineTest.cli(args.toArray(String[]::new));
+        assertEquals(0, r.code(), name + ": " + r.err());
+        return r;
+    }
+
+    static Path runDir(PipelineTest.Result r) {
+        Matcher m = Pattern.compile("record=(\\S+)run\\.json").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return Path.of(m.group(1));
+    }
+
+    static void assertFigures(Path run, String... prefixes) throws Exception {
+        List<String> names;
+        try (Stream<Path> s = Files.list(run.resolve("plots"))) {
+            names = s.map(p -> p.getFileName().toString()).toList();
+        }
+        for (String p : prefixes) {
+            assertTrue(names.stream().anyMatch(n -> n.startsWith(p) && n.endsWith(".png")), "no " + p + " figure in " + names);
+            assertTrue(names.stream().anyMatch(n -> n.startsWith(p) && n.endsWith(".svg")), "no " + p + " SVG in " + names);
+        }
+        for (String n : names) {
+            assertTrue(Files.size(run.resolve("plots").resolve(n)) > 2000, n + " is empty");
+        }
+        assertTrue(Files.size(run.resolve("report.html")) > 2000);
+    }
+
+    static final String[] SMALL_GRID = {"dims=[4,8]", "num_init=1", "data.num_batch=1", "data.batch=[512]", "sweep.lr_count=50",
+        "estimators.cdg.eps=[0.1,0.01]", "estimators.nes.sigma=[0.1,0.01]", "estimators.nes.samples=[50,100]",
+        "estimators.sr_ste.k=[1]"};
+
+    @Test
+    void hparamSearch(@TempDir Path runs) throws Exception {
+        Path run = runDir(preset(runs, "hparam-search", SMALL_GRID));
+        assertFigures(run, "lr_curves_", "best_vs_dim_", "efficiency_", "cosine_");
+        ColumnTable hp = ArrowFiles.read(run.resolve("tables/best_hyperparameters.arrow"));
+        assertEquals(2 * 5, hp.rows(), "per dim: ste, cdg, nes n=50, nes n=100, sr-ste");
+    }
+
+    @Test
+    void hparamSearchPretrainedComparesNesWithAndWithoutBaseline(@TempDir Path runs) throws Exception {
+        List<String> sets = new ArrayList<>(List.of(SMALL_GRID));
+        sets.addAll(List.of("pretrain.steps=30", "pretrain.batch=512", "estimators.nes.sigma=[0.01]", "estimators.nes.samples=[200]"));
+        PipelineTest.Result r = preset(runs, "hparam-search-pretrained", sets.toArray(String[]::new));
+        Path run = runDir(r);
+        assertFigures(run, "pretrain", "lr_curves_", "cosine_", "efficiency_");
+        assertTrue(r.out().contains("estimator=nes(sigma=0.01,n=200,one-sided)"), r.out());
+        assertTrue(r.out().contains("estimator=nes(sigma=0.01,n=200,no-baseline)"), r.out());
+    }
+
+    @Test
+    void stochasticRounding(@TempDir Path runs) throws Exception {
+        Path run = runDir(preset(runs, "stochastic-rounding", "data.batch=[256,1024]", "data.num_batch=1",
+                "estimators.sr_ste.tau=[1.0]", "estimators.sr_ste.k=[1,2,3]", "pretrain.steps=30", "pretrain.batch=512",
+                "sweep.lr_count=50"));
+        assertFigures(run, "lr_curves_", "best_vs_k_", "pretrain");
+        ColumnTable best = ArrowFiles.read(run.resolve("tables/best_settings.arrow"));
+        assertEquals(2 * 2 * 4, best.rows(), "raw and pretrained x two batch sizes x (STE + 3 sr-STE)");
+    }
+
+    @Test
+    void rosenbrockConverges(@TempDir Path runs) throws Exception {
+        PipelineTest.Result r = preset(runs, "rosenbrock", "rosenbrock.starts=1", "rosenbrock.cdg_eps=[0.001]", "rosenbrock.nes_sigma=[]");
+        assertFigures(runDir(r), "rosenbrock", "rosenbrock_cosine");
+        Matcher m = Pattern.compile("rosenbrock start=0 estimator=cdg\\(eps=0.001\\) final_f=(\\S+) distance_to_min=(\\S+) "
+                + "mean_cosine=(\\S+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(1)) < 0.01, "f at the end: " + m.group(1));
+        assertTrue(Double.parseDouble(m.group(2)) < 0.05, "distance to all-ones: " + m.group(2));
+    }
+
+    @Test
+    void mismatchTableHasFpRowsAtOne(@TempDir Path runs) throws Exception {
+        PipelineTest.Result r = preset(runs, "mismatch-table", "data.batch=[4096]", "num_init=1", "sweep.lr_count=20");
+        Path run = runDir(r);
+        assertFigures(run, "mismatch_");
+        ColumnTable t = ArrowFiles.read(run.resolve("tables/mismatch.arrow"));
+        assertEquals(4 * 2 * 4, t.rows(), "4 activations x 2 eps x (3 layers + all)");
+        for (int i = 0; i < t.rows(); i++) {
+            double c = t.getDouble("cosine_cdg_ste", i);
+            if (t.string("activation", i).equals("identity")) {
+                assertTrue(c > 0.999, "FP row " + t.string("layer", i) + " eps " + t.getDouble("eps", i) + ": " + c);
+            } else if (t.string("layer", i).equals("layer0.weight")) {
+                assertTrue(c < 0.99, "binary first layers disagree: " + c);
+            }
+        }
+        assertTrue(r.out().contains("mismatch activation=identity eps=0.1 layer=0 cosine="), r.out());
+    }
+}
