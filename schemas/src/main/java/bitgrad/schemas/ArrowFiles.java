@@ -150,47 +150,38 @@ public final class ArrowFiles {
                     }
                 }
             }
-            case FLOAT_LIST -> {
-                ListVector l = (ListVector) v;
-                Float4Vector data = (Float4Vector) l.getDataVector();
-                int total = 0;
-                for (int i = 0; i < n; i++) {
-                    float[] f = (float[]) values.get(i);
-                    if (f == null) {
-                        l.setNull(i);
-                        continue;
-                    }
-                    int off = l.startNewValue(i);
-                    for (int j = 0; j < f.length; j++) {
-                        data.setSafe(off + j, f[j]);
-                    }
-                    l.endValue(i, f.length);
-                    total = off + f.length;
-                }
-                data.setValueCount(total);
-            }
-            case LONG_LIST -> {
-                ListVector l = (ListVector) v;
-                BigIntVector data = (BigIntVector) l.getDataVector();
-                int total = 0;
-                for (int i = 0; i < n; i++) {
-                    long[] f = (long[]) values.get(i);
-                    if (f == null) {
-                        l.setNull(i);
-                        continue;
-                    }
-                    int off = l.startNewValue(i);
-                    for (int j = 0; j < f.length; j++) {
-                        data.setSafe(off + j, f[j]);
-                    }
-                    l.endValue(i, f.length);
-                    total = off + f.length;
-                }
-                data.setValueCount(total);
-            }
+            case FLOAT_LIST -> fillList((ListVector) v, values, o -> ((float[]) o).length,
+                    (o, j, at) -> ((Float4Vector) ((ListVector) v).getDataVector()).setSafe(at, ((float[]) o)[j]));
+            case LONG_LIST -> fillList((ListVector) v, values, o -> ((long[]) o).length,
+                    (o, j, at) -> ((BigIntVector) ((ListVector) v).getDataVector()).setSafe(at, ((long[]) o)[j]));
             default -> throw new IllegalStateException(type.name());
         }
         v.setValueCount(n);
+    }
+
+    /** Writes element {@code j} of list value {@code value} at position {@code at} of the child vector. */
+    private interface ElementWriter {
+        void write(Object value, int j, int at);
+    }
+
+    private static void fillList(ListVector l, List<Object> values, java.util.function.ToIntFunction<Object> length,
+            ElementWriter element) {
+        int total = 0;
+        for (int i = 0; i < values.size(); i++) {
+            Object value = values.get(i);
+            if (value == null) {
+                l.setNull(i);
+                continue;
+            }
+            int n = length.applyAsInt(value);
+            int off = l.startNewValue(i);
+            for (int j = 0; j < n; j++) {
+                element.write(value, j, off + j);
+            }
+            l.endValue(i, n);
+            total = off + n;
+        }
+        l.getDataVector().setValueCount(total);
     }
 
     /** Random access to the record batches of an Arrow file written by bitgrad. */
@@ -309,21 +300,19 @@ public final class ArrowFiles {
                 case DOUBLE -> ((Float8Vector) v).get(i);
                 case FLOAT_LIST -> {
                     ListVector l = (ListVector) v;
+                    float[] f = new float[l.getElementEndIndex(i) - l.getElementStartIndex(i)];
                     Float4Vector d = (Float4Vector) l.getDataVector();
-                    int s = l.getElementStartIndex(i);
-                    float[] f = new float[l.getElementEndIndex(i) - s];
                     for (int j = 0; j < f.length; j++) {
-                        f[j] = d.get(s + j);
+                        f[j] = d.get(l.getElementStartIndex(i) + j);
                     }
                     yield f;
                 }
                 case LONG_LIST -> {
                     ListVector l = (ListVector) v;
+                    long[] f = new long[l.getElementEndIndex(i) - l.getElementStartIndex(i)];
                     BigIntVector d = (BigIntVector) l.getDataVector();
-                    int s = l.getElementStartIndex(i);
-                    long[] f = new long[l.getElementEndIndex(i) - s];
                     for (int j = 0; j < f.length; j++) {
-                        f[j] = d.get(s + j);
+                        f[j] = d.get(l.getElementStartIndex(i) + j);
                     }
                     yield f;
                 }

@@ -29,8 +29,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return BitgradCli.USAGE;
+        return BitgradCli.usage(spec);
     }
 
     /** Options every estimator benchmark shares. */

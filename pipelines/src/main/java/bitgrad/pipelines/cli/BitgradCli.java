@@ -31,6 +31,11 @@ public final class BitgradCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return usage(spec);
+    }
+
+    /** What a command that only groups subcommands does when run alone: usage on stderr, exit 2. */
+    static int usage(CommandSpec spec) {
         spec.commandLine().usage(spec.commandLine().getErr());
         return USAGE;
     }

@@ -24,8 +24,7 @@ final class CacheCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return BitgradCli.USAGE;
+        return BitgradCli.usage(spec);
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -34,12 +33,13 @@ final class CacheCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
-        Path runsDir;
+        @picocli.CommandLine.Mixin
+
+        RunsDirOption runs;
 
         @Override
         public Integer call() throws IOException {
-            ArtifactStore store = new ArtifactStore(runsDir.resolve("cache"));
+            ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
             int ok = 0;
             int bad = 0;
             for (String[] a : store.list()) {
@@ -62,18 +62,19 @@ final class CacheCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
-        Path runsDir;
+        @picocli.CommandLine.Mixin
+
+        RunsDirOption runs;
 
         @Option(names = "--yes", description = "Really delete (otherwise only list what would go).")
         boolean yes;
 
         @Override
         public Integer call() throws IOException {
-            ArtifactStore store = new ArtifactStore(runsDir.resolve("cache"));
+            ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
             Set<String> referenced = new HashSet<>();
-            for (String id : RunsDir.runIds(runsDir)) {
-                referenced.addAll(RunsDir.artifacts(RunsDir.record(runsDir, id)));
+            for (String id : RunsDir.runIds(runs.runsDir)) {
+                referenced.addAll(RunsDir.artifacts(RunsDir.record(runs.runsDir, id)));
             }
             long bytes = 0;
             int count = 0;

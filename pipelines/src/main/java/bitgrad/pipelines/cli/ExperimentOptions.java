@@ -17,9 +17,9 @@ final class ExperimentOptions {
             + " Repeatable.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs",
-            description = "Output and cache folder (default: ${DEFAULT-VALUE}).")
-    Path runsDir;
+    @picocli.CommandLine.Mixin
+
+    RunsDirOption runs;
 
     ConfigLoader.Loaded load() {
         return ConfigLoader.load(experiment, sets);

@@ -21,14 +21,15 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run id, a unique prefix of one, or 'latest'.")
     String run;
 
-    @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
-    Path runsDir;
+    @picocli.CommandLine.Mixin
+
+    RunsDirOption runs;
 
     @Override
     public Integer call() throws Exception {
-        String id = RunsDir.resolve(runsDir, run);
-        Path report = RunReport.render(runsDir.resolve(id), new ArtifactStore(runsDir.resolve("cache")));
-        spec.commandLine().getOut().printf("report figures=%d path=%s%n", RunCommand.countPlots(runsDir.resolve(id)), report);
+        String id = RunsDir.resolve(runs.runsDir, run);
+        Path report = RunReport.render(runs.runsDir.resolve(id), new ArtifactStore(runs.runsDir.resolve("cache")));
+        spec.commandLine().getOut().printf("report figures=%d path=%s%n", RunCommand.countPlots(runs.runsDir.resolve(id)), report);
         return 0;
     }
 }

@@ -68,12 +68,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Plan plan = Planner.plan(experiment.load(), "cpu");
-        RunOptions opts = new RunOptions(experiment.runsDir, new HashSet<>(force), from, only, runner, flinkMaster, parallelism,
+        RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, flinkMaster, parallelism,
                 device);
         Runner.validate(plan, opts);
         PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
         out.printf(Locale.ROOT, "run experiment=%s source=%s runner=%s runs_dir=%s%n", plan.loaded().config().name(),
-                plan.loaded().source().replace(' ', '_'), runner, experiment.runsDir);
+                plan.loaded().source().replace(' ', '_'), runner, experiment.runs.runsDir);
         long t0 = System.nanoTime();
         Runner.Outcome o = new Runner(plan, opts, out).run();
         ArtifactStore store = new ArtifactStore(opts.cacheDir());

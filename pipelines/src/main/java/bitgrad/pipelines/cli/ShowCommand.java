@@ -43,18 +43,19 @@ final class ShowCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "40", description = "Rows shown as a table (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--runs-dir", paramLabel = "DIR", defaultValue = "runs", description = "Runs folder (default: ${DEFAULT-VALUE}).")
-    Path runsDir;
+    @picocli.CommandLine.Mixin
+
+    RunsDirOption runs;
 
     @Override
     public Integer call() throws Exception {
         if (!List.of("table", "csv", "json").contains(format)) {
             throw new ConfigException("--format must be table, csv or json, got '" + format + "'");
         }
-        String id = RunsDir.resolve(runsDir, run);
-        ArtifactStore store = new ArtifactStore(runsDir.resolve("cache"));
+        String id = RunsDir.resolve(runs.runsDir, run);
+        ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
         List<String> files = new ArrayList<>();
-        for (String a : RunsDir.artifacts(RunsDir.record(runsDir, id))) {
+        for (String a : RunsDir.artifacts(RunsDir.record(runs.runsDir, id))) {
             Path dir = store.root().resolve(a);
             if (Files.isDirectory(dir)) {
                 try (var s = Files.list(dir)) {

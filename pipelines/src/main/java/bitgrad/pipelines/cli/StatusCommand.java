@@ -25,7 +25,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         Plan plan = Planner.plan(experiment.load(), "cpu");
         var out = spec.commandLine().getOut();
-        for (Runner.StageOutcome s : new Runner(plan, RunOptions.defaults(experiment.runsDir), System.out).status()) {
+        for (Runner.StageOutcome s : new Runner(plan, RunOptions.defaults(experiment.runs.runsDir), System.out).status()) {
             out.printf(Locale.ROOT, "stage=%s cache=%s reason=%s tasks=%d to_compute=%d%n", s.stage(), s.cache(),
                     s.reason().replace(' ', '_'), s.tasks(), s.computed());
         }
