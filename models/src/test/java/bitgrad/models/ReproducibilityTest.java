@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.RandomBackwardSteEstimator;
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.models.measure.Gradients;
@@ -68,6 +69,20 @@ class ReproducibilityTest {
             ParamSet ste = new SteEstimator().estimate(o, 0);
             double c1 = Gradients.cosine(ste, new SrSteEstimator(1, 1, StochasticRounding.Backward.QUANTIZER).estimate(o, 3));
             assertTrue(c1 > 0.2 && c1 < 0.9999, "sr-STE with one sample is a noisy relative of STE: " + c1);
+        }
+    }
+
+    @Test
+    void stochasticSteBackpropIsUnbiasedForSte() {
+        ToyProblem toy = new ToyProblem(SPEC, 6);
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(7, 2048, 8))) {
+            ParamSet ste = new SteEstimator().estimate(o, 0);
+            assertTrue(ste.contentEquals(new RandomBackwardSteEstimator(1.0, 1).estimate(o, 3)), "keep=1 is STE");
+            double one = Gradients.cosine(ste, new RandomBackwardSteEstimator(0.5, 1).estimate(o, 3));
+            double many = Gradients.cosine(ste, new RandomBackwardSteEstimator(0.5, 64).estimate(o, 3));
+            assertTrue(one < 0.9999 && many > one && many > 0.97, "k=1: " + one + ", k=64: " + many);
+            assertFalse(new RandomBackwardSteEstimator(0.5, 1).estimate(o, 1).contentEquals(
+                    new RandomBackwardSteEstimator(0.5, 1).estimate(o, 2)));
         }
     }
 

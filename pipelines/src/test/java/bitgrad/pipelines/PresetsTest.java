@@ -111,4 +111,33 @@ class PresetsTest {
         }
         assertTrue(r.out().contains("mismatch activation=identity eps=0.1 layer=0 cosine="), r.out());
     }
+
+    @Test
+    void discussionProbesEachGetAFigure(@TempDir Path runs) throws Exception {
+        PipelineTest.Result r = preset(runs, "discussion", "data.batch=[1024]", "data.num_batch=1", "pretrain.steps=20",
+                "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=20",
+                "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50");
+        Path run = runDir(r);
+        assertFigures(run, "probe_nes_", "probe_search_", "probe_sr_", "probe_ste_random", "lr_curves_");
+        Matcher m = Pattern.compile("discussion dim=16 lr=\\S+ ste_decrease=(\\S+) nes_max_decrease=(\\S+) search_best_radius=\\S+ "
+                + "search_best_decrease=(\\S+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(1)) > 0, "STE descends at its own best lr: " + m.group());
+        Path probe;
+        try (Stream<Path> s = Files.list(runs.resolve("cache/probe"))) {
+            probe = s.findFirst().orElseThrow();
+        }
+        ColumnTable nes = ArrowFiles.read(probe.resolve("nes_points.arrow"));
+        assertEquals(40, nes.rows(), "20 directions and their negatives");
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < nes.rows(); i++) {
+            max = Math.max(max, nes.getDouble("decrease", i));
+        }
+        assertEquals(Double.parseDouble(m.group(2)), max, 1e-6 * Math.max(1, Math.abs(max)), "headline max point = table max");
+        ColumnTable search = ArrowFiles.read(probe.resolve("search.arrow"));
+        assertEquals(2, search.rows(), "one row per radius");
+        for (int i = 0; i < search.rows(); i++) {
+            assertTrue(search.getDouble("best_decrease", i) >= search.getDouble("mean_decrease", i), "best >= mean at row " + i);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package bitgrad.transforms;
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.RandomBackwardSteEstimator;
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.models.nets.MlpSpec;
@@ -32,7 +33,7 @@ public final class Specs {
 
     /**
      * An estimator from {@code {type: ste}}, {@code {type: cdg, eps}}, {@code {type: nes, sigma,
-     * samples, antithetic, baseline, rank_shaping}} or {@code {type: sr-ste, tau, k, backward}}.
+     * samples, antithetic, baseline, rank_shaping}} or {@code {type: sr-ste, tau, k, backward}} or {@code {type: ste-random, keep, k}}.
      */
     public static Estimator estimator(JsonNode n) {
         String type = n.get("type").asText();
@@ -41,6 +42,7 @@ public final class Specs {
             case "cdg" -> new CdgEstimator(n.get("eps").asDouble());
             case "nes" -> new NesEstimator(n.get("sigma").asDouble(), n.get("samples").asInt(), n.get("antithetic").asBoolean(),
                     n.get("baseline").asBoolean(), n.get("rank_shaping").asBoolean());
+            case "ste-random" -> new RandomBackwardSteEstimator(n.get("keep").asDouble(), n.get("k").asInt());
             case "sr-ste" -> new SrSteEstimator(n.get("tau").asDouble(), n.get("k").asInt(),
                     StochasticRounding.Backward.valueOf(n.get("backward").asText().toUpperCase(Locale.ROOT)));
             default -> throw new IllegalArgumentException("unknown estimator type '" + type + "'");

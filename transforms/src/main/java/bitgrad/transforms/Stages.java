@@ -19,6 +19,7 @@ public final class Stages {
         STAGES.put(Pretrain.NAME, new Entry(1, Pretrain::new));
         STAGES.put(Estimate.NAME, new Entry(1, Estimate::new));
         STAGES.put(LrSweepStage.NAME, new Entry(2, LrSweepStage::new));
+        STAGES.put(Probe.NAME, new Entry(1, Probe::new));
         STAGES.put(RosenbrockStage.NAME, new Entry(1, RosenbrockStage::new));
         STAGES.put(Summarize.NAME, new Entry(3, Summarize::new));
     }

@@ -47,6 +47,28 @@ public final class Autograd {
         return point.map(t -> toFloat(acc[t]));
     }
 
+    /**
+     * The mean over {@code samples} draws j of {@link #gradient}, draw j evaluating slice s with
+     * {@code modes.apply(j).apply(s)}: how the stochastic estimators average.
+     */
+    public static ParamSet averageGradient(Objective objective, int samples, IntFunction<IntFunction<Forward>> modes) {
+        ParamSet point = objective.point();
+        double[][] acc = new double[point.count()][];
+        for (int t = 0; t < point.count(); t++) {
+            acc[t] = new double[point.get(t).size()];
+        }
+        for (int j = 0; j < samples; j++) {
+            ParamSet g = gradient(objective, modes.apply(j));
+            for (int t = 0; t < acc.length; t++) {
+                float[] d = g.get(t).data();
+                for (int i = 0; i < d.length; i++) {
+                    acc[t][i] += d[i] / (double) samples;
+                }
+            }
+        }
+        return point.map(t -> toFloat(acc[t]));
+    }
+
     /** Loss as a function of parameter arrays. */
     @FunctionalInterface
     public interface LossFn {

@@ -33,23 +33,8 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
 
     @Override
     public ParamSet estimate(Objective objective, long seed) {
-        ParamSet point = objective.point();
-        double[][] acc = new double[point.count()][];
-        for (int t = 0; t < point.count(); t++) {
-            acc[t] = new double[point.get(t).size()];
-        }
-        for (int j = 0; j < samples; j++) {
-            final int sample = j;
-            ParamSet g = Autograd.gradient(objective,
-                    s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", sample, s))));
-            for (int t = 0; t < acc.length; t++) {
-                float[] d = g.get(t).data();
-                for (int i = 0; i < d.length; i++) {
-                    acc[t][i] += d[i] / (double) samples;
-                }
-            }
-        }
-        return point.map(t -> Autograd.toFloat(acc[t]));
+        return Autograd.averageGradient(objective, samples,
+                j -> s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", j, s))));
     }
 
     @Override

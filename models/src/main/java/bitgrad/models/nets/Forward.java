@@ -48,6 +48,35 @@ public sealed interface Forward {
     }
 
     /**
+     * Stochastic STE backprop (SPEC section 7c): exact forward values; the backward
+     * pseudo-derivative of every hidden unit is kept with probability {@code keep} and scaled by
+     * {@code 1/keep} (dropped otherwise), so it is unbiased for the STE gradient.
+     *
+     * @param keep probability of keeping a unit's pseudo-derivative, in (0, 1]
+     * @param seed layer {@code l} draws its mask from {@code derive(seed, l)}
+     */
+    record RandomBackward(double keep, long seed) implements Forward {
+        @Override
+        public NDArray activate(Quantizer q, int layer, NDArray z) {
+            if (q.fullPrecision() && keep == 1) {
+                return z;
+            }
+            float[] u = bitgrad.models.HostRandom.uniform(bitgrad.models.Seeds.derive(seed, layer), Math.toIntExact(z.size()), 0, 1);
+            float[] mask = new float[u.length];
+            for (int i = 0; i < u.length; i++) {
+                mask[i] = u[i] < keep ? (float) (1 / keep) : 0f;
+            }
+            NDArray m = bitgrad.models.Nd.create(z.getManager(), mask, z.getShape());
+            return bitgrad.models.Nd.straightThrough(q.forward(z.stopGradient()), q.surrogate(z).mul(m));
+        }
+
+        @Override
+        public boolean straightThrough() {
+            return true;
+        }
+    }
+
+    /**
      * Stochastic rounding of every hidden pre-activation (SPEC section 3, sr-STE).
      *
      * @param rounding temperature, gradient route and seed of this forward pass

@@ -32,7 +32,7 @@ public final class ConfigLoader {
 
     /** Presets shipped in the jar, in the order {@code bitgrad experiments} lists them. */
     public static final List<String> PRESETS = List.of("quickstart", "hparam-search", "hparam-search-pretrained",
-            "stochastic-rounding", "rosenbrock", "mismatch-table");
+            "stochastic-rounding", "rosenbrock", "mismatch-table", "discussion");
 
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -224,10 +224,17 @@ public final class ConfigLoader {
         require(Set.of("relaxed", "quantizer").contains(e.srSte().backward()), "estimators.sr_ste.backward must be relaxed or quantizer");
         e.nes().modes().forEach(m -> require(Set.of("antithetic", "one-sided", "no-baseline").contains(m),
                 "estimators.nes.modes values must be antithetic, one-sided or no-baseline, got " + m));
-        boolean any = e.ste() || !e.cdg().eps().isEmpty()
+        boolean any = e.ste() || !e.cdg().eps().isEmpty() || !e.steRandom().keep().isEmpty()
                 || (!e.nes().sigma().isEmpty() && !e.nes().samples().isEmpty() && !e.nes().modes().isEmpty())
                 || (!e.srSte().tau().isEmpty() && !e.srSte().k().isEmpty());
         require(any, "estimators: enable at least one estimator");
+        e.steRandom().keep().forEach(v -> require(v != null && v > 0 && v <= 1, "estimators.ste_random.keep values must be in (0, 1]"));
+        e.steRandom().k().forEach(v -> require(v != null && v >= 1, "estimators.ste_random.k values must be >= 1"));
+        ExperimentConfig.Probes p = c.probes();
+        require(p.nesDirections() >= 1 && p.candidates() >= 1 && p.srSamples() >= 1 && p.lrPoints() >= 1,
+                "probes.nes_directions, candidates, sr_samples and lr_points must be >= 1");
+        p.radii().forEach(v -> require(v != null && v >= 0, "probes.radii values must be >= 0"));
+        require(!p.enabled() || e.ste(), "probes need estimators.ste=true");
         require(c.sweep().lrCount() >= 1, "sweep.lr_count must be >= 1");
         require(Double.isFinite(c.sweep().lrStart()) && Double.isFinite(c.sweep().lrStep()), "sweep.lr_start and lr_step must be numbers");
         require(Set.of("per_tensor", "global").contains(c.sweep().normalize()), "sweep.normalize must be per_tensor or global");

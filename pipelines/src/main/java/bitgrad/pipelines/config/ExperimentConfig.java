@@ -16,10 +16,11 @@ import java.util.List;
  * @param pretrain optional STE pretraining
  * @param estimators the estimator grid
  * @param sweep lr sweep
+ * @param probes the discussion probes
  * @param rosenbrock Rosenbrock descent check
  */
 public record ExperimentConfig(String name, String description, long seed, List<Integer> dims, int numInit, Model model,
-        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Rosenbrock rosenbrock) {
+        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Rosenbrock rosenbrock) {
 
     /**
      * @param depth hidden layers
@@ -52,8 +53,27 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param cdg CDG grid
      * @param nes NES grid
      * @param srSte sr-STE grid
+     * @param steRandom stochastic STE backprop grid
      */
-    public record Estimators(boolean ste, Cdg cdg, Nes nes, SrSte srSte) {
+    public record Estimators(boolean ste, Cdg cdg, Nes nes, SrSte srSte, SteRandom steRandom) {
+    }
+
+    /**
+     * @param keep probabilities of keeping a unit's pseudo-derivative
+     * @param k sample counts (crossed with keep)
+     */
+    public record SteRandom(List<Double> keep, List<Integer> k) {
+    }
+
+    /**
+     * @param enabled run the probe stage for every (model, batch)
+     * @param nesDirections random directions (each also negated) for the NES max point
+     * @param radii perturbation radii of the search around STE
+     * @param candidates candidates per radius
+     * @param srSamples stochastic forward passes averaged to measure an sr-STE update
+     * @param lrPoints lrs at which the sr-STE update is measured
+     */
+    public record Probes(boolean enabled, int nesDirections, List<Double> radii, int candidates, int srSamples, int lrPoints) {
     }
 
     /** @param eps CDG steps */

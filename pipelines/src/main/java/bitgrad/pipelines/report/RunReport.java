@@ -121,6 +121,7 @@ public final class RunReport {
             rosenbrock(key);
         }
         pretrainCurves();
+        probes();
         writeTables(cells);
         if (cosine != null) {
             writeMismatch(cosine);
@@ -440,6 +441,113 @@ public final class RunReport {
         Figures.save(cos, run.runDir(), "rosenbrock_cosine");
         add("rosenbrock", new Figures.Figure("rosenbrock_cosine", "Rosenbrock: cosine with the analytic gradient",
                 "Near the minimum CDG's smoothing bias (about eps^2/6 times the third derivative) becomes as large as the gradient itself."));
+    }
+
+    /** The discussion probes: one figure each, per probed (model, batch). */
+    private void probes() throws IOException {
+        int n = 0;
+        for (String k : run.keys("probe")) {
+            JsonNode p = run.task("probe", k).path("params");
+            String what = "dim=" + p.path("model").path("dim").asInt() + " " + p.path("model").path("activation").asText() + " #" + n;
+            ColumnTable nes = run.table("probe", k, "nes_points.arrow");
+            double[] dec = new double[nes.rows()];
+            for (int r = 0; r < nes.rows(); r++) {
+                dec[r] = nes.getDouble("decrease", r);
+            }
+            java.util.Arrays.sort(dec);
+            double[] ranks = new double[dec.length];
+            double[] desc = new double[dec.length];
+            for (int r = 0; r < dec.length; r++) {
+                ranks[r] = r + 1;
+                desc[r] = dec[dec.length - 1 - r];
+            }
+            XYChart c = Figures.lines("NES max point: random directions vs STE and CDG, " + what, "direction rank (best first)",
+                    "loss decrease at STE's best lr");
+            c.getStyler().setXAxisDecimalPattern("0");
+            Figures.line(c, "random directions (+-u)", ranks, desc, 0);
+            double[] ends = {1, dec.length};
+            Figures.line(c, "STE", ends, new double[] {nes.getDouble("ste_decrease", 0), nes.getDouble("ste_decrease", 0)}, 1);
+            if (nes.get("cdg_decrease", 0) != null) {
+                Figures.line(c, "CDG", ends, new double[] {nes.getDouble("cdg_decrease", 0), nes.getDouble("cdg_decrease", 0)}, 2);
+            }
+            String name = "probe_nes_" + n;
+            Figures.save(c, run.runDir(), name);
+            add("probe", new Figures.Figure(name, "NES max point: " + what,
+                    "Every sampled direction (and its negative) stepped at STE's best lr; the best of them is NES's max point."));
+
+            ColumnTable s = run.table("probe", k, "search.arrow");
+            XYChart sc = Figures.lines("Steepest descent near STE, " + what, "perturbation radius r (direction normalize(g_ste + r xi))",
+                    "loss decrease at STE's best lr");
+            double[] radius = new double[s.rows()];
+            double[] best = new double[s.rows()];
+            double[] mean = new double[s.rows()];
+            double[] ste = new double[s.rows()];
+            for (int r = 0; r < s.rows(); r++) {
+                radius[r] = s.getDouble("radius", r);
+                best[r] = s.getDouble("best_decrease", r);
+                mean[r] = s.getDouble("mean_decrease", r);
+                ste[r] = s.getDouble("ste_decrease", r);
+            }
+            Figures.line(sc, "best candidate", radius, best, 0).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+            Figures.line(sc, "mean candidate", radius, mean, 1).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+            Figures.line(sc, "STE", radius, ste, 2);
+            name = "probe_search_" + n;
+            Figures.save(sc, run.runDir(), name);
+            add("probe", new Figures.Figure(name, "Search around STE: " + what,
+                    "If the best candidate beats STE at small r, a steeper direction lies close to STE's."));
+
+            ColumnTable sr = run.table("probe", k, "sr_update.arrow");
+            if (sr.rows() > 0) {
+                XYChart rc = Figures.lines("sr-STE update measured two ways, " + what, "learning rate", "loss decrease after the update");
+                double[] lr = new double[sr.rows()];
+                double[] van = new double[sr.rows()];
+                double[] sto = new double[sr.rows()];
+                for (int r = 0; r < sr.rows(); r++) {
+                    lr[r] = sr.getDouble("lr", r);
+                    van[r] = sr.getDouble("vanilla_decrease", r);
+                    sto[r] = sr.getDouble("stochastic_decrease", r);
+                }
+                Figures.line(rc, "vanilla sign (deterministic)", lr, van, 0);
+                Figures.line(rc, "stochastic forward (mean of draws)", lr, sto, 1);
+                name = "probe_sr_" + n;
+                Figures.save(rc, run.runDir(), name);
+                add("probe", new Figures.Figure(name, "sr-STE update: vanilla vs stochastic evaluation, " + what,
+                        "The same sr-STE step measured with the deterministic sign (what the sweeps report) and with the stochastic forward it was computed for."));
+            }
+            n++;
+        }
+        if (n > 0 && run.summaryKey() != null) {
+            stochasticBackprop(run.summaryKey());
+        }
+    }
+
+    /** Loss decrease vs lr for STE and stochastic STE backprop only. */
+    private void stochasticBackprop(String key) throws IOException {
+        JsonNode task = run.task("summary", key);
+        JsonNode sweeps = task.path("inputs").path("sweeps");
+        if (sweeps.isEmpty()) {
+            return;
+        }
+        ColumnTable t = run.table("lr-sweep", sweeps.get(0).get("key").asText(), "curves.arrow");
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (int r = 0; r < t.rows(); r++) {
+            String e = t.string("estimator", r);
+            if (e.equals("ste") || e.startsWith("ste-random")) {
+                series.computeIfAbsent(e, x -> new ArrayList<>()).add(new double[] {t.getDouble("lr", r), t.getDouble("decrease", r)});
+            }
+        }
+        if (series.size() < 2) {
+            return;
+        }
+        XYChart c = Figures.lines("Stochastic STE backprop vs STE", "learning rate", "loss decrease L(w) - L(w - lr g)");
+        int colour = 0;
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            Figures.line(c, e.getKey(), e.getValue().stream().mapToDouble(p -> p[0]).toArray(),
+                    e.getValue().stream().mapToDouble(p -> p[1]).toArray(), colour++);
+        }
+        Figures.save(c, run.runDir(), "probe_ste_random");
+        add("probe", new Figures.Figure("probe_ste_random", "Stochastic STE backprop",
+                "Deterministic forward, backward pseudo-derivatives kept with probability keep (scaled by 1/keep), averaged over k draws; first (model, batch)."));
     }
 
     private void pretrainCurves() throws IOException {

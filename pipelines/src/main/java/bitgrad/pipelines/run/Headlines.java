@@ -20,6 +20,19 @@ public final class Headlines {
 
     /** Prints the headlines of the summary artifact of {@code plan}. */
     public static void print(Plan plan, ArtifactStore store, PrintStream out) throws IOException {
+        for (Task p : plan.tasks(bitgrad.transforms.Probe.NAME)) {
+            Map<String, Object> info = store.manifest(p.stage(), p.key()).info();
+            ColumnTable search = ArrowFiles.read(store.file(p.stage(), p.key(), "search.arrow"));
+            int best = 0;
+            for (int r = 1; r < search.rows(); r++) {
+                best = search.getDouble("best_decrease", r) > search.getDouble("best_decrease", best) ? r : best;
+            }
+            out.printf(Locale.ROOT, "discussion dim=%d lr=%.4g ste_decrease=%.6g nes_max_decrease=%.6g search_best_radius=%s "
+                    + "search_best_decrease=%.6g%n", p.param("model.dim").asInt(), ((Number) info.get("lr")).doubleValue(),
+                    ((Number) info.get("ste_decrease")).doubleValue(), ((Number) info.get("nes_max_decrease")).doubleValue(),
+                    search.rows() == 0 ? "none" : search.get("radius", best), search.rows() == 0 ? Double.NaN
+                    : search.getDouble("best_decrease", best));
+        }
         List<Task> summary = plan.tasks(Summarize.NAME);
         if (summary.isEmpty()) {
             return;

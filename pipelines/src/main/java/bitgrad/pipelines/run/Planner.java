@@ -90,6 +90,11 @@ public final class Planner {
                 }
             }
         }
+        for (double keep : e.steRandom().keep()) {
+            for (int k : e.steRandom().k()) {
+                out.add(obj().put("type", "ste-random").put("keep", keep).put("k", k));
+            }
+        }
         for (double tau : e.srSte().tau()) {
             for (int k : e.srSte().k()) {
                 out.add(obj().put("type", "sr-ste").put("tau", tau).put("k", k).put("backward", e.srSte().backward()));
@@ -121,6 +126,16 @@ public final class Planner {
         }
         Map<String, List<TaskRef>> in = new LinkedHashMap<>(base);
         in.put("estimates", estimates);
+        if (c.probes().enabled()) {
+            ExperimentConfig.Probes p = c.probes();
+            ArrayNode radii = Task.JSON.createArrayNode();
+            p.radii().forEach(radii::add);
+            add(bitgrad.transforms.Probe.NAME, obj().<ObjectNode>set("model", model.deepCopy()).<ObjectNode>set("labels", labels.deepCopy())
+                    .put("lr_start", c.sweep().lrStart()).put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
+                    .put("nes_directions", p.nesDirections()).<ObjectNode>set("radii", radii).put("candidates", p.candidates())
+                    .put("sr_samples", p.srSamples()).put("lr_points", p.lrPoints())
+                    .put("seed", Seeds.derive(c.seed(), "probe", dim, i, rows, b)), in);
+        }
         return ref(add(LrSweepStage.NAME, obj().<ObjectNode>set("model", model.deepCopy()).<ObjectNode>set("labels", labels)
                 .put("lr_start", c.sweep().lrStart()).put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
                 .put("normalize", c.sweep().normalize()), in));
