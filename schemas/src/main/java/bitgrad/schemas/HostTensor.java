@@ -31,15 +31,6 @@ public record HostTensor(String name, long[] shape, float[] data) {
         }
     }
 
-    /** A zero tensor of the given shape. */
-    public static HostTensor zeros(String name, long... shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return new HostTensor(name, shape, new float[Math.toIntExact(n)]);
-    }
-
     /** Number of elements. */
     public int size() {
         return data.length;

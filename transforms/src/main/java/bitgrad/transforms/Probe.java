@@ -121,10 +121,11 @@ public final class Probe extends StageTransform {
                     int samples = task.param("sr_samples").asInt();
                     int points0 = task.param("lr_points").asInt();
                     float stochBase = Probes.stochasticLoss(o, o.point(), tau, samples, Seeds.derive(seed, "sr-base"));
+                    float vanillaBase = o.loss();
                     for (int i = 0; i < points0; i++) {
                         float step = grid[(int) ((long) i * (grid.length - 1) / Math.max(1, points0 - 1))];
                         ParamSet w = Probes.step(o.point(), sr, step);
-                        srT.add((double) step, (double) (o.loss() - o.loss(w)),
+                        srT.add((double) step, (double) (vanillaBase - o.loss(w)),
                                 (double) (stochBase - Probes.stochasticLoss(o, w, tau, samples, Seeds.derive(seed, "sr", i))));
                     }
                 }

@@ -48,11 +48,6 @@ public final class RunReport {
         return r.write();
     }
 
-    /** Number of figures the last render wrote (for progress output). */
-    int figureCount() {
-        return figures.size();
-    }
-
     private void add(String stage, Figures.Figure f) {
         figures.add(f);
         byStage.computeIfAbsent(stage, s -> new ArrayList<>()).add(f);
