@@ -45,6 +45,11 @@ public final class Nd {
         return x.div(scalar(x, v));
     }
 
+    /** {@code x + v} with the scalar in engine memory (safe to differentiate). */
+    public static NDArray add(NDArray x, double v) {
+        return x.add(scalar(x, v));
+    }
+
     private static NDArray scalar(NDArray like, double v) {
         return like.getManager().full(new Shape(), (float) v, like.getDataType());
     }

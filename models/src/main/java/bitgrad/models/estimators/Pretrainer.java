@@ -22,13 +22,7 @@ import java.util.function.IntConsumer;
 public record Pretrainer(String optimizer, double lr, int steps, int batch) {
 
     public Pretrainer {
-        optimizer = optimizer.toLowerCase(Locale.ROOT);
-        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
-            throw new IllegalArgumentException("pretrain optimizer must be sgd or adam, got '" + optimizer + "'");
-        }
-        if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("pretrain lr must be a positive number, got " + lr);
-        }
+        optimizer = HostOptimizer.check(optimizer, lr);
         if (steps < 0 || batch < 1) {
             throw new IllegalArgumentException("pretrain needs steps >= 0 and batch >= 1");
         }
@@ -57,9 +51,6 @@ public record Pretrainer(String optimizer, double lr, int steps, int batch) {
             v[t] = new float[w[t].length];
         }
         float[] losses = new float[steps];
-        final double b1 = 0.9;
-        final double b2 = 0.999;
-        final double epsAdam = 1e-8;
         for (int step = 0; step < steps; step++) {
             ParamSet point = start.map(t -> w[t]);
             GaussianBatch data = GaussianBatch.of(Seeds.derive(seed, "step", step), batch, spec.dim());
@@ -77,18 +68,7 @@ public record Pretrainer(String optimizer, double lr, int steps, int batch) {
                         "pretraining diverged: loss is %s at step %d (lower pretrain.lr, now %g)", vg.value(), step, lr));
             }
             for (int t = 0; t < w.length; t++) {
-                float[] g = vg.gradient()[t];
-                for (int i = 0; i < g.length; i++) {
-                    if (optimizer.equals("sgd")) {
-                        w[t][i] -= (float) (lr * g[i]);
-                    } else {
-                        m[t][i] = (float) (b1 * m[t][i] + (1 - b1) * g[i]);
-                        v[t][i] = (float) (b2 * v[t][i] + (1 - b2) * g[i] * g[i]);
-                        double mh = m[t][i] / (1 - Math.pow(b1, step + 1));
-                        double vh = v[t][i] / (1 - Math.pow(b2, step + 1));
-                        w[t][i] -= (float) (lr * mh / (Math.sqrt(vh) + epsAdam));
-                    }
-                }
+                HostOptimizer.update(optimizer, lr, step, w[t], m[t], v[t], vg.gradient()[t]);
             }
             progress.accept(step);
         }
