@@ -140,4 +140,74 @@ class PresetsTest {
             assertTrue(search.getDouble("best_decrease", i) >= search.getDouble("mean_decrease", i), "best >= mean at row " + i);
         }
     }
+
+    static final String[] SMALL_RESNET = {"resnet.channels=[4]", "resnet.steps=4", "resnet.batch=16", "resnet.images=64",
+        "resnet.grad_batch=16", "cdg.coords=8"};
+
+    @Test
+    void resnetCdgYieldsScattersCosinesAndPretrainingCurves(@TempDir Path runs) throws Exception {
+        PipelineTest.Result r = preset(runs, "resnet-cdg", SMALL_RESNET);
+        Path run = runDir(r);
+        assertFigures(run, "resnet_pretrain_loss", "resnet_pretrain_accuracy", "resnet_scatter_c4_fp_l1_", "resnet_scatter_c4_fp_l8_",
+                "resnet_scatter_c4_fp_l15_", "resnet_scatter_c4_binary_l1_", "resnet_scatter_c4_binary_l8_", "resnet_scatter_c4_binary_l15_");
+        ColumnTable cos = ArrowFiles.read(run.resolve("tables/resnet_cosine.arrow"));
+        assertEquals(2 * 3, cos.rows(), "2 weight cases x 3 layers");
+        for (int i = 0; i < cos.rows(); i++) {
+            assertEquals(8, cos.getLong("coords", i), "sampled coordinates are reported");
+            double c = cos.getDouble("cosine", i);
+            assertTrue(c >= -1 && c <= 1, "cosine " + c);
+        }
+        assertEquals(4L * 4 * 9, cos.getLong("coords_total", 0), "binary conv 1 at width 4 is 4x4x3x3");
+        Matcher m = Pattern.compile("resnet channels=4 binary_weights=true layer=15 eps=0.01 cosine=(\\S+) coords=8/9216").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("cosine(CDG, STE) per case and layer") && html.contains("channels=4, binary weights"), "cosine tables in the report");
+
+        PipelineTest.Result again = preset(runs, "resnet-cdg", SMALL_RESNET);
+        assertTrue(again.out().contains("stage=resnet-pretrain cache=hit"), again.out());
+        assertTrue(again.out().contains("stage=resnet-grad cache=hit"), again.out());
+        assertTrue(again.out().contains(m.group()), "same numbers from the cache");
+    }
+
+    @Test
+    void resnetReadsCifar10BinaryFiles(@TempDir Path runs, @TempDir Path cifar) throws Exception {
+        byte[] records = new byte[64 * 3073];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 64; i++) {
+            records[i * 3073] = (byte) (i % 10);
+            for (int k = 1; k < 3073; k++) {
+                records[i * 3073 + k] = (byte) rnd.nextInt(256);
+            }
+        }
+        Files.write(cifar.resolve("data_batch_1.bin"), records);
+        List<String> sets = new ArrayList<>(List.of(SMALL_RESNET));
+        sets.addAll(List.of("data.cifar10=" + cifar, "resnet.layers=[1]", "resnet.binary_weights=[true]"));
+        PipelineTest.Result r = preset(runs, "resnet-cdg", sets.toArray(String[]::new));
+        assertTrue(r.out().contains("resnet channels=4 binary_weights=true layer=1"), r.out());
+        Path data;
+        try (Stream<Path> s = Files.list(runs.resolve("cache/image-data"))) {
+            data = s.findFirst().orElseThrow();
+        }
+        assertTrue(Files.readString(data.resolve("manifest.json")).contains("cifar10"), "the data artifact records its source");
+        assertTrue(Files.readString(runDir(r).resolve("report.html")).contains("CIFAR-10 training images"));
+    }
+
+    @Test
+    void resnetBadInputIsOneLineExitTwo(@TempDir Path runs) {
+        String[][] bad = {{"data.cifar10=/no/such/folder"}, {"resnet.layers=[17]"}, {"resnet.channels=[0]"}, {"cdg.coords=-1"},
+            {"resnet.grad_batch=100000"}, {"resnet.activation=bogus"}};
+        for (String[] sets : bad) {
+            List<String> args = new ArrayList<>(List.of("run", "resnet-cdg", "--runs-dir", runs.toString()));
+            for (String s : sets) {
+                args.add("--set");
+                args.add(s);
+            }
+            PipelineTest.Result r = PipelineTest.cli(args.toArray(String[]::new));
+            assertEquals(2, r.code(), String.join(" ", sets) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        }
+        PipelineTest.Result r = PipelineTest.cli("run", "quickstart", "--runs-dir", runs.toString(), "--set", "cdg.coords=5");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("resnet experiment only"), r.err());
+    }
 }

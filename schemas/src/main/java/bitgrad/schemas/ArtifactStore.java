@@ -228,6 +228,14 @@ public final class ArtifactStore {
         deleteTree(trash);
     }
 
+    /**
+     * Where a long task of {@code (stage, key)} keeps its resumable checkpoint: outside the
+     * cache (a checkpoint is never an artifact), dropped once the artifact commits.
+     */
+    public Path checkpoint(String stage, String key) {
+        return root.resolve(".checkpoints").resolve(stage + "-" + key + ".arrow");
+    }
+
     /** Temporary folders left by runs that died (older than {@code minAgeMillis}). */
     public List<Path> staleTemporaries(long minAgeMillis) throws IOException {
         Path tmp = root.resolve(".tmp");

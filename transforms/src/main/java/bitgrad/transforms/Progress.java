@@ -32,6 +32,11 @@ public final class Progress {
         STAGES.put(stage, new Stage(total, System.nanoTime(), new AtomicInteger()));
     }
 
+    /** A progress note from inside one long task of {@code stage}. */
+    public static void note(String stage, String what) {
+        out.printf(Locale.ROOT, "  %s: %s%n", stage, what);
+    }
+
     /** Reports one finished task of {@code stage}. */
     public static void done(String stage, String what, double seconds) {
         Stage s = STAGES.get(stage);

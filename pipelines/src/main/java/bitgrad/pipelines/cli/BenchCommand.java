@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark an estimator plus lr sweep per fresh batch, as a researcher's script would run it.",
         subcommands = {BenchCommand.Cdg.class, BenchCommand.Nes.class, BenchCommand.Ste.class, BenchCommand.SrSte.class,
-            BenchCommand.Matmul.class})
+            BenchCommand.ResNetCdg.class, BenchCommand.Matmul.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -125,6 +125,78 @@ final class BenchCommand implements Callable<Integer> {
             Check.positive(spec, "--tau", tau);
             Check.atLeast(spec, "--k", k, 1);
             return new SrSteEstimator(tau, k, backward);
+        }
+    }
+
+    @Command(name = "resnet-cdg", mixinStandardHelpOptions = true,
+            description = "Batched CDG over one binary conv of the thin XNOR-ResNet-18: coordinates per second.")
+    static final class ResNetCdg implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--channels", defaultValue = "8", paramLabel = "C", description = "First-stage width (default: ${DEFAULT-VALUE}).")
+        int channels;
+
+        @Option(names = "--layer", defaultValue = "8", paramLabel = "L", description = "Binary conv 1..16 (default: ${DEFAULT-VALUE}).")
+        int layer;
+
+        @Option(names = "--batch", defaultValue = "128", paramLabel = "B", description = "Images (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--coords", defaultValue = "256", paramLabel = "N", description = "Coordinates timed (default: ${DEFAULT-VALUE}).")
+        int coords;
+
+        @Option(names = "--eps", defaultValue = "0.01", paramLabel = "E", description = "Step (default: ${DEFAULT-VALUE}).")
+        double eps;
+
+        @Option(names = "--binary-weights", description = "XNOR-binarised conv weights.")
+        boolean binaryWeights;
+
+        @Option(names = "--activation", defaultValue = "sign", paramLabel = "Q", description = "Activation quantizer (default: ${DEFAULT-VALUE}).")
+        String activation;
+
+        @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            Check.atLeast(spec, "--channels", channels, 1);
+            Check.atLeast(spec, "--batch", batch, 1);
+            Check.atLeast(spec, "--coords", coords, 1);
+            if (layer < 1 || layer > bitgrad.models.nets.ResNetSpec.BINARY_CONVS) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--layer must be 1..16, got " + layer);
+            }
+            if (!(eps > 0) || Double.isInfinite(eps)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--eps must be > 0, got " + eps);
+            }
+            bitgrad.models.quant.Quantizer q;
+            try {
+                q = bitgrad.models.quant.Quantizer.parse(activation);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--activation: " + e.getMessage());
+            }
+            bitgrad.models.nets.ResNet net = new bitgrad.models.nets.ResNet(new bitgrad.models.nets.ResNetSpec(channels, q, binaryWeights));
+            bitgrad.schemas.ParamSet w = net.init(seed);
+            bitgrad.models.images.ImageSet images = bitgrad.models.images.ImageSet.synthetic(seed, batch);
+            int j = layer - 1;
+            int total = w.get(net.indexOf(bitgrad.models.nets.ResNet.convName(j))).size();
+            int[] pick = bitgrad.transforms.ResNetGrad.sample(total, coords, seed);
+            bitgrad.models.estimators.ConvCdg cdg = new bitgrad.models.estimators.ConvCdg(eps);
+            int warm = Math.min(pick.length, bitgrad.models.estimators.ConvCdg.copiesPerChunk(net.spec(), j, batch) / 2);
+            cdg.estimate(net, w, images, j, java.util.Arrays.copyOf(pick, warm), d -> { });
+            double before = MatmulRate.gflops();
+            long t0 = System.nanoTime();
+            cdg.estimate(net, w, images, j, pick, d -> { });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double matmul = Math.max(before, MatmulRate.gflops());
+            double gflops = 2.0 * pick.length * batch * net.suffixFlops(j) / seconds / 1e9;
+            spec.commandLine().getOut().printf(Locale.ROOT, "resnet-cdg channels=%d layer=%d weight=%s coords=%d/%d batch=%d copies_per_chunk=%d "
+                    + "seconds=%.3f coords_per_second=%.2f gflops=%.2f matmul_gflops=%.2f ratio=%.3f%n", channels, layer,
+                    java.util.Arrays.toString(net.spec().convShape(j)), pick.length, total, batch,
+                    bitgrad.models.estimators.ConvCdg.copiesPerChunk(net.spec(), j, batch), seconds, pick.length / seconds, gflops,
+                    matmul, gflops / matmul);
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 

@@ -32,7 +32,7 @@ public final class ConfigLoader {
 
     /** Presets shipped in the jar, in the order {@code bitgrad experiments} lists them. */
     public static final List<String> PRESETS = List.of("quickstart", "hparam-search", "hparam-search-pretrained",
-            "stochastic-rounding", "rosenbrock", "mismatch-table", "discussion");
+            "stochastic-rounding", "rosenbrock", "mismatch-table", "discussion", "resnet-cdg");
 
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -152,6 +152,9 @@ public final class ConfigLoader {
             throw new ConfigException("--set takes key=value, got '" + set + "'");
         }
         String key = set.substring(0, eq).trim();
+        if (key.startsWith("cdg.")) {
+            key = "estimators." + key;
+        }
         String[] path = key.split("\\.");
         ObjectNode node = tree;
         for (int i = 0; i < path.length - 1; i++) {
@@ -195,7 +198,8 @@ public final class ConfigLoader {
     }
 
     private static void validate(ExperimentConfig c) {
-        require(!c.dims().isEmpty() || c.rosenbrock().enabled(), "dims must list at least one width (or enable rosenbrock)");
+        require(!c.dims().isEmpty() || c.rosenbrock().enabled() || c.resnet().enabled(),
+                "dims must list at least one width (or enable rosenbrock or resnet)");
         c.dims().forEach(d -> require(d != null && d >= 1, "dims must be >= 1, got " + d));
         require(c.numInit() >= 1, "num_init must be >= 1");
         require(c.model().depth() >= 0, "model.depth must be >= 0");
@@ -246,6 +250,41 @@ public final class ConfigLoader {
         require(Set.of("adam", "normalized").contains(r.optimizer()), "rosenbrock.optimizer must be adam or normalized");
         r.cdgEps().forEach(v -> require(positive(v), "rosenbrock.cdg_eps values must be > 0, got " + v));
         r.nesSigma().forEach(v -> require(positive(v), "rosenbrock.nes_sigma values must be > 0, got " + v));
+        validateResnet(c);
+    }
+
+    private static void validateResnet(ExperimentConfig c) {
+        ExperimentConfig.Resnet n = c.resnet();
+        require(c.estimators().cdg().coords() >= 0, "estimators.cdg.coords must be >= 0 (0: all coordinates)");
+        require(c.estimators().cdg().coords() == 0 || n.enabled(), "estimators.cdg.coords samples coordinates of the resnet experiment only");
+        require(c.data().cifar10().isEmpty() || n.enabled(), "data.cifar10 is read by the resnet experiment only");
+        if (!n.enabled()) {
+            return;
+        }
+        require(!n.channels().isEmpty() && n.channels().stream().allMatch(v -> v != null && v >= 1 && v <= 256),
+                "resnet.channels values must be in 1..256");
+        require(!n.binaryWeights().isEmpty() && !n.binaryWeights().contains(null), "resnet.binary_weights must be true, false or a list of them");
+        require(!n.layers().isEmpty() && n.layers().stream().allMatch(v -> v != null && v >= 1 && v <= 16),
+                "resnet.layers values must be binary conv numbers 1..16");
+        try {
+            Quantizer.parse(n.activation());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("resnet.activation: " + e.getMessage());
+        }
+        require(Set.of("sgd", "adam").contains(n.optimizer()), "resnet.optimizer must be sgd or adam");
+        require(positive(n.lr()), "resnet.lr must be > 0");
+        require(n.steps() >= 0, "resnet.steps must be >= 0");
+        require(n.images() >= 1 && n.images() <= 50000, "resnet.images must be in 1..50000");
+        require(n.batch() >= 1 && n.batch() <= 4096, "resnet.batch must be in 1..4096");
+        require(n.gradBatch() >= 1 && n.gradBatch() <= n.images(), "resnet.grad_batch must be in 1..resnet.images");
+        require(!c.estimators().cdg().eps().isEmpty(), "the resnet experiment needs at least one estimators.cdg.eps");
+        if (!c.data().cifar10().isEmpty()) {
+            try {
+                bitgrad.models.images.ImageSet.cifarFiles(Path.of(c.data().cifar10()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
     }
 
     private static boolean positive(Double v) {

@@ -18,9 +18,27 @@ import java.util.List;
  * @param sweep lr sweep
  * @param probes the discussion probes
  * @param rosenbrock Rosenbrock descent check
+ * @param resnet thin XNOR-ResNet-18 experiment
  */
 public record ExperimentConfig(String name, String description, long seed, List<Integer> dims, int numInit, Model model,
-        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Rosenbrock rosenbrock) {
+        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Rosenbrock rosenbrock, Resnet resnet) {
+
+    /**
+     * @param enabled run the ResNet stages
+     * @param channels first-stage widths, one grid axis
+     * @param binaryWeights weight cases (false: FP weights, true: XNOR weights), one grid axis
+     * @param activation quantizer at every binary conv's input (its STE backward included)
+     * @param layers binary convs (1..16) whose weight gradients are compared
+     * @param images training images (synthetic, or the first N of CIFAR-10 when data.cifar10 is set)
+     * @param optimizer sgd or adam
+     * @param lr learning rate
+     * @param steps pretraining updates
+     * @param batch images per update
+     * @param gradBatch images in the batch the gradients are taken on
+     */
+    public record Resnet(boolean enabled, List<Integer> channels, List<Boolean> binaryWeights, String activation, List<Integer> layers,
+            int images, String optimizer, double lr, int steps, int batch, int gradBatch) {
+    }
 
     /**
      * @param depth hidden layers
@@ -34,8 +52,9 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param batch rows per gradient batch, one grid axis
      * @param numBatch batches per (dim, init, batch size)
      * @param sliceRows rows per streamed slice
+     * @param cifar10 folder of the CIFAR-10 binary files for the ResNet experiment ("" : synthetic images)
      */
-    public record Data(List<Long> batch, int numBatch, int sliceRows) {
+    public record Data(List<Long> batch, int numBatch, int sliceRows, String cifar10) {
     }
 
     /**
@@ -76,8 +95,11 @@ public record ExperimentConfig(String name, String description, long seed, List<
     public record Probes(boolean enabled, int nesDirections, List<Double> radii, int candidates, int srSamples, int lrPoints) {
     }
 
-    /** @param eps CDG steps */
-    public record Cdg(List<Double> eps) {
+    /**
+     * @param eps CDG steps
+     * @param coords ResNet only: coordinates per layer, sampled with a seed (0: all)
+     */
+    public record Cdg(List<Double> eps, int coords) {
     }
 
     /**

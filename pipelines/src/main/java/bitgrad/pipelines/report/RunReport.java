@@ -116,6 +116,12 @@ public final class RunReport {
             rosenbrock(key);
         }
         pretrainCurves();
+        ResNetFigures resnet = new ResNetFigures(run, this::add);
+        resnet.pretrainCurves();
+        ColumnTable resnetCosine = resnet.gradients();
+        if (resnetCosine.rows() > 0) {
+            tables.put("resnet_cosine", ResNetFigures.htmlByCase(resnetCosine));
+        }
         probes();
         writeTables(cells);
         if (cosine != null) {
@@ -631,7 +637,7 @@ public final class RunReport {
         tables.put("mismatch", htmlTable(t));
     }
 
-    private static String htmlTable(ColumnTable t) {
+    static String htmlTable(ColumnTable t) {
         StringBuilder sb = new StringBuilder("<table><tr>");
         t.columns().keySet().forEach(c -> sb.append("<th>").append(esc(c)).append("</th>"));
         sb.append("</tr>");
@@ -701,6 +707,10 @@ public final class RunReport {
                 h.append("<figure><img src=\"plots/").append(f.name()).append(".png\" alt=\"").append(esc(f.title()))
                         .append("\"><figcaption><b>").append(esc(f.title())).append(".</b> ").append(esc(f.caption()))
                         .append(" <a href=\"plots/").append(f.name()).append(".svg\">SVG</a></figcaption></figure>");
+            }
+            if (stage.equals(bitgrad.transforms.ResNetGrad.NAME) && tables.containsKey("resnet_cosine")) {
+                h.append("<h3>cosine(CDG, STE) per case and layer</h3>").append(tables.get("resnet_cosine"))
+                        .append("<p>As Arrow: <a href=\"tables/resnet_cosine.arrow\">resnet_cosine.arrow</a>.</p>");
             }
             if (stage.equals("rosenbrock") && ros != null && ros.rows() > 0) {
                 h.append(htmlTable(ros));

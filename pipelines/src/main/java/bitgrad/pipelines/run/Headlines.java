@@ -33,6 +33,12 @@ public final class Headlines {
                     search.rows() == 0 ? "none" : search.get("radius", best), search.rows() == 0 ? Double.NaN
                     : search.getDouble("best_decrease", best));
         }
+        for (Task g : plan.tasks(bitgrad.transforms.ResNetGrad.NAME)) {
+            Map<String, Object> info = store.manifest(g.stage(), g.key()).info();
+            out.printf(Locale.ROOT, "resnet channels=%d binary_weights=%b layer=%d eps=%s cosine=%.4f coords=%s/%s%n",
+                    g.param("model.channels").asInt(), g.param("model.binary_weights").asBoolean(), g.param("layer").asInt(),
+                    g.param("eps").asText(), ((Number) info.get("cosine")).doubleValue(), info.get("coords"), info.get("coords_total"));
+        }
         List<Task> summary = plan.tasks(Summarize.NAME);
         if (summary.isEmpty()) {
             return;

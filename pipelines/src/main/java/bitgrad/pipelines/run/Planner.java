@@ -5,7 +5,11 @@ import bitgrad.models.quant.Quantizer;
 import bitgrad.pipelines.config.ConfigLoader;
 import bitgrad.pipelines.config.ExperimentConfig;
 import bitgrad.transforms.Estimate;
+import bitgrad.models.nets.ResNetSpec;
 import bitgrad.transforms.GenerateData;
+import bitgrad.transforms.ImageData;
+import bitgrad.transforms.ResNetGrad;
+import bitgrad.transforms.ResNetPretrain;
 import bitgrad.transforms.InitModels;
 import bitgrad.transforms.LrSweepStage;
 import bitgrad.transforms.Pretrain;
@@ -141,6 +145,36 @@ public final class Planner {
                 .put("normalize", c.sweep().normalize()), in));
     }
 
+    /** Image data, one pretraining per (channels, weight case), one gradient comparison per (model, layer, eps). */
+    private void resnet() {
+        ExperimentConfig.Resnet r = c.resnet();
+        String cifar = c.data().cifar10();
+        ObjectNode dp = obj().put("images", r.images());
+        if (cifar.isEmpty()) {
+            dp.put("source", "synthetic").put("seed", Seeds.derive(c.seed(), "images"));
+        } else {
+            dp.put("source", "cifar10").put("path", java.nio.file.Path.of(cifar).toAbsolutePath().normalize().toString());
+        }
+        Task data = add(ImageData.NAME, dp, Map.of());
+        for (int ch : r.channels()) {
+            for (boolean bw : r.binaryWeights()) {
+                ObjectNode model = ResNetPretrain.spec(new ResNetSpec(ch, Quantizer.parse(r.activation()), bw));
+                Task pre = add(ResNetPretrain.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("optimizer", r.optimizer())
+                        .put("lr", r.lr()).put("steps", r.steps()).put("batch", r.batch())
+                        .put("init_seed", Seeds.derive(c.seed(), "resnet-init", ch, bw ? "binary" : "fp"))
+                        .put("seed", Seeds.derive(c.seed(), "resnet-pretrain", ch, bw ? "binary" : "fp")), Map.of("data", List.of(ref(data))));
+                for (int layer : r.layers()) {
+                    for (double eps : c.estimators().cdg().eps()) {
+                        add(ResNetGrad.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("layer", layer).put("eps", eps)
+                                .put("coords", c.estimators().cdg().coords()).put("grad_batch", r.gradBatch())
+                                .put("seed", Seeds.derive(c.seed(), "resnet-grad", ch, bw ? "binary" : "fp", layer)),
+                                Map.of("data", List.of(ref(data)), "model", List.of(ref(pre))));
+                    }
+                }
+            }
+        }
+    }
+
     private void build() {
         long seed = c.seed();
         List<ObjectNode> estimators = estimators();
@@ -189,6 +223,9 @@ public final class Planner {
                     rosMeta.add(obj().put("start", s).put("estimator", label));
                 }
             }
+        }
+        if (c.resnet().enabled()) {
+            resnet();
         }
         add(Summarize.NAME, obj().<ObjectNode>set("sweep_meta", sweepMeta).<ObjectNode>set("rosenbrock_meta", rosMeta),
                 Map.of("sweeps", sweeps, "rosenbrock", ros));

@@ -1,0 +1,157 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.ColumnType;
+import bitgrad.transforms.ResNetGrad;
+import bitgrad.transforms.ResNetPretrain;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The ResNet experiment's figures (pretraining curves, CDG-vs-STE scatter per layer) and its cosine table. */
+final class ResNetFigures {
+
+    private final RunData run;
+    private final BiConsumer<String, Figures.Figure> add;
+
+    ResNetFigures(RunData run, BiConsumer<String, Figures.Figure> add) {
+        this.run = run;
+        this.add = add;
+    }
+
+    private static String weights(JsonNode model) {
+        return model.path("binary_weights").asBoolean() ? "binary weights" : "FP weights";
+    }
+
+    private static String caseName(JsonNode model) {
+        return "channels=" + model.path("channels").asInt() + ", " + weights(model) + ", " + model.path("activation").asText() + " activations";
+    }
+
+    /** Loss and accuracy of every pretrained ResNet, one line per case. */
+    void pretrainCurves() throws IOException {
+        List<String> keys = run.keys(ResNetPretrain.NAME);
+        if (keys.isEmpty()) {
+            return;
+        }
+        XYChart loss = Figures.lines("ResNet STE pretraining: training loss", "step", "cross-entropy on the step's batch (log scale)");
+        XYChart acc = Figures.lines("ResNet STE pretraining: training accuracy", "step", "accuracy on the step's batch");
+        loss.getStyler().setYAxisLogarithmic(true);
+        acc.getStyler().setYAxisDecimalPattern("0.00");
+        int i = 0;
+        for (String k : keys) {
+            JsonNode model = run.task(ResNetPretrain.NAME, k).path("params").path("model");
+            ColumnTable t = run.table(ResNetPretrain.NAME, k, "curve.arrow");
+            if (t.rows() == 0) {
+                continue;
+            }
+            double[] x = new double[t.rows()];
+            double[] l = new double[t.rows()];
+            double[] a = new double[t.rows()];
+            for (int r = 0; r < t.rows(); r++) {
+                x[r] = t.getLong("step", r);
+                l[r] = Math.max(1e-6, t.getDouble("loss", r));
+                a[r] = t.getDouble("accuracy", r);
+            }
+            Figures.line(loss, caseName(model), x, l, i);
+            Figures.line(acc, caseName(model), x, a, i);
+            i++;
+        }
+        if (i == 0) {
+            return;
+        }
+        String data = run.config().path("data").path("cifar10").asText().isEmpty() ? "the synthetic image set" : "CIFAR-10 training images";
+        Figures.save(loss, run.runDir(), "resnet_pretrain_loss");
+        Figures.save(acc, run.runDir(), "resnet_pretrain_accuracy");
+        add.accept(ResNetPretrain.NAME, new Figures.Figure("resnet_pretrain_loss", "ResNet pretraining loss",
+                "Training loss (before each update) of every thin XNOR-ResNet-18 case on " + data + "."));
+        add.accept(ResNetPretrain.NAME, new Figures.Figure("resnet_pretrain_accuracy", "ResNet pretraining accuracy",
+                "Training accuracy on each step's batch (batch-norm batch statistics) on " + data + "."));
+    }
+
+    /** One scatter of CDG vs STE per (case, layer, eps); returns the cosine table (also written to tables/resnet_cosine.arrow). */
+    ColumnTable gradients() throws IOException {
+        ColumnTable cos = new ColumnTable("resnet_cosine", "channels", ColumnType.LONG, "weights", ColumnType.STRING, "activation",
+                ColumnType.STRING, "layer", ColumnType.LONG, "eps", ColumnType.DOUBLE, "coords", ColumnType.LONG, "coords_total",
+                ColumnType.LONG, "cosine", ColumnType.DOUBLE);
+        for (String k : run.keys(ResNetGrad.NAME)) {
+            JsonNode task = run.task(ResNetGrad.NAME, k).path("params");
+            JsonNode model = task.path("model");
+            ColumnTable t = run.table(ResNetGrad.NAME, k, ResNetGrad.FILE);
+            double[] ste = new double[t.rows()];
+            double[] cdg = new double[t.rows()];
+            double dot = 0;
+            double ns = 0;
+            double nc = 0;
+            double lo = 0;
+            double hi = 0;
+            for (int r = 0; r < t.rows(); r++) {
+                ste[r] = t.getDouble("ste", r);
+                cdg[r] = t.getDouble("cdg", r);
+                dot += ste[r] * cdg[r];
+                ns += ste[r] * ste[r];
+                nc += cdg[r] * cdg[r];
+                lo = Math.min(lo, ste[r]);
+                hi = Math.max(hi, ste[r]);
+            }
+            double cosine = ns == 0 || nc == 0 ? 0 : dot / Math.sqrt(ns * nc);
+            int layer = task.path("layer").asInt();
+            double eps = task.path("eps").asDouble();
+            long total = ((Number) run.store().manifest(ResNetGrad.NAME, k).info().get("coords_total")).longValue();
+            cos.add((long) model.path("channels").asInt(), model.path("binary_weights").asBoolean() ? "binary" : "fp",
+                    model.path("activation").asText(), (long) layer, eps, (long) t.rows(), total, cosine);
+            XYChart c = Figures.lines(String.format(Locale.ROOT, "binary conv %d, %s: cosine(CDG, STE) = %.3f", layer, caseName(model), cosine),
+                    "STE gradient", "CDG gradient (eps=" + eps + ")");
+            c.getStyler().setYAxisDecimalPattern("0.##E0");
+            c.getStyler().setXAxisDecimalPattern("0.##E0");
+            XYSeries pts = c.addSeries("weights (" + t.rows() + " of " + total + ")", ste.length == 0 ? new double[] {0} : ste,
+                    cdg.length == 0 ? new double[] {0} : cdg);
+            pts.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            pts.setMarker(SeriesMarkers.CIRCLE);
+            pts.setMarkerColor(new Color(31, 119, 180, 150));
+            c.getStyler().setMarkerSize(5);
+            // the diagonal spans the STE range only, so each axis keeps its own scale (CDG on a discrete net is often far larger)
+            XYSeries diag = Figures.line(c, "y = x", new double[] {lo, hi}, new double[] {lo, hi}, 3);
+            diag.setLineWidth(1f);
+            String name = String.format(Locale.ROOT, "resnet_scatter_c%d_%s_l%d_eps%s", model.path("channels").asInt(),
+                    model.path("binary_weights").asBoolean() ? "binary" : "fp", layer, Double.toString(eps).replace('.', 'p'));
+            Figures.save(c, run.runDir(), name);
+            add.accept(ResNetGrad.NAME, new Figures.Figure(name, "CDG vs STE, binary conv " + layer + ", " + caseName(model),
+                    String.format(Locale.ROOT, "One point per weight: %d of the layer's %d coordinates%s, on a batch of %d images; "
+                            + "cosine over the plotted coordinates %.4f.", t.rows(), total,
+                            t.rows() < total ? " (sampled with a seed, task seed " + task.path("seed").asLong() + ")" : "",
+                            task.path("grad_batch").asInt(), cosine)));
+        }
+        if (cos.rows() > 0) {
+            Path f = run.runDir().resolve("tables").resolve("resnet_cosine.arrow");
+            Files.createDirectories(f.getParent());
+            Files.deleteIfExists(f);
+            ArrowFiles.write(f, cos);
+        }
+        return cos;
+    }
+
+    /** The cosine table as one HTML table per case (channels, weights). */
+    static String htmlByCase(ColumnTable cos) {
+        java.util.Map<String, ColumnTable> byCase = new java.util.TreeMap<>();
+        for (int r = 0; r < cos.rows(); r++) {
+            String k = String.format(Locale.ROOT, "channels=%03d, %s weights, %s activations", cos.getLong("channels", r),
+                    cos.string("weights", r), cos.string("activation", r));
+            byCase.computeIfAbsent(k, x -> new ColumnTable("resnet_case", "layer", ColumnType.LONG, "eps", ColumnType.DOUBLE,
+                    "coords", ColumnType.LONG, "coords_total", ColumnType.LONG, "cosine", ColumnType.DOUBLE))
+                    .add(cos.get("layer", r), cos.get("eps", r), cos.get("coords", r), cos.get("coords_total", r), cos.get("cosine", r));
+        }
+        StringBuilder sb = new StringBuilder();
+        byCase.forEach((k, t) -> sb.append("<h4>").append(RunReport.esc(k.replaceFirst("=0+(?=\\d)", "="))).append("</h4>")
+                .append(RunReport.htmlTable(t)));
+        return sb.toString();
+    }
+}
