@@ -105,6 +105,11 @@ public final class ArtifactStore {
                 if (!sha256(p).equals(f.getValue().sha256())) {
                     return Check.bad("file " + f.getKey() + " fails its checksum");
                 }
+                if (f.getKey().endsWith(".arrow")) {
+                    new ArrowFiles.Reader(p).close();
+                }
+            } catch (CorruptArtifactException e) {
+                return Check.bad("file " + f.getKey() + " is not a bitgrad Arrow file of schema version " + Schemas.VERSION);
             } catch (NoSuchFileException e) {
                 return Check.bad("file " + f.getKey() + " is missing");
             } catch (IOException e) {

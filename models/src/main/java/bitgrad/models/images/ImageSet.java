@@ -34,9 +34,9 @@ public record ImageSet(int count, float[] pixels, int[] labels) {
     }
 
     /**
-     * {@code n} synthetic images: each class has a template (a few random 2-D waves per
-     * channel); an image is its class template plus Gaussian noise of the same scale, so the
-     * task is learnable but not trivial.
+     * {@code n} synthetic images: each class is a texture (three random 2-D waves per channel);
+     * an image is its class texture circularly shifted by up to 4 pixels each way, plus unit
+     * Gaussian noise (about the texture's scale): learnable, not trivial.
      */
     public static ImageSet synthetic(long seed, int n) {
         float[][] templates = new float[10][IMAGE];
@@ -60,9 +60,17 @@ public record ImageSet(int count, float[] pixels, int[] labels) {
         float[] pixels = new float[n * IMAGE];
         for (int i = 0; i < n; i++) {
             labels[i] = r.nextInt(10);
+            int dx = r.nextInt(-4, 5);
+            int dy = r.nextInt(-4, 5);
             HostRandom.gaussian(Seeds.derive(seed, "noise", i), pixels, i * IMAGE, IMAGE);
-            for (int k = 0; k < IMAGE; k++) {
-                pixels[i * IMAGE + k] += templates[labels[i]][k];
+            float[] t = templates[labels[i]];
+            for (int ch = 0; ch < 3; ch++) {
+                for (int y = 0; y < 32; y++) {
+                    for (int x = 0; x < 32; x++) {
+                        int k = i * IMAGE + ch * 1024 + y * 32 + x;
+                        pixels[k] = pixels[k] + t[ch * 1024 + ((y + dy) & 31) * 32 + ((x + dx) & 31)];
+                    }
+                }
             }
         }
         return new ImageSet(n, pixels, labels);

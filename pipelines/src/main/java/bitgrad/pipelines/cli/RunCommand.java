@@ -43,8 +43,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--runner", paramLabel = "R", defaultValue = "direct", description = "direct or flink (default: ${DEFAULT-VALUE}).")
     String runner;
 
-    @Option(names = "--flink-master", paramLabel = "M", defaultValue = "[local]",
-            description = "[local] (embedded Flink) or host:port of a Flink 1.19 cluster (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--flink-master", paramLabel = "M",
+            description = "With --runner flink: [local] (embedded Flink, the default) or host:port of a Flink 1.19 cluster "
+                    + "(scripts/flink-cluster start prints it).")
     String flinkMaster;
 
     @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1",
@@ -67,8 +68,16 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (flinkMaster != null && !"flink".equals(runner)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--flink-master needs --runner flink");
+        }
+        String master = flinkMaster == null ? "[local]" : flinkMaster.strip();
+        if (!master.equals("[local]") && !master.equals("[auto]") && !master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--flink-master must be [local] or host:port, got '" + flinkMaster + "'");
+        }
         Plan plan = Planner.plan(experiment.load(), "cpu");
-        RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, flinkMaster, parallelism,
+        RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, parallelism,
                 device);
         Runner.validate(plan, opts);
         PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);

@@ -29,6 +29,9 @@ final class BeamStages {
             f.setFlinkMaster(opts.flinkMaster());
             f.setParallelism(opts.parallelism());
             f.setMaxParallelism(Math.max(opts.parallelism(), 1));
+            if (!opts.flinkMaster().startsWith("[")) {
+                f.setFilesToStage(filesToStage());
+            }
             return f;
         }
         DirectOptions d = o.as(DirectOptions.class);
@@ -36,6 +39,20 @@ final class BeamStages {
         d.setTargetParallelism(opts.parallelism());
         d.setBlockOnRun(true);
         return d;
+    }
+
+    /**
+     * What a job submitted to a Flink cluster carries: the shaded CLI jar when bitgrad runs from
+     * it; on a development classpath (tests, IDE) only bitgrad's own class folders, as the
+     * cluster started by {@code scripts/flink-cluster} has every third-party jar.
+     */
+    static List<String> filesToStage() {
+        String[] parts = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
+        if (parts.length == 1 && parts[0].endsWith(".jar")) {
+            return List.of(parts[0]);
+        }
+        return java.util.Arrays.stream(parts).filter(p -> java.nio.file.Files.isDirectory(java.nio.file.Path.of(p))
+                && !p.endsWith("test-classes")).toList();
     }
 
     /** Computes {@code tasks} of {@code stage}; throws with the task's own error if one fails. */

@@ -147,7 +147,17 @@ public final class Runner {
         List<StageOutcome> done = new ArrayList<>();
         String error = null;
         try {
-            Files.createDirectories(runDir);
+            // another run may start in the same millisecond on the same runs dir: claim the folder atomically
+            Files.createDirectories(opts.runsDir());
+            for (int n = 2; ; n++) {
+                try {
+                    Files.createDirectory(runDir);
+                    break;
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    runId = ID.format(started) + "-" + plan.loaded().config().name() + "-" + n;
+                    runDir = opts.runsDir().resolve(runId);
+                }
+            }
             if (opts.only() != null) {
                 requireInputsCached();
             }
