@@ -274,4 +274,48 @@ class ReliabilityTest {
         original.forEach((k, b) -> assertArrayEquals(b, after.get(k), k + " recomputed identically"));
         assertEquals(0, PipelineTest.cli("cache", "verify", "--runs-dir", runs.toString()).code());
     }
+
+    // ------------------------------------------------------------------ bounded memory
+
+    /** Runs an experiment in a child JVM with {@code -Xmx2g}, sampling its resident memory; returns the peak in MiB. */
+    static long peakRssMiB(Path runs, String yaml) throws Exception {
+        Path config = runs.resolve("mem-" + System.nanoTime() + ".yaml");
+        Files.writeString(config, yaml);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                "bitgrad.pipelines.cli.BitgradCli", "run", config.toString(), "--runs-dir", runs.toString()));
+        Path log = runs.resolve("mem.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long peak = 0;
+        Path status = Path.of("/proc", Long.toString(p.pid()), "status");
+        while (p.isAlive()) {
+            try {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmRSS:")) {
+                        peak = Math.max(peak, Long.parseLong(line.replaceAll("\\D", "")) / 1024);
+                    }
+                }
+            } catch (java.io.IOException gone) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        p.waitFor();
+        String out = Files.readString(log);
+        assertFalse(out.contains("OutOfMemoryError"), out);
+        assertEquals(0, p.exitValue(), out);
+        return peak;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("heavy")
+    void a640kBatchAndA50kSampleNesRunWithTwoGigabytesOfHeap(@TempDir Path runs) throws Exception {
+        String base = "seed: 1\ndims: [16]\nmodel:\n  depth: 4\n  activation: sign\nsweep:\n  lr_count: 20\n";
+        long big = peakRssMiB(runs, base + "data:\n  batch: [640000]\nestimators:\n  ste: true\n  cdg:\n    eps: []\n  nes:\n"
+                + "    samples: []\n  sr_ste:\n    tau: [1.0]\n    k: [1]\n");
+        long nes = peakRssMiB(runs, base + "data:\n  batch: [1024]\nestimators:\n  ste: false\n  cdg:\n    eps: []\n  nes:\n"
+                + "    sigma: [0.01]\n    samples: [50000]\n");
+        System.out.println("peak resident memory with -Xmx2g: 640k-row batch " + big + " MiB, NES 50000 samples " + nes + " MiB");
+        assertTrue(big < 6144 && nes < 6144, "native memory is released per chunk: peaks " + big + " and " + nes + " MiB");
+    }
 }
