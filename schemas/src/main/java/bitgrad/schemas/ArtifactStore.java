@@ -121,9 +121,26 @@ public final class ArtifactStore {
 
     /** Starts writing artifact {@code (stage, key)} in a private temporary folder. */
     public Pending begin(String stage, String key) throws IOException {
+        return begin(stage, key, null, null);
+    }
+
+    /** Copies one finished local file to a path in the store. */
+    @FunctionalInterface
+    public interface FileWriter {
+        /** Writes the bytes of {@code local} to {@code inStore}. */
+        void write(Path local, Path inStore) throws IOException;
+    }
+
+    /**
+     * Starts writing artifact {@code (stage, key)}: its files are produced in {@code staging} (a
+     * local folder, deleted on close) and, at commit, written into the store's private
+     * temporary folder by {@code writer} (workers pass Beam's FileSystems), checksummed as they
+     * landed, and renamed into place. With a null staging folder files are produced in place.
+     */
+    public Pending begin(String stage, String key, Path staging, FileWriter writer) throws IOException {
         Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + UUID.randomUUID());
         Files.createDirectories(tmp);
-        return new Pending(stage, key, tmp);
+        return new Pending(stage, key, tmp, staging, writer);
     }
 
     /** An artifact being written; {@link #close} without {@link #commit} discards it. */
@@ -131,12 +148,16 @@ public final class ArtifactStore {
         private final String stage;
         private final String key;
         private final Path tmp;
+        private final Path staging;
+        private final FileWriter writer;
         private boolean committed;
 
-        private Pending(String stage, String key, Path tmp) {
+        private Pending(String stage, String key, Path tmp, Path staging, FileWriter writer) {
             this.stage = stage;
             this.key = key;
             this.tmp = tmp;
+            this.staging = staging;
+            this.writer = writer;
         }
 
         /** Where to write file {@code name} of this artifact. */
@@ -144,7 +165,7 @@ public final class ArtifactStore {
             if (name.contains("/") || name.equals(MANIFEST)) {
                 throw new IllegalArgumentException("bad artifact file name " + name);
             }
-            return tmp.resolve(name);
+            return (staging == null ? tmp : staging).resolve(name);
         }
 
         /**
@@ -152,6 +173,13 @@ public final class ArtifactStore {
          * key is already there (another process got there first) it is kept unless {@code replace}.
          */
         public void commit(Map<String, Object> info, boolean replace) throws IOException {
+            if (staging != null) {
+                try (Stream<Path> s = Files.list(staging)) {
+                    for (Path p : s.sorted().toList()) {
+                        writer.write(p, tmp.resolve(p.getFileName().toString()));
+                    }
+                }
+            }
             Map<String, FileEntry> files = new TreeMap<>();
             try (Stream<Path> s = Files.list(tmp)) {
                 for (Path p : s.sorted().toList()) {
@@ -195,6 +223,9 @@ public final class ArtifactStore {
         public void close() throws IOException {
             if (!committed) {
                 deleteTree(tmp);
+            }
+            if (staging != null) {
+                deleteTree(staging);
             }
         }
     }

@@ -6,16 +6,25 @@ import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.ParamSet;
 import bitgrad.schemas.Schemas;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.util.MimeTypes;
 
 /**
  * The shape of every stage's DoFn: take a {@link Task} (JSON), compute its artifact unless a
- * valid one is already cached, commit it atomically, and emit a one-line JSON result. Native
+ * valid one is already cached, commit it atomically, and emit a one-line JSON result. A task
+ * computes into a worker-local staging folder; its files then go into the store through Beam's
+ * FileSystems and are renamed into place. Native
  * resources never live in fields: each computation opens and closes its own.
  */
 public abstract class StageFn extends DoFn<String, String> {
@@ -50,7 +59,8 @@ public abstract class StageFn extends DoFn<String, String> {
         }
         long t0 = System.nanoTime();
         Map<String, Object> info = new LinkedHashMap<>();
-        try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key())) {
+        Path staging = Files.createTempDirectory("bitgrad-" + t.stage() + "-");
+        try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key(), staging, StageFn::writeThroughBeam)) {
             String label = compute(t, pending, info);
             double seconds = (System.nanoTime() - t0) / 1e9;
             info.put("seconds", seconds);
@@ -60,6 +70,21 @@ public abstract class StageFn extends DoFn<String, String> {
             computed.inc();
             Progress.done(t.stage(), label, seconds);
             out.output(result(t, "computed", seconds));
+        }
+    }
+
+    /**
+     * Writes a finished artifact file into the store through Beam's {@link FileSystems}, so the
+     * runs dir may be any filesystem Beam has a registrar for and every worker can reach.
+     */
+    static void writeThroughBeam(Path local, Path inStore) throws IOException {
+        ResourceId target = FileSystems.matchNewResource(inStore.toAbsolutePath().toString(), false);
+        try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ);
+                WritableByteChannel out = FileSystems.create(target, MimeTypes.BINARY)) {
+            long size = in.size();
+            for (long pos = 0; pos < size; ) {
+                pos += in.transferTo(pos, size - pos, out);
+            }
         }
     }
 
