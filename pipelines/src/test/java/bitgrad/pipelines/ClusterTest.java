@@ -46,6 +46,9 @@ class ClusterTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("FLINK_CLUSTER_DIR", clusterDir.toString());
+        // the jars of this test JVM, resolved by Maven: no build inside the test (it would replace the jars in use)
+        pb.environment().put("FLINK_CLUSTER_CLASSPATH", java.util.Arrays.stream(System.getProperty("java.class.path").split(":"))
+                .filter(e -> e.endsWith(".jar") && !Path.of(e).getFileName().toString().startsWith("bitgrad-")).collect(java.util.stream.Collectors.joining(":")));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "flink-cluster " + args[0] + " hung");

@@ -43,16 +43,25 @@ final class BeamStages {
 
     /**
      * What a job submitted to a Flink cluster carries: the shaded CLI jar when bitgrad runs from
-     * it; on a development classpath (tests, IDE) only bitgrad's own class folders, as the
-     * cluster started by {@code scripts/flink-cluster} has every third-party jar.
+     * it; on a development classpath (tests, IDE) only bitgrad's own class folders and module
+     * jars, as the cluster started by {@code scripts/flink-cluster} has every third-party jar.
      */
     static List<String> filesToStage() {
         String[] parts = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
         if (parts.length == 1 && parts[0].endsWith(".jar")) {
             return List.of(parts[0]);
         }
-        return java.util.Arrays.stream(parts).filter(p -> java.nio.file.Files.isDirectory(java.nio.file.Path.of(p))
-                && !p.endsWith("test-classes")).toList();
+        return java.util.Arrays.stream(parts).filter(BeamStages::isBitgradModule).toList();
+    }
+
+    /** A class folder (not tests) or a module jar ({@code bitgrad-<module>-<version>.jar}) of bitgrad itself. */
+    static boolean isBitgradModule(String entry) {
+        java.nio.file.Path p = java.nio.file.Path.of(entry);
+        if (java.nio.file.Files.isDirectory(p)) {
+            return !entry.endsWith("test-classes");
+        }
+        String name = p.getFileName().toString();
+        return name.startsWith("bitgrad-") && name.endsWith(".jar");
     }
 
     /** Computes {@code tasks} of {@code stage}; throws with the task's own error if one fails. */
