@@ -82,8 +82,12 @@ public final class ArrowFiles {
             this.shape = ColumnTable.like(like);
             List<Field> fields = new ArrayList<>();
             like.columns().forEach((n, t) -> fields.add(t.field(n)));
-            Schema schema = new Schema(fields, Map.of(Schemas.KIND_KEY, like.kind(), Schemas.VERSION_KEY,
-                    Integer.toString(Schemas.VERSION)));
+            // sorted metadata: Map.of iterates in an order salted per JVM, which made equal tables
+            // differ byte for byte between processes (found by two concurrent runs)
+            Map<String, String> meta = new java.util.TreeMap<>();
+            meta.put(Schemas.KIND_KEY, like.kind());
+            meta.put(Schemas.VERSION_KEY, Integer.toString(Schemas.VERSION));
+            Schema schema = new Schema(fields, meta);
             alloc = ROOT.newChildAllocator("write " + path.getFileName(), 0, Long.MAX_VALUE);
             root = VectorSchemaRoot.create(schema, alloc);
             channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
