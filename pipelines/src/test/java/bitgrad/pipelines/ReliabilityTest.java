@@ -38,11 +38,18 @@ class ReliabilityTest {
         PipelineTest.locateConfig();
     }
 
-    static Process child(Path runs, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "bitgrad.pipelines.cli.BitgradCli"));
+    /** The command line of a child JVM running the CLI on this test's classpath. */
+    static List<String> cliCommand(List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp",
+                System.getProperty("java.class.path"), "bitgrad.pipelines.cli.BitgradCli"));
         cmd.addAll(Arrays.asList(args));
+        return cmd;
+    }
+
+    static Process child(Path runs, String... args) throws Exception {
+        List<String> cmd = cliCommand(List.of(), args);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(runs.resolve("child-" + System.nanoTime() + ".log").toFile())
                 .start();
     }
@@ -281,9 +288,7 @@ class ReliabilityTest {
     static long peakRssMiB(Path runs, String yaml) throws Exception {
         Path config = runs.resolve("mem-" + System.nanoTime() + ".yaml");
         Files.writeString(config, yaml);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "bitgrad.pipelines.cli.BitgradCli", "run", config.toString(), "--runs-dir", runs.toString()));
+        List<String> cmd = cliCommand(List.of("-Xmx2g"), "run", config.toString(), "--runs-dir", runs.toString());
         Path log = runs.resolve("mem.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long peak = 0;

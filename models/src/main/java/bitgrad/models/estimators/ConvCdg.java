@@ -55,9 +55,9 @@ public record ConvCdg(double eps) {
         try (NDManager m = NDManager.newBaseManager(); NDScope outer = new NDScope()) {
             outer.suppressNotUsedWarning();
             NDList ps = Nd.toNd(m, point);
-            NDArray x = Nd.create(m, batch.pixels(), new Shape(batch.count(), 3, 32, 32));
-            NDArray y = Nd.create(m, batch.oneHot(), new Shape(batch.count(), 10));
-            ResNet.Prefix pre = net.prefix(ps, x, j);
+            NDList in = ResNet.inputs(m, batch);
+            NDArray y = in.get(1);
+            ResNet.Prefix pre = net.prefix(ps, in.get(0), j);
             for (int c0 = 0; c0 < coords.length; c0 += perChunk) {
                 int k = Math.min(perChunk, coords.length - c0);
                 int copies = 2 * k;
@@ -93,9 +93,8 @@ public record ConvCdg(double eps) {
     /** The STE gradient of the loss on {@code batch} with respect to binary conv {@code j}'s whole weight (flat). */
     public static float[] ste(ResNet net, ParamSet point, ImageSet batch, int j) {
         float[][] g = Autograd.gradientOf(point, ps -> {
-            NDArray x = Nd.create(ps.get(0).getManager(), batch.pixels(), new Shape(batch.count(), 3, 32, 32));
-            NDArray y = Nd.create(ps.get(0).getManager(), batch.oneHot(), new Shape(batch.count(), 10));
-            return net.loss(ps, x, y, Forward.STE);
+            NDList in = ResNet.inputs(ps.get(0).getManager(), batch);
+            return net.loss(ps, in.get(0), in.get(1), Forward.STE);
         });
         return g[net.indexOf(ResNet.convName(j))];
     }
@@ -105,9 +104,8 @@ public record ConvCdg(double eps) {
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList ps = Nd.toNd(m, point);
-            NDArray x = Nd.create(m, batch.pixels(), new Shape(batch.count(), 3, 32, 32));
-            NDArray y = Nd.create(m, batch.oneHot(), new Shape(batch.count(), 10));
-            return net.loss(ps, x, y, Forward.EXACT).getFloat();
+            NDList in = ResNet.inputs(m, batch);
+            return net.loss(ps, in.get(0), in.get(1), Forward.EXACT).getFloat();
         }
     }
 }

@@ -1,8 +1,7 @@
 package bitgrad.models.estimators;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
-import bitgrad.models.Nd;
+import ai.djl.ndarray.NDList;
 import bitgrad.models.Seeds;
 import bitgrad.models.images.ImageSet;
 import bitgrad.models.nets.Forward;
@@ -81,11 +80,10 @@ public record ResNetTrainer(String optimizer, double lr, int steps, int batch) {
             ImageSet b = data.select(batchIndex(seed, step, data.count()));
             float[] correct = new float[1];
             Autograd.ValueAndGradient vg = Autograd.valueAndGradient(start.map(t -> w[t]), ps -> {
-                NDArray x = Nd.create(ps.get(0).getManager(), b.pixels(), new Shape(b.count(), 3, 32, 32));
-                NDArray y = Nd.create(ps.get(0).getManager(), b.oneHot(), new Shape(b.count(), 10));
-                NDArray logits = net.logits(ps, x, Forward.STE, 1);
+                NDList in = ResNet.inputs(ps.get(0).getManager(), b);
+                NDArray logits = net.logits(ps, in.get(0), Forward.STE, 1);
                 correct[0] = accuracy(logits.stopGradient(), b.labels());
-                return ResNet.copyLosses(logits, y, 1).sum();
+                return ResNet.copyLosses(logits, in.get(1), 1).sum();
             });
             if (!Float.isFinite(vg.value())) {
                 throw new ArithmeticException(String.format(Locale.ROOT,

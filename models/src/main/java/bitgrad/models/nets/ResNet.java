@@ -3,12 +3,14 @@ package bitgrad.models.nets;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import bitgrad.models.HostRandom;
 import bitgrad.models.Nd;
 import bitgrad.models.Seeds;
+import bitgrad.models.images.ImageSet;
 import bitgrad.schemas.HostTensor;
 import bitgrad.schemas.ParamSet;
 import java.util.ArrayList;
@@ -119,6 +121,12 @@ public final class ResNet {
 
     private NDArray p(NDList ps, String name) {
         return ps.get(indexOf(name));
+    }
+
+    /** A batch as arrays owned by {@code m}: images {@code (B, 3, 32, 32)} and one-hot labels {@code (B, 10)}. */
+    public static NDList inputs(NDManager m, ImageSet batch) {
+        return new NDList(Nd.create(m, batch.pixels(), new Shape(batch.count(), 3, ResNetSpec.SIDE, ResNetSpec.SIDE)),
+                Nd.create(m, batch.oneHot(), new Shape(batch.count(), ResNetSpec.CLASSES)));
     }
 
     /** Class scores {@code (G*B, 10)} of {@code x (G*B, 3, 32, 32)}. */

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
@@ -88,24 +89,19 @@ final class ResNetFigures {
             ColumnTable t = run.table(ResNetGrad.NAME, k, ResNetGrad.FILE);
             double[] ste = new double[t.rows()];
             double[] cdg = new double[t.rows()];
-            double dot = 0;
-            double ns = 0;
-            double nc = 0;
             double lo = 0;
             double hi = 0;
             for (int r = 0; r < t.rows(); r++) {
                 ste[r] = t.getDouble("ste", r);
                 cdg[r] = t.getDouble("cdg", r);
-                dot += ste[r] * cdg[r];
-                ns += ste[r] * ste[r];
-                nc += cdg[r] * cdg[r];
                 lo = Math.min(lo, ste[r]);
                 hi = Math.max(hi, ste[r]);
             }
-            double cosine = ns == 0 || nc == 0 ? 0 : dot / Math.sqrt(ns * nc);
+            Map<String, Object> info = run.store().manifest(ResNetGrad.NAME, k).info();
+            double cosine = ((Number) info.get("cosine")).doubleValue();
             int layer = task.path("layer").asInt();
             double eps = task.path("eps").asDouble();
-            long total = ((Number) run.store().manifest(ResNetGrad.NAME, k).info().get("coords_total")).longValue();
+            long total = ((Number) info.get("coords_total")).longValue();
             cos.add((long) model.path("channels").asInt(), model.path("binary_weights").asBoolean() ? "binary" : "fp",
                     model.path("activation").asText(), (long) layer, eps, (long) t.rows(), total, cosine);
             XYChart c = Figures.lines(String.format(Locale.ROOT, "binary conv %d, %s: cosine(CDG, STE) = %.3f", layer, caseName(model), cosine),
