@@ -50,6 +50,11 @@ public final class Nd {
         return x.add(scalar(x, v));
     }
 
+    /** {@code max(x, v)} elementwise with the scalar in engine memory (safe to differentiate). */
+    public static NDArray maximum(NDArray x, double v) {
+        return x.maximum(scalar(x, v));
+    }
+
     private static NDArray scalar(NDArray like, double v) {
         return like.getManager().full(new Shape(), (float) v, like.getDataType());
     }

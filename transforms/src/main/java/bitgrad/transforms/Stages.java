@@ -22,8 +22,8 @@ public final class Stages {
         STAGES.put(Probe.NAME, new Entry(1, Probe::new));
         STAGES.put(RosenbrockStage.NAME, new Entry(1, RosenbrockStage::new));
         STAGES.put(ImageData.NAME, new Entry(1, ImageData::new));
-        STAGES.put(ResNetPretrain.NAME, new Entry(1, ResNetPretrain::new));
-        STAGES.put(ResNetGrad.NAME, new Entry(1, ResNetGrad::new));
+        STAGES.put(ResNetPretrain.NAME, new Entry(2, ResNetPretrain::new));
+        STAGES.put(ResNetGrad.NAME, new Entry(2, ResNetGrad::new));
         STAGES.put(Summarize.NAME, new Entry(3, Summarize::new));
     }
 

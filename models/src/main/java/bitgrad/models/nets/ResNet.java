@@ -239,17 +239,23 @@ public final class ResNet {
         return w.reshape(ws.get(0), -1).matMul(cols).reshape(xs.get(0), ws.get(0), hOut, wOut);
     }
 
-    /** Batch norm of {@code (G*B, C, H, W)} with each of the G copies normalised over its own batch. */
+    /**
+     * Batch norm of {@code (G*B, C, H, W)} with each of the G copies normalised over its own
+     * batch, as one scale and shift per (copy, channel): {@code x * s + t} with
+     * {@code s = gamma / sqrt(var + eps)}, {@code t = beta - mean * s}, {@code var = E[x^2] - E[x]^2}
+     * (fewer passes over the activations, which bound the batched CDG's speed).
+     */
     static NDArray bn(NDArray x, NDArray gamma, NDArray beta, int groups) {
         Shape s = x.getShape();
         long c = s.get(1);
         NDArray xg = x.reshape(groups, s.get(0) / groups, c, s.get(2), s.get(3));
         double n = (double) (s.get(0) / groups) * s.get(2) * s.get(3);
         int[] axes = {1, 3, 4};
-        NDArray centred = xg.sub(Nd.div(xg.sum(axes, true), n));
-        NDArray var = Nd.div(centred.square().sum(axes, true), n);
-        NDArray y = centred.div(Nd.add(var, BN_EPS).sqrt()).reshape(s);
-        return y.mul(gamma.reshape(1, c, 1, 1)).add(beta.reshape(1, c, 1, 1));
+        NDArray mean = Nd.div(xg.sum(axes, true), n);
+        NDArray var = Nd.maximum(Nd.div(xg.square().sum(axes, true), n).sub(mean.square()), 0);
+        NDArray scale = gamma.reshape(1, 1, c, 1, 1).div(Nd.add(var, BN_EPS).sqrt());
+        NDArray shift = beta.reshape(1, 1, c, 1, 1).sub(mean.mul(scale));
+        return xg.mul(scale).add(shift).reshape(s);
     }
 
     /**
