@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -255,9 +256,10 @@ public final class ArtifactStore {
     /** Removes artifact {@code (stage, key)} (moved aside atomically first, then deleted). */
     public void delete(String stage, String key) throws IOException {
         Path target = dir(stage, key);
-        if (!Files.exists(target)) {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
+        requireConfined(target);
         Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + UUID.randomUUID());
         Files.createDirectories(trash.getParent());
         Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
@@ -275,8 +277,8 @@ public final class ArtifactStore {
     /** Temporary folders left by runs that died (older than {@code minAgeMillis}). */
     public List<Path> staleTemporaries(long minAgeMillis) throws IOException {
         Path tmp = root.resolve(".tmp");
-        if (!Files.isDirectory(tmp)) {
-            return List.of();
+        if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of(); // missing, or a link: never followed out of the cache
         }
         long cutoff = System.currentTimeMillis() - minAgeMillis;
         try (Stream<Path> s = Files.list(tmp)) {
@@ -290,7 +292,29 @@ public final class ArtifactStore {
         }
     }
 
-    /** Deletes a folder tree (missing is fine). */
+    /**
+     * Throws unless {@code p}'s folder, with every link resolved, lies inside this store's root:
+     * nothing is ever moved or deleted through a link that leads out of the cache.
+     */
+    public void requireConfined(Path p) throws IOException {
+        Path base = root.toRealPath();
+        Path parent = p.toAbsolutePath().normalize().getParent().toRealPath();
+        if (!parent.startsWith(base)) {
+            throw new IOException(root.relativize(p.toAbsolutePath().normalize()) + " leads out of the cache through a link; not touched");
+        }
+    }
+
+    /** Deletes a temporary or artifact folder of this store, never following a link out of it. */
+    public void deleteInside(Path p) throws IOException {
+        requireConfined(p);
+        if (Files.isSymbolicLink(p)) {
+            Files.delete(p);
+            return;
+        }
+        deleteTree(p);
+    }
+
+    /** Deletes a folder tree (missing is fine; links inside it are removed, never followed). */
     public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;

@@ -1,11 +1,13 @@
 package bitgrad.pipelines.cli;
 
+import bitgrad.pipelines.run.RunLease;
 import bitgrad.schemas.ArtifactStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -57,7 +59,8 @@ final class CacheCommand implements Callable<Integer> {
     }
 
     @Command(name = "gc", mixinStandardHelpOptions = true,
-            description = "Remove artifacts no run record refers to, and temporaries of dead runs (asks for --yes).")
+            description = {"Remove artifacts no run refers to, and temporaries of dead runs (asks for --yes).",
+                "Never removes what a running run uses; keeps the finished tasks of a killed run unless --unfinished."})
     static final class Gc implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -69,40 +72,73 @@ final class CacheCommand implements Callable<Integer> {
         @Option(names = "--yes", description = "Really delete (otherwise only list what would go).")
         boolean yes;
 
+        @Option(names = "--unfinished", description = "Also remove the work of runs that were killed before they finished "
+                + "(by default it is kept: a rerun resumes from it).")
+        boolean unfinished;
+
         @Override
         public Integer call() throws IOException {
-            ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
-            Set<String> referenced = new HashSet<>();
-            for (String id : RunsDir.runIds(runs.runsDir)) {
-                referenced.addAll(RunsDir.artifacts(RunsDir.record(runs.runsDir, id)));
-            }
-            long bytes = 0;
-            int count = 0;
             var out = spec.commandLine().getOut();
-            for (String[] a : store.list()) {
-                if (!referenced.contains(a[0] + "/" + a[1])) {
-                    bytes += size(store.dir(a[0], a[1]));
-                    count++;
-                    out.printf("%s %s/%s%n", yes ? "removed" : "would remove", a[0], a[1]);
-                    if (yes) {
-                        store.delete(a[0], a[1]);
+            Path cache = runs.runsDir.resolve("cache");
+            ArtifactStore store = new ArtifactStore(cache);
+            try (RunLease.GcLock lock = RunLease.GcLock.acquire(cache)) {
+                RunsDir.Claims claims = RunsDir.claims(runs.runsDir);
+                if (!claims.damaged().isEmpty()) {
+                    for (String d : claims.damaged()) {
+                        out.printf("damaged run record %s%n", d);
+                    }
+                    spec.commandLine().getErr().println("bitgrad: cache gc removed nothing: " + claims.damaged().size()
+                            + " run record(s) are damaged, so what they use is unknown; repair or delete those run folders first");
+                    return 1;
+                }
+                Set<String> keep = new HashSet<>(claims.finished());
+                keep.addAll(claims.live());
+                for (String run : claims.liveRuns()) {
+                    out.printf("running %s: its artifacts are kept%n", run);
+                }
+                for (Map.Entry<String, List<String>> k : claims.killed().entrySet()) {
+                    out.printf("unfinished %s: %d artifacts %s%n", k.getKey(), k.getValue().size(),
+                            unfinished ? "may go" : "kept (--unfinished to remove)");
+                    if (!unfinished) {
+                        keep.addAll(k.getValue());
                     }
                 }
-            }
-            List<Path> stale = store.staleTemporaries(60 * 60 * 1000L);
-            for (Path p : stale) {
-                bytes += size(p);
-                out.printf("%s temporary %s%n", yes ? "removed" : "would remove", p.getFileName());
-                if (yes) {
-                    ArtifactStore.deleteTree(p);
+                long bytes = 0;
+                int count = 0;
+                for (String[] a : store.list()) {
+                    if (!keep.contains(a[0] + "/" + a[1])) {
+                        bytes += size(store.dir(a[0], a[1]));
+                        count++;
+                        out.printf("%s %s/%s%n", yes ? "removed" : "would remove", a[0], a[1]);
+                        if (yes) {
+                            store.delete(a[0], a[1]);
+                        }
+                    }
                 }
+                List<Path> stale = claims.liveRuns().isEmpty() ? store.staleTemporaries(60 * 60 * 1000L) : List.of();
+                if (Files.isSymbolicLink(cache.resolve(".tmp"))) {
+                    out.println("skipped cache/.tmp: it is a symbolic link, never followed");
+                }
+                for (Path p : stale) {
+                    bytes += size(p);
+                    out.printf("%s temporary %s%n", yes ? "removed" : "would remove", p.getFileName());
+                    if (yes) {
+                        store.deleteInside(p);
+                    }
+                }
+                for (Path lease : unfinished && yes ? claims.killedLeases() : List.<Path>of()) {
+                    Files.deleteIfExists(lease);
+                }
+                out.printf("%s artifacts=%d temporaries=%d bytes=%d%s%n", yes ? "removed" : "unreferenced", count, stale.size(), bytes,
+                        yes || count + stale.size() == 0 ? "" : " (rerun with --yes to delete)");
+                return 0;
             }
-            out.printf("%s artifacts=%d temporaries=%d bytes=%d%s%n", yes ? "removed" : "unreferenced", count, stale.size(), bytes,
-                    yes || count + stale.size() == 0 ? "" : " (rerun with --yes to delete)");
-            return 0;
         }
 
         private static long size(Path p) throws IOException {
+            if (Files.isSymbolicLink(p)) {
+                return 0;
+            }
             try (Stream<Path> s = Files.walk(p)) {
                 return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
             }

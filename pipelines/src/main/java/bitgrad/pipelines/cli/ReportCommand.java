@@ -28,6 +28,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String id = RunsDir.resolve(runs.runsDir, run);
+        RunsDir.record(runs.runsDir, id); // a damaged record is a one-line error, before anything is rendered
         Path report = RunReport.render(runs.runsDir.resolve(id), new ArtifactStore(runs.runsDir.resolve("cache")));
         spec.commandLine().getOut().printf("report figures=%d path=%s%n", RunCommand.countPlots(runs.runsDir.resolve(id)), report);
         return 0;

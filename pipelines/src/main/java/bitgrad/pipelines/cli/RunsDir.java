@@ -4,10 +4,16 @@ import bitgrad.pipelines.config.ConfigException;
 import bitgrad.transforms.Task;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import bitgrad.pipelines.run.RunLease;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** The run folders under a runs dir and their {@code run.json} records. */
@@ -23,8 +29,8 @@ final class RunsDir {
             return ids;
         }
         try (Stream<Path> s = Files.list(runsDir)) {
-            s.filter(p -> Files.isRegularFile(p.resolve("run.json"))).map(p -> p.getFileName().toString()).sorted()
-                    .forEach(ids::add);
+            s.filter(p -> Files.isRegularFile(p.resolve("run.json"), LinkOption.NOFOLLOW_LINKS)).map(p -> p.getFileName().toString())
+                    .sorted().forEach(ids::add);
         }
         return ids;
     }
@@ -36,7 +42,12 @@ final class RunsDir {
             throw new ConfigException("no runs in " + runsDir);
         }
         if (id.equals("latest")) {
-            return ids.get(ids.size() - 1);
+            for (int i = ids.size() - 1; i >= 0; i--) {
+                if (readRecord(runsDir.resolve(ids.get(i)).resolve("run.json")) != null) {
+                    return ids.get(i); // the newest run whose record is whole; damaged ones are named when asked for
+                }
+            }
+            throw new ConfigException("no run in " + runsDir + " has a readable run.json");
         }
         if (ids.contains(id)) {
             return id;
@@ -49,9 +60,77 @@ final class RunsDir {
                 : "run id '" + id + "' is ambiguous: " + String.join(", ", matches));
     }
 
-    /** The run record of {@code runId}. */
+    /** The run record of {@code runId}; a damaged one is a one-line error that names it. */
     static JsonNode record(Path runsDir, String runId) throws IOException {
-        return Task.JSON.readTree(runsDir.resolve(runId).resolve("run.json").toFile());
+        JsonNode n = readRecord(runsDir.resolve(runId).resolve("run.json"));
+        if (n == null) {
+            throw new ConfigException("run record " + runsDir.resolve(runId).resolve("run.json")
+                    + " is damaged (not a complete JSON record); delete that run folder or rerun the experiment");
+        }
+        return n;
+    }
+
+    /** A run record, or null when it is empty, truncated or not a JSON object. */
+    static JsonNode readRecord(Path file) throws IOException {
+        try {
+            JsonNode n = Task.JSON.readTree(file.toFile());
+            return n != null && n.isObject() && n.has("run_id") ? n : null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What the runs under a runs dir hold on to in the cache.
+     *
+     * @param finished artifacts ({@code stage/key}) named by complete run records
+     * @param live artifacts named by the leases of runs still running
+     * @param liveRuns ids of those runs
+     * @param killed per run that died without a record, the artifacts its lease names
+     * @param killedLeases the lease files of those runs
+     * @param damaged run records that cannot be read (what they use is unknown)
+     */
+    record Claims(Set<String> finished, Set<String> live, List<String> liveRuns, Map<String, List<String>> killed,
+            List<Path> killedLeases, List<String> damaged) {
+    }
+
+    /** Reads every run folder's record and lease (links are not followed). */
+    static Claims claims(Path runsDir) throws IOException {
+        Claims c = new Claims(new HashSet<>(), new HashSet<>(), new ArrayList<>(), new TreeMap<>(), new ArrayList<>(), new ArrayList<>());
+        if (!Files.isDirectory(runsDir)) {
+            return c;
+        }
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(runsDir)) {
+            dirs = s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !p.getFileName().toString().startsWith(".")
+                    && !p.getFileName().toString().equals("cache")).sorted().toList();
+        }
+        for (Path d : dirs) {
+            String id = d.getFileName().toString();
+            RunLease.State lease = RunLease.inspect(d);
+            if (lease != null && lease.live()) {
+                c.liveRuns().add(id);
+                c.live().addAll(lease.artifacts());
+                continue;
+            }
+            Path rec = d.resolve("run.json");
+            if (Files.isRegularFile(rec, LinkOption.NOFOLLOW_LINKS)) {
+                JsonNode n = readRecord(rec);
+                if (n == null) {
+                    c.damaged().add(id + "/run.json");
+                } else {
+                    c.finished().addAll(artifacts(n));
+                }
+            } else if (lease != null) {
+                if (lease.problem() != null) {
+                    c.damaged().add(id + "/" + RunLease.FILE + " (" + lease.problem() + ")");
+                } else {
+                    c.killed().put(id, lease.artifacts());
+                    c.killedLeases().add(lease.file());
+                }
+            }
+        }
+        return c;
     }
 
     /** Every {@code stage/key} a run record refers to. */

@@ -146,6 +146,7 @@ public final class Runner {
         Instant started = Instant.now();
         List<StageOutcome> done = new ArrayList<>();
         String error = null;
+        RunLease lease = null;
         try {
             // another run may start in the same millisecond on the same runs dir: claim the folder atomically
             Files.createDirectories(opts.runsDir());
@@ -158,6 +159,9 @@ public final class Runner {
                     runDir = opts.runsDir().resolve(runId);
                 }
             }
+            List<String> artifacts = new ArrayList<>();
+            plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> artifacts.add(stage + "/" + t.key())));
+            lease = RunLease.take(opts.cacheDir(), runDir, artifacts);
             if (opts.only() != null) {
                 requireInputsCached();
             }
@@ -174,6 +178,13 @@ public final class Runner {
             throw e instanceof RuntimeException r ? r : new StageFailedException(e.getMessage(), e);
         } finally {
             writeRecord(runId, runDir, started, done, error);
+            if (lease != null) {
+                try {
+                    lease.close();
+                } catch (IOException e) {
+                    out.println("bitgrad: could not release the lease of run " + runId + ": " + e.getMessage());
+                }
+            }
         }
     }
 
@@ -272,9 +283,32 @@ public final class Runner {
         }
         try {
             Files.createDirectories(runDir);
-            Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(runDir.resolve("run.json").toFile(), r);
+            writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
         } catch (IOException e) {
             out.println("bitgrad: could not write " + runDir.resolve("run.json") + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Writes {@code bytes} to {@code target} through a temporary file in the same folder, forced to
+     * disk and renamed into place: a reader sees the old file or the whole new one, never a part
+     * (a full disk fails the write of the temporary, which is then removed).
+     */
+    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().getId() + ".tmp");
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

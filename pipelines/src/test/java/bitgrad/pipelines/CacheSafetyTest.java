@@ -1,0 +1,154 @@
+package bitgrad.pipelines;
+
+import static bitgrad.pipelines.PipelineTest.cli;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bitgrad.schemas.ArtifactStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cache gc} and run records under hostile conditions: live and killed runs, damaged records, links. */
+class CacheSafetyTest {
+
+    @BeforeAll
+    static void config() throws Exception {
+        PipelineTest.locateConfig();
+    }
+
+    /** A tiny experiment slowed down so that a child run is caught in its estimate stage. */
+    static Path slowConfig(Path dir) throws Exception {
+        Path config = dir.resolve("slow.yaml");
+        Files.writeString(config, Files.readString(Path.of(PipelineTest.tiny))
+                .replace("num_batch: 2", "num_batch: 6").replace("samples: [50]", "samples: [3000]").replace("batch: 256", "batch: 2048"));
+        return config;
+    }
+
+    /** Starts a child run and returns once it printed {@code marker}; the child keeps running. */
+    static Process childUntil(Path config, Path runs, String marker) throws Exception {
+        Process p = new ProcessBuilder(ReliabilityTest.cliCommand(List.of(), "run", config.toString(), "--runs-dir", runs.toString()))
+                .redirectErrorStream(true).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = r.readLine()) != null; ) {
+            if (line.contains(marker)) {
+                Thread drain = new Thread(() -> r.lines().forEach(l -> { }));
+                drain.setDaemon(true);
+                drain.start();
+                return p;
+            }
+        }
+        throw new AssertionError("the child run ended before printing " + marker);
+    }
+
+    @Test
+    void gcDuringARunRemovesNothingItUses(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        Process p = childUntil(slowConfig(dir), runs, "estimate [3/");
+        PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        assertEquals(0, gc.code(), gc.err());
+        assertTrue(gc.out().contains("removed artifacts=0"), gc.out());
+        assertTrue(gc.out().contains("running "), gc.out());
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the run finishes");
+        assertEquals(0, p.exitValue(), "a gc during the run must not break it");
+        assertEquals(0, cli("cache", "verify", "--runs-dir", runs.toString()).code());
+    }
+
+    @Test
+    void aKilledRunsFinishedTasksAreKeptByGc(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        Path config = slowConfig(dir);
+        Process p = childUntil(config, runs, "estimate [3/");
+        p.destroyForcibly();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
+        int before = store.list().size();
+        assertTrue(before >= 3, "the killed run finished some tasks");
+        PipelineTest.Result dry = cli("cache", "gc", "--runs-dir", runs.toString());
+        assertTrue(dry.out().contains("unfinished ") && dry.out().contains("kept (--unfinished to remove)"), dry.out());
+        PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        assertEquals(0, gc.code(), gc.err());
+        assertEquals(before, store.list().size(), "gc removed a killed run's finished work:\n" + gc.out());
+        PipelineTest.Result again = cli("run", config.toString(), "--runs-dir", runs.toString());
+        assertEquals(0, again.code(), again.err());
+        PipelineTest.assertStage(again, "generate-data", "hit", 0);
+        PipelineTest.assertStage(again, "pretrain", "hit", 0);
+        // now the run finished: its record names everything, and an explicit --unfinished has nothing more to take
+        PipelineTest.Result after = cli("cache", "gc", "--yes", "--unfinished", "--runs-dir", runs.toString());
+        assertEquals(0, after.code(), after.err());
+        assertEquals(0, cli("cache", "verify", "--runs-dir", runs.toString()).code());
+    }
+
+    @Test
+    void damagedRunRecordsAreNamedAndNeverMakeGcDeleteTheirWork(@TempDir Path runs) throws Exception {
+        PipelineTest.run(runs);
+        PipelineTest.run(runs, "--set", "estimators.cdg.eps=[0.05]");
+        List<Path> records;
+        try (Stream<Path> s = Files.list(runs)) {
+            records = s.filter(d -> Files.exists(d.resolve("run.json"))).sorted().toList();
+        }
+        assertEquals(2, records.size());
+        ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
+        int before = store.list().size();
+        // a full disk used to leave a truncated record: every command over the runs dir then failed
+        Path latest = records.get(1).resolve("run.json");
+        byte[] whole = Files.readAllBytes(latest);
+        Files.write(latest, java.util.Arrays.copyOf(whole, whole.length / 2));
+        PipelineTest.Result show = cli("show", "latest", "--runs-dir", runs.toString());
+        assertEquals(0, show.code(), "latest skips a damaged record: " + show.err());
+        assertTrue(show.out().contains(records.get(0).getFileName().toString()), show.out());
+        PipelineTest.Result named = cli("show", records.get(1).getFileName().toString(), "--runs-dir", runs.toString());
+        assertEquals(2, named.code());
+        assertTrue(named.err().contains("is damaged") && !named.err().contains("Exception"), named.err());
+        for (byte[] content : List.of(java.util.Arrays.copyOf(whole, whole.length / 2), new byte[0])) {
+            Files.write(latest, content);
+            PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+            assertEquals(1, gc.code(), gc.out());
+            assertTrue(gc.err().contains("damaged") && gc.out().contains("damaged run record"), gc.err());
+            assertEquals(before, store.list().size(), "gc deleted work of a run whose record it could not read");
+        }
+    }
+
+    @Test
+    void runRecordsAreWrittenWhole(@TempDir Path runs) throws Exception {
+        PipelineTest.run(runs);
+        try (Stream<Path> s = Files.walk(runs)) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".run.json") || p.getFileName().toString().equals("lease.json")),
+                    "no temporary record or lease left after a finished run");
+        }
+    }
+
+    @Test
+    void gcNeverFollowsALinkOutOfTheRunsDir(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        PipelineTest.run(runs);
+        Path other = dir.resolve("other");
+        Path victim = other.resolve("old-folder");
+        Files.createDirectories(victim.resolve("inner"));
+        Files.writeString(victim.resolve("inner/precious.txt"), "keep me");
+        Files.setLastModifiedTime(victim, java.nio.file.attribute.FileTime.fromMillis(0));
+        Path tmp = runs.resolve("cache/.tmp");
+        ArtifactStore.deleteTree(tmp);
+        Files.createSymbolicLink(tmp, other);
+        PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        assertEquals(0, gc.code(), gc.err());
+        assertTrue(Files.exists(victim.resolve("inner/precious.txt")), "gc deleted through a link: " + gc.out());
+        assertTrue(gc.out().contains("symbolic link"), gc.out());
+        // a stage folder that is a link out of the cache: its entries are not deleted either
+        Path elsewhere = dir.resolve("elsewhere");
+        Files.createDirectories(elsewhere.resolve("0123abcd"));
+        Files.writeString(elsewhere.resolve("0123abcd/x.txt"), "keep me too");
+        Files.createSymbolicLink(runs.resolve("cache/linked-stage"), elsewhere);
+        cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        assertTrue(Files.exists(elsewhere.resolve("0123abcd/x.txt")), "gc deleted through a linked stage folder");
+    }
+}
