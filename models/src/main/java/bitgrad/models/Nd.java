@@ -68,11 +68,6 @@ public final class Nd {
         return out;
     }
 
-    /** Copies {@code arrays} back to the host with the names and shapes of {@code like}. */
-    public static ParamSet toHost(ParamSet like, NDList arrays) {
-        return like.map(i -> arrays.get(i).toType(DataType.FLOAT32, false).toFloatArray());
-    }
-
     /** Swaps the last two axes (a matrix transpose that keeps any leading copy axes). */
     public static NDArray transposeLast2(NDArray w) {
         int r = w.getShape().dimension();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Forward values and backward pseudo-derivatives of every quantizer at chosen points (SPEC section 2). */
+/** Forward values and backward pseudo-derivatives of every quantizer at chosen points (science.md §2). */
 class QuantizerTest {
 
     static final float[] X = {-2f, -1f, -0.5f, -0.3f, 0f, 0.3f, 0.5f, 1f, 2f};

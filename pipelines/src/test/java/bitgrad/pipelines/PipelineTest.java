@@ -187,7 +187,7 @@ class PipelineTest {
         Result csv = cli("show", "latest", "summary.arrow", "--format", "csv", "--runs-dir", runs.toString());
         assertEquals(0, csv.code(), csv.err());
         String[] lines = csv.out().strip().split("\\R");
-        assertTrue(lines[0].startsWith("dim,activation,rows,init,batch,pretrained,estimator,base_loss,best_decrease"), lines[0]);
+        assertTrue(lines[0].startsWith("dim,activation,rows,init,batch,pretrained,estimator,estimator_spec,base_loss,best_decrease"), lines[0]);
         assertEquals(1 + 2 * 4, lines.length, csv.out());
         Result json = cli("show", "latest", "rosenbrock/trajectory.arrow", "--format", "json", "--runs-dir", runs.toString());
         assertEquals(0, json.code(), json.err());

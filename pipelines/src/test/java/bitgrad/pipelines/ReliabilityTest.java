@@ -184,7 +184,8 @@ class ReliabilityTest {
             {"bench", "resnet-cdg", "--eps", "0"}, {"run", "quickstart", "--set"}, {"experiments", "--bogus"},
             {"run", "quickstart", "--runs-dir", runs.resolve("bad-0.yaml").toString()}};
         for (String[] c : cli) {
-            cases.add(c);
+            boolean needsDir = (c[0].equals("run") || c[0].equals("status")) && c.length > 1 && !List.of(c).contains("--runs-dir");
+            cases.add(needsDir ? java.util.stream.Stream.concat(Arrays.stream(c), Stream.of("--runs-dir", rd)).toArray(String[]::new) : c);
         }
         assertTrue(cases.size() >= 200, "generated " + cases.size() + " cases");
         List<String> failures = new ArrayList<>();

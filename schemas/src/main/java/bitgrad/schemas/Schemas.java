@@ -30,8 +30,7 @@ public final class Schemas {
 
     /** An empty tensors table. */
     public static ColumnTable tensorTable() {
-        return new ColumnTable(TENSORS, "name", ColumnType.STRING, "shape", ColumnType.LONG_LIST, "values",
-                ColumnType.FLOAT_LIST);
+        return Tables.TENSORS.empty();
     }
 
     /** A parameter set as a tensors table. */
@@ -57,6 +56,6 @@ public final class Schemas {
 
     /** An empty data table. */
     public static ColumnTable dataTable() {
-        return new ColumnTable(DATA, "x", ColumnType.FLOAT_LIST);
+        return Tables.DATA.empty();
     }
 }

@@ -1,97 +1,109 @@
 package bitgrad.transforms;
 
+import bitgrad.models.estimators.Estimator;
 import bitgrad.models.measure.Gradients;
 import bitgrad.models.measure.LrSweep;
+import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.objectives.TeacherStudentObjective;
-import bitgrad.schemas.ArrowFiles;
-import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
-import bitgrad.schemas.ColumnType;
 import bitgrad.schemas.ParamSet;
+import bitgrad.schemas.Tables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Stage {@code lr-sweep}: for every estimate of one (model, batch), the loss-decrease curve over
  * the lr grid measured with the exact (vanilla sign) forward pass, the best decrease and lr, and
  * the cosine between every pair of estimators per tensor and overall. This is also the
  * post-update evaluation of sr-STE: its update is always measured with the deterministic sign.
- * Files {@code curves.arrow}, {@code best.arrow}, {@code cosine.arrow}. Inputs {@code model, init,
- * data, estimates}; parameters {@code model, labels, lr_start, lr_step, lr_count, normalize}.
+ * Inputs {@code model, init, data, estimates} (each estimate says which estimator made it).
  */
-public final class LrSweepStage extends StageTransform {
+public final class LrSweepStage implements Stage<LrSweepStage.Params> {
 
-    /** Stage name. */
-    public static final String NAME = "lr-sweep";
+    /**
+     * @param model the evaluate model's shape
+     * @param point the grid point (carried into the tables of the summary)
+     * @param lrStart first learning rate of the grid
+     * @param lrStep spacing of the grid
+     * @param lrCount number of rates
+     * @param normalize per_tensor or global unit norm before the step
+     */
+    public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize) {
+    }
 
-    public LrSweepStage(String store, boolean force) {
-        super(store, force);
+    /** Loss and decrease per (estimator, lr). */
+    public static final Output CURVES = new Output("curves.arrow", Tables.LR_CURVE);
+
+    /** Best decrease and lr per estimator. */
+    public static final Output BEST = new Output("best.arrow", Tables.LR_BEST);
+
+    /** Cosine between every pair of estimates. */
+    public static final Output COSINE = new Output("cosine.arrow", Tables.COSINE);
+
+    @Override
+    public String name() {
+        return "lr-sweep";
+    }
+
+    /** 3: tables carry each estimator's spec next to its label; the grid point is a parameter. */
+    @Override
+    public int version() {
+        return 3;
     }
 
     @Override
-    protected StageFn fn(String store, boolean force) {
-        return new LrSweepFn(store, force);
+    public Class<Params> params() {
+        return Params.class;
     }
 
-    /** Empty table of the best-decrease rows. */
-    public static ColumnTable bestTable() {
-        return new ColumnTable("lr_best", "estimator", ColumnType.STRING, "base_loss", ColumnType.DOUBLE, "best_decrease",
-                ColumnType.DOUBLE, "best_lr", ColumnType.DOUBLE, "nominal_flops", ColumnType.DOUBLE);
+    @Override
+    public List<Output> outputs() {
+        return List.of(CURVES, BEST, COSINE);
     }
 
-    /** Empty table of the cosine rows. */
-    public static ColumnTable cosineTable() {
-        return new ColumnTable("cosine", "a", ColumnType.STRING, "b", ColumnType.STRING, "tensor", ColumnType.STRING, "cosine",
-                ColumnType.DOUBLE);
-    }
-
-    static final class LrSweepFn extends StageFn {
-        LrSweepFn(String store, boolean force) {
-            super(store, force);
-        }
-
-        @Override
-        protected String compute(Task task, ArtifactStore.Pending out, Map<String, Object> info) throws Exception {
-            List<TaskRef> refs = task.inputList("estimates");
-            List<String> labels = new ArrayList<>();
-            task.param("labels").forEach(n -> labels.add(n.asText()));
-            float[] lrs = LrSweep.grid(task.param("lr_start").asDouble(), task.param("lr_step").asDouble(),
-                    task.param("lr_count").asInt());
-            Gradients.Norm norm = Gradients.Norm.valueOf(task.param("normalize").asText().toUpperCase(Locale.ROOT));
-            ColumnTable curves = new ColumnTable("lr_curve", "estimator", ColumnType.STRING, "lr", ColumnType.DOUBLE, "loss",
-                    ColumnType.DOUBLE, "decrease", ColumnType.DOUBLE);
-            ColumnTable best = bestTable();
-            ColumnTable cosine = cosineTable();
-            List<ParamSet> grads = new ArrayList<>();
-            try (ArrowBatch data = Estimate.data(this, task); TeacherStudentObjective o = Estimate.objective(this, task, data)) {
-                for (int i = 0; i < refs.size(); i++) {
-                    ParamSet g = readParams(refs.get(i), "gradient.arrow");
-                    grads.add(g);
-                    LrSweep.Result r = LrSweep.sweep(o, Gradients.normalize(g, norm), lrs);
-                    float[] d = r.decrease();
-                    for (int k = 0; k < lrs.length; k++) {
-                        curves.add(labels.get(i), (double) lrs[k], (double) r.losses()[k], (double) d[k]);
-                    }
-                    Map<String, Object> est = store().manifest(refs.get(i).stage(), refs.get(i).key()).info();
-                    best.add(labels.get(i), (double) r.baseLoss(), (double) r.bestDecrease(), (double) r.bestLr(),
-                            ((Number) est.get("nominal_flops")).doubleValue());
+    @Override
+    public String compute(StageContext<Params> c) throws Exception {
+        Params p = c.params();
+        List<TaskRef> refs = c.inputs("estimates");
+        float[] lrs = LrSweep.grid(p.lrStart(), p.lrStep(), p.lrCount());
+        Gradients.Norm norm = Gradients.Norm.valueOf(p.normalize().toUpperCase(Locale.ROOT));
+        ColumnTable curves = Tables.LR_CURVE.empty();
+        ColumnTable best = Tables.LR_BEST.empty();
+        ColumnTable cosine = Tables.COSINE.empty();
+        List<ParamSet> grads = new ArrayList<>();
+        List<Estimator> ests = new ArrayList<>();
+        try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
+            for (TaskRef ref : refs) {
+                Estimator e = c.paramsOf(ref, Stages.ESTIMATE).estimator();
+                String spec = e.specJson();
+                ParamSet g = c.readParams(ref, EstimateStage.GRADIENT);
+                grads.add(g);
+                ests.add(e);
+                LrSweep.Result r = LrSweep.sweep(o, Gradients.normalize(g, norm), lrs);
+                float[] d = r.decrease();
+                for (int k = 0; k < lrs.length; k++) {
+                    curves.add(e.label(), spec, (double) lrs[k], (double) r.losses()[k], (double) d[k]);
                 }
+                best.add(e.label(), spec, (double) r.baseLoss(), (double) r.bestDecrease(), (double) r.bestLr(),
+                        ((Number) c.infoOf(ref, "nominal_flops")).doubleValue());
             }
-            for (int i = 0; i < grads.size(); i++) {
-                for (int j = i + 1; j < grads.size(); j++) {
-                    double[] per = Gradients.cosinePerTensor(grads.get(i), grads.get(j));
-                    for (int t = 0; t < per.length; t++) {
-                        cosine.add(labels.get(i), labels.get(j), grads.get(i).get(t).name(), per[t]);
-                    }
-                    cosine.add(labels.get(i), labels.get(j), "all", Gradients.cosine(grads.get(i), grads.get(j)));
-                }
-            }
-            ArrowFiles.write(out.file("curves.arrow"), curves);
-            ArrowFiles.write(out.file("best.arrow"), best);
-            ArrowFiles.write(out.file("cosine.arrow"), cosine);
-            return refs.size() + " estimators dim=" + task.param("model.dim").asInt();
         }
+        for (int i = 0; i < grads.size(); i++) {
+            for (int j = i + 1; j < grads.size(); j++) {
+                Estimator a = ests.get(i);
+                Estimator b = ests.get(j);
+                double[] per = Gradients.cosinePerTensor(grads.get(i), grads.get(j));
+                for (int t = 0; t < per.length; t++) {
+                    cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), grads.get(i).get(t).name(), per[t]);
+                }
+                cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), "all",
+                        Gradients.cosine(grads.get(i), grads.get(j)));
+            }
+        }
+        c.write(CURVES, curves);
+        c.write(BEST, best);
+        c.write(COSINE, cosine);
+        return refs.size() + " estimators dim=" + p.model().dim();
     }
 }

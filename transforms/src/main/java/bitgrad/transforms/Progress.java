@@ -13,23 +13,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Progress {
 
-    private record Stage(int total, long startNanos, AtomicInteger done) {
+    private record Count(int total, long startNanos, AtomicInteger done) {
     }
 
-    private static final Map<String, Stage> STAGES = new ConcurrentHashMap<>();
-    private static volatile PrintStream out = System.err;
+    private static final Map<String, Count> STAGES = new ConcurrentHashMap<>();
+    private static final PrintStream out = System.err;
 
     private Progress() {
     }
 
-    /** Where progress lines go (stderr by default). */
-    public static void setOutput(PrintStream stream) {
-        out = stream;
-    }
-
     /** Announces that {@code total} tasks of {@code stage} are about to run. */
     public static void start(String stage, int total) {
-        STAGES.put(stage, new Stage(total, System.nanoTime(), new AtomicInteger()));
+        STAGES.put(stage, new Count(total, System.nanoTime(), new AtomicInteger()));
     }
 
     /** A progress note from inside one long task of {@code stage}. */
@@ -39,7 +34,7 @@ public final class Progress {
 
     /** Reports one finished task of {@code stage}. */
     public static void done(String stage, String what, double seconds) {
-        Stage s = STAGES.get(stage);
+        Count s = STAGES.get(stage);
         if (s == null) {
             out.printf(Locale.ROOT, "  %s: %s %.2fs%n", stage, what, seconds);
             return;

@@ -2,55 +2,72 @@ package bitgrad.transforms;
 
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.measure.RosenbrockDescent;
-import bitgrad.schemas.ArrowFiles;
-import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
-import bitgrad.schemas.ColumnType;
+import bitgrad.schemas.Tables;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Stage {@code rosenbrock}: descent on the N-dimensional Rosenbrock function from a random
- * integer start with one estimator, {@code trajectory.arrow} (step, f, distance to all-ones,
- * cosine with the analytic gradient). Parameters {@code n, start_seed, estimator, optimizer,
- * steps, lr, decay, decay_every, seed}.
+ * integer start with one estimator: f, distance to all-ones and cosine with the analytic gradient
+ * per step.
  */
-public final class RosenbrockStage extends StageTransform {
+public final class RosenbrockStage implements Stage<RosenbrockStage.Params> {
 
-    /** Stage name. */
-    public static final String NAME = "rosenbrock";
+    /**
+     * @param n dimension (even)
+     * @param start index of the start (0 .. starts-1)
+     * @param startSeed seed of the integer start in [-10, 10]
+     * @param estimator the gradient estimator
+     * @param optimizer sgd or adam
+     * @param steps descent steps
+     * @param lr initial learning rate
+     * @param decay lr factor every {@code decayEvery} steps
+     * @param decayEvery steps between decays
+     * @param seed seed of the estimator's draws
+     */
+    public record Params(int n, int start, long startSeed, Estimator estimator, String optimizer, int steps, double lr, double decay,
+            int decayEvery, long seed) {
+    }
 
-    public RosenbrockStage(String store, boolean force) {
-        super(store, force);
+    /** The descent path. */
+    public static final Output TRAJECTORY = new Output("trajectory.arrow", Tables.ROSENBROCK_PATH);
+
+    @Override
+    public String name() {
+        return "rosenbrock";
+    }
+
+    /** 2: seeds derive from the estimator's structured identity (was its label). */
+    @Override
+    public int version() {
+        return 2;
     }
 
     @Override
-    protected StageFn fn(String store, boolean force) {
-        return new RosenbrockFn(store, force);
+    public Class<Params> params() {
+        return Params.class;
     }
 
-    static final class RosenbrockFn extends StageFn {
-        RosenbrockFn(String store, boolean force) {
-            super(store, force);
-        }
+    @Override
+    public List<Output> outputs() {
+        return List.of(TRAJECTORY);
+    }
 
-        @Override
-        protected String compute(Task task, ArtifactStore.Pending out, Map<String, Object> info) throws Exception {
-            Estimator e = Specs.estimator(task.param("estimator"));
-            RosenbrockDescent d = new RosenbrockDescent(task.param("optimizer").asText(), task.param("steps").asInt(),
-                    task.param("lr").asDouble(), task.param("decay").asDouble(), task.param("decay_every").asInt());
-            float[] start = RosenbrockDescent.integerStart(task.param("start_seed").asLong(), task.param("n").asInt());
-            RosenbrockDescent.Path p = d.run(e, start, task.param("seed").asLong());
-            ColumnTable t = new ColumnTable("rosenbrock_path", "step", ColumnType.LONG, "f", ColumnType.DOUBLE, "distance",
-                    ColumnType.DOUBLE, "cosine", ColumnType.DOUBLE);
-            for (int i = 0; i < p.f().length; i++) {
-                t.add(i, p.f()[i], p.distance()[i], p.cosine()[i]);
-            }
-            t.add(p.f().length, p.finalF(), p.finalDistance(), null);
-            ArrowFiles.write(out.file("trajectory.arrow"), t);
-            info.put("final_f", p.finalF());
-            info.put("distance_to_min", p.finalDistance());
-            return String.format(Locale.ROOT, "%s final_f=%.3g", e.label(), p.finalF());
+    @Override
+    public String compute(StageContext<Params> c) throws Exception {
+        Params p = c.params();
+        RosenbrockDescent d = new RosenbrockDescent(p.optimizer(), p.steps(), p.lr(), p.decay(), p.decayEvery());
+        float[] start = RosenbrockDescent.integerStart(p.startSeed(), p.n());
+        RosenbrockDescent.Path path = d.run(p.estimator(), start, p.seed());
+        ColumnTable t = Tables.ROSENBROCK_PATH.empty();
+        for (int i = 0; i < path.f().length; i++) {
+            t.add((long) i, path.f()[i], path.distance()[i], path.cosine()[i]);
         }
+        t.add((long) path.f().length, path.finalF(), path.finalDistance(), null);
+        c.write(TRAJECTORY, t);
+        c.info("final_f", path.finalF());
+        c.info("distance_to_min", path.finalDistance());
+        return String.format(Locale.ROOT, "%s final_f=%.3g", p.estimator().label(), path.finalF());
     }
 }

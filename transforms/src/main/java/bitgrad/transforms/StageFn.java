@@ -2,9 +2,6 @@ package bitgrad.transforms;
 
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.ArtifactStore;
-import bitgrad.schemas.ColumnTable;
-import bitgrad.schemas.ParamSet;
-import bitgrad.schemas.Schemas;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -21,25 +18,30 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.util.MimeTypes;
 
 /**
- * The shape of every stage's DoFn: take a {@link Task} (JSON), compute its artifact unless a
- * valid one is already cached, commit it atomically, and emit a one-line JSON result. A task
- * computes into a worker-local staging folder; its files then go into the store through Beam's
- * FileSystems and are renamed into place. Native
- * resources never live in fields: each computation opens and closes its own.
+ * The one DoFn of every stage: take a {@link Task} (JSON), compute its artifact with the
+ * {@link Stage} it names unless a valid one is already cached, check that exactly the declared
+ * files were written, commit it atomically, and emit a one-line JSON result. A task computes into
+ * a worker-local staging folder; its files then go into the store through Beam's FileSystems and
+ * are renamed into place. Native resources never live in fields: each computation opens and
+ * closes its own.
  */
-public abstract class StageFn extends DoFn<String, String> {
+public final class StageFn extends DoFn<String, String> {
 
+    private final String stageName;
     private final String storeRoot;
     private final boolean force;
     private final Counter computed = Metrics.counter(StageFn.class, "tasksComputed");
     private final Counter hits = Metrics.counter(StageFn.class, "tasksAlreadyCached");
     private transient ArtifactStore store;
+    private transient Stage<?> stage;
 
     /**
+     * @param stageName the stage (looked up in {@link Stages} on each worker)
      * @param storeRoot the cache folder
      * @param force recompute and replace even when a valid artifact exists
      */
-    protected StageFn(String storeRoot, boolean force) {
+    public StageFn(String stageName, String storeRoot, boolean force) {
+        this.stageName = stageName;
         this.storeRoot = storeRoot;
         this.force = force;
     }
@@ -47,11 +49,15 @@ public abstract class StageFn extends DoFn<String, String> {
     @Setup
     public void setup() {
         store = new ArtifactStore(Path.of(storeRoot));
+        stage = Stages.get(stageName);
     }
 
     @ProcessElement
     public void process(@Element String json, OutputReceiver<String> out) throws Exception {
         Task t = Task.fromJson(json);
+        if (!t.stage().equals(stageName)) {
+            throw new IllegalArgumentException("a " + t.stage() + " task reached the " + stageName + " stage");
+        }
         if (!force && store.check(t.stage(), t.key()).valid()) {
             hits.inc();
             out.output(result(t, "hit", 0));
@@ -61,7 +67,8 @@ public abstract class StageFn extends DoFn<String, String> {
         Map<String, Object> info = new LinkedHashMap<>();
         Path staging = Files.createTempDirectory("bitgrad-" + t.stage() + "-");
         try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key(), staging, StageFn::writeThroughBeam)) {
-            String label = compute(t, pending, info);
+            String label = compute(stage, t, pending, info);
+            checkOutputs(stage, staging);
             double seconds = (System.nanoTime() - t0) / 1e9;
             info.put("seconds", seconds);
             info.put("label", label);
@@ -70,6 +77,42 @@ public abstract class StageFn extends DoFn<String, String> {
             computed.inc();
             Progress.done(t.stage(), label, seconds);
             out.output(result(t, "computed", seconds));
+        }
+    }
+
+    private <P extends Record> String compute(Stage<P> s, Task t, ArtifactStore.Pending pending, Map<String, Object> info)
+            throws Exception {
+        P params = StageParams.read(t.params(), s.params());
+        return s.compute(new StageContext<>(t, params, store, pending, info));
+    }
+
+    /** Exactly the declared files (every single one, any matching a pattern), each table of its declared schema. */
+    static void checkOutputs(Stage<?> s, Path staging) throws IOException {
+        java.util.List<String> written = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(staging)) {
+            files.forEach(f -> written.add(f.getFileName().toString()));
+        }
+        for (Stage.Output o : s.outputs()) {
+            if (!o.pattern() && !written.contains(o.file())) {
+                throw new IllegalStateException("stage " + s.name() + " did not write its declared " + o.file());
+            }
+        }
+        java.util.Set<String> undeclared = new java.util.TreeSet<>();
+        for (String name : written) {
+            Stage.Output o = s.outputs().stream().filter(x -> x.matches(name)).findFirst().orElse(null);
+            if (o == null) {
+                undeclared.add(name);
+            } else if (o.schema() != null) {
+                try (ArrowFiles.Reader r = new ArrowFiles.Reader(staging.resolve(name))) {
+                    if (!o.schema().matches(r.empty())) {
+                        throw new IllegalStateException("stage " + s.name() + " wrote " + name + " as " + r.empty().kind()
+                                + ", declared " + o.schema().kind());
+                    }
+                }
+            }
+        }
+        if (!undeclared.isEmpty()) {
+            throw new IllegalStateException("stage " + s.name() + " wrote undeclared files " + undeclared);
         }
     }
 
@@ -91,31 +134,5 @@ public abstract class StageFn extends DoFn<String, String> {
     private static String result(Task t, String status, double seconds) {
         return Task.JSON.createObjectNode().put("stage", t.stage()).put("key", t.key()).put("status", status)
                 .put("seconds", seconds).toString();
-    }
-
-    /**
-     * Computes the task's artifact into {@code out} (files via {@link ArtifactStore.Pending#file}),
-     * adds anything worth keeping to {@code info}, and returns a short human label.
-     */
-    protected abstract String compute(Task task, ArtifactStore.Pending out, Map<String, Object> info) throws Exception;
-
-    /** The store (after setup). */
-    protected ArtifactStore store() {
-        return store;
-    }
-
-    /** Reads an input artifact's table. */
-    protected ColumnTable read(TaskRef ref, String file) throws IOException {
-        return ArrowFiles.read(store.file(ref.stage(), ref.key(), file));
-    }
-
-    /** Reads an input artifact's tensors. */
-    protected ParamSet readParams(TaskRef ref, String file) throws IOException {
-        return Schemas.toParamSet(read(ref, file));
-    }
-
-    /** Path of an input artifact's file. */
-    protected Path path(TaskRef ref, String file) {
-        return store.file(ref.stage(), ref.key(), file);
     }
 }

@@ -3,28 +3,48 @@ package bitgrad.transforms;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 
-/** Every stage by name, in DAG order, with the version of its code (part of every cache key). */
+/**
+ * Every stage, in DAG order (each after its inputs): the one list a new built-in stage is added to.
+ * A module higher up (or a plug-in jar) adds stages through {@link java.util.ServiceLoader}
+ * ({@code META-INF/services/bitgrad.transforms.Stage}); they run after the built-in ones.
+ */
 public final class Stages {
 
-    private record Entry(int version, BiFunction<String, Boolean, StageTransform> factory) {
-    }
+    /** Stage {@code generate-data}. */
+    public static final GenerateDataStage GENERATE_DATA = new GenerateDataStage();
+    /** Stage {@code init-models}. */
+    public static final InitModelsStage INIT_MODELS = new InitModelsStage();
+    /** Stage {@code pretrain}. */
+    public static final PretrainStage PRETRAIN = new PretrainStage();
+    /** Stage {@code estimate}. */
+    public static final EstimateStage ESTIMATE = new EstimateStage();
+    /** Stage {@code lr-sweep}. */
+    public static final LrSweepStage LR_SWEEP = new LrSweepStage();
+    /** Stage {@code probe}. */
+    public static final ProbeStage PROBE = new ProbeStage();
+    /** Stage {@code rosenbrock}. */
+    public static final RosenbrockStage ROSENBROCK = new RosenbrockStage();
+    /** Stage {@code image-data}. */
+    public static final ImageDataStage IMAGE_DATA = new ImageDataStage();
+    /** Stage {@code resnet-pretrain}. */
+    public static final ResNetPretrainStage RESNET_PRETRAIN = new ResNetPretrainStage();
+    /** Stage {@code resnet-grad}. */
+    public static final ResNetGradStage RESNET_GRAD = new ResNetGradStage();
+    /** Stage {@code summary}. */
+    public static final SummaryStage SUMMARY = new SummaryStage();
 
-    private static final Map<String, Entry> STAGES = new LinkedHashMap<>();
+    private static final Map<String, Stage<?>> STAGES = new LinkedHashMap<>();
 
     static {
-        STAGES.put(GenerateData.NAME, new Entry(1, GenerateData::new));
-        STAGES.put(InitModels.NAME, new Entry(1, InitModels::new));
-        STAGES.put(Pretrain.NAME, new Entry(1, Pretrain::new));
-        STAGES.put(Estimate.NAME, new Entry(1, Estimate::new));
-        STAGES.put(LrSweepStage.NAME, new Entry(2, LrSweepStage::new));
-        STAGES.put(Probe.NAME, new Entry(1, Probe::new));
-        STAGES.put(RosenbrockStage.NAME, new Entry(1, RosenbrockStage::new));
-        STAGES.put(ImageData.NAME, new Entry(1, ImageData::new));
-        STAGES.put(ResNetPretrain.NAME, new Entry(2, ResNetPretrain::new));
-        STAGES.put(ResNetGrad.NAME, new Entry(2, ResNetGrad::new));
-        STAGES.put(Summarize.NAME, new Entry(3, Summarize::new));
+        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, PROBE, ROSENBROCK, IMAGE_DATA,
+                RESNET_PRETRAIN, RESNET_GRAD, SUMMARY)) {
+            STAGES.put(s.name(), s);
+        }
+        // stages plugged in by other modules (figures and report live with the CLI): after the built-in ones
+        for (Stage<?> s : java.util.ServiceLoader.load(Stage.class)) {
+            STAGES.putIfAbsent(s.name(), s);
+        }
     }
 
     private Stages() {
@@ -35,21 +55,23 @@ public final class Stages {
         return List.copyOf(STAGES.keySet());
     }
 
+    /** The stage named {@code name}. */
+    public static Stage<?> get(String name) {
+        Stage<?> s = STAGES.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown stage '" + name + "'; stages: " + String.join(", ", STAGES.keySet()));
+        }
+        return s;
+    }
+
     /** Code version of {@code stage}: bump it when the stage's output for the same parameters changes. */
     public static int version(String stage) {
-        return entry(stage).version();
+        return get(stage).version();
     }
 
     /** The Beam transform of {@code stage}. */
     public static StageTransform transform(String stage, String store, boolean force) {
-        return entry(stage).factory().apply(store, force);
-    }
-
-    private static Entry entry(String stage) {
-        Entry e = STAGES.get(stage);
-        if (e == null) {
-            throw new IllegalArgumentException("unknown stage '" + stage + "'; stages: " + String.join(", ", STAGES.keySet()));
-        }
-        return e;
+        get(stage);
+        return new StageTransform(stage, store, force);
     }
 }

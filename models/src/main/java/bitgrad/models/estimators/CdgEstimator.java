@@ -1,5 +1,7 @@
 package bitgrad.models.estimators;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -9,7 +11,7 @@ import bitgrad.schemas.ParamSet;
 
 /**
  * CDG, the coordinate discrete gradient: {@code g_i = (L(w + eps e_i) - L(w - eps e_i)) / (2 eps)}
- * for every coordinate, on the same data (SPEC section 3). Coordinates go to the objective in
+ * for every coordinate, on the same data (science.md §3). Coordinates go to the objective in
  * chunks: each chunk is one batched evaluation of many perturbed copies (both signs together).
  *
  * @param eps the finite-difference step, > 0
@@ -20,6 +22,16 @@ public record CdgEstimator(double eps) implements Estimator {
         if (!(eps > 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException("CDG eps must be a positive number, got " + eps);
         }
+    }
+
+    @Override
+    public String family() {
+        return "cdg";
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        return Estimators.spec(family()).put("eps", eps);
     }
 
     @Override

@@ -108,4 +108,24 @@ public record ConvCdg(double eps) {
             return net.loss(ps, in.get(0), in.get(1), Forward.EXACT).getFloat();
         }
     }
+
+    /** {@code want} coordinates of {@code total} drawn without replacement from {@code seed}, sorted (all when want is 0 or >= total). */
+    public static int[] sampleCoordinates(int total, int want, long seed) {
+        int[] all = new int[total];
+        java.util.Arrays.setAll(all, i -> i);
+        if (want <= 0 || want >= total) {
+            return all;
+        }
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < want; i++) {
+            int j = i + r.nextInt(total - i);
+            int t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        int[] out = java.util.Arrays.copyOf(all, want);
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
 }

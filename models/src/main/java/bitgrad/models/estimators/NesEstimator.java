@@ -1,5 +1,7 @@
 package bitgrad.models.estimators;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +15,7 @@ import bitgrad.schemas.ParamSet;
 import java.util.Arrays;
 
 /**
- * NES, the Gaussian-smoothing evolution strategy (SPEC section 3). Direction k is
+ * NES, the Gaussian-smoothing evolution strategy (science.md §3). Direction k is
  * {@code u_k ~ N(0, I)} over all weights, drawn from {@code derive(seed, "nes", k)}, so
  * directions are regenerated rather than stored: samples stream through in chunks and 50 000
  * of them never need to be in memory at once.
@@ -45,6 +47,27 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
     /** The default form: antithetic, no rank shaping. */
     public static NesEstimator antithetic(double sigma, int samples) {
         return new NesEstimator(sigma, samples, true, true, false);
+    }
+
+    @Override
+    public String family() {
+        return "nes";
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        return Estimators.spec(family()).put("sigma", sigma).put("samples", samples).put("antithetic", antithetic)
+                .put("baseline", baseline).put("rank_shaping", rankShaping);
+    }
+
+    @Override
+    public String countField() {
+        return "samples";
+    }
+
+    /** The form as a word: antithetic, one-sided or no-baseline. */
+    public String mode() {
+        return antithetic ? "antithetic" : baseline ? "one-sided" : "no-baseline";
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.function.IntConsumer;
 
 /**
- * STE pretraining of the evaluate model (SPEC section 1): each step draws a fresh Gaussian batch
+ * STE pretraining of the evaluate model (science.md §1): each step draws a fresh Gaussian batch
  * ({@code derive(seed, "step", i)}), takes the STE gradient and updates the weights with SGD or
  * Adam. A non-finite loss stops training with an error instead of producing garbage.
  *

@@ -1,5 +1,7 @@
 package bitgrad.models.estimators;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import bitgrad.models.Seeds;
 import bitgrad.models.nets.Forward;
 import bitgrad.models.objectives.Objective;
@@ -21,6 +23,21 @@ public record RandomBackwardSteEstimator(double keep, int samples) implements Es
         if (samples < 1) {
             throw new IllegalArgumentException("ste-random samples must be >= 1, got " + samples);
         }
+    }
+
+    @Override
+    public String family() {
+        return "ste-random";
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        return Estimators.spec(family()).put("keep", keep).put("k", samples);
+    }
+
+    @Override
+    public String countField() {
+        return "k";
     }
 
     @Override

@@ -1,5 +1,7 @@
 package bitgrad.models.estimators;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import bitgrad.models.Seeds;
 import bitgrad.models.nets.Forward;
 import bitgrad.models.nets.StochasticRounding;
@@ -8,7 +10,7 @@ import bitgrad.schemas.ParamSet;
 
 /**
  * sr-STE: STE gradients through a stochastically rounded forward pass, averaged over
- * {@code samples} independent draws (SPEC section 3). Sample j, slice s rounds with seed
+ * {@code samples} independent draws (science.md §3). Sample j, slice s rounds with seed
  * {@code derive(seed, "sr", j, s)}.
  *
  * @param tau relaxed-Bernoulli temperature, > 0
@@ -24,6 +26,21 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
         if (samples < 1) {
             throw new IllegalArgumentException("sr-STE samples must be >= 1, got " + samples);
         }
+    }
+
+    @Override
+    public String family() {
+        return "sr-ste";
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        return Estimators.spec(family()).put("tau", tau).put("k", samples).put("backward", backward.key());
+    }
+
+    @Override
+    public String countField() {
+        return "k";
     }
 
     @Override

@@ -1,11 +1,23 @@
 package bitgrad.models.estimators;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import bitgrad.models.nets.Forward;
 import bitgrad.models.objectives.Objective;
 import bitgrad.schemas.ParamSet;
 
-/** STE: autograd through the quantizers' backward pseudo-derivatives (SPEC section 3). */
+/** STE: autograd through the quantizers' backward pseudo-derivatives (science.md §3). */
 public record SteEstimator() implements Estimator {
+
+    @Override
+    public String family() {
+        return "ste";
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        return Estimators.spec(family());
+    }
 
     @Override
     public String label() {

@@ -2,7 +2,7 @@ package bitgrad.models.measure;
 
 import bitgrad.schemas.ParamSet;
 
-/** Normalisation and cosine similarity of gradient estimates (SPEC section 4), in double precision. */
+/** Normalisation and cosine similarity of gradient estimates (science.md §4), in double precision. */
 public final class Gradients {
 
     private Gradients() {

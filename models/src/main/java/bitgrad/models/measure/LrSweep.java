@@ -10,7 +10,7 @@ import bitgrad.models.objectives.Objective;
 import bitgrad.schemas.ParamSet;
 
 /**
- * The lr sweep of SPEC section 4: for every learning rate, one step {@code w - lr g} and the
+ * The lr sweep of science.md §4: for every learning rate, one step {@code w - lr g} and the
  * loss on the same data. All steps of a chunk are evaluated as stacked copies in one batched
  * forward pass.
  */

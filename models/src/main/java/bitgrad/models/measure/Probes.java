@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The discussion probes of SPEC section 7: how good is the best of many random directions (the
+ * The discussion probes of science.md §6: how good is the best of many random directions (the
  * NES "max point"), is there a steeper direction near STE's, and how does an sr-STE update look
  * when measured with the stochastic forward pass instead of the deterministic sign.
  */

@@ -6,7 +6,7 @@ import bitgrad.models.objectives.RosenbrockObjective;
 import java.util.SplittableRandom;
 
 /**
- * Descent on the Rosenbrock function with an estimated gradient (SPEC experiment 5), with step
+ * Descent on the Rosenbrock function with an estimated gradient (science.md §5.5), with step
  * decay {@code lr_t = lr * decay^(t / decayEvery)}. Two update rules, since the raw gradient
  * spans six decades between the start and the valley: {@code adam} (default; per-coordinate
  * scaling follows the curved valley) and {@code normalized} ({@code x <- x - lr_t g / |g|},

@@ -48,7 +48,7 @@ public sealed interface Forward {
     }
 
     /**
-     * Stochastic STE backprop (SPEC section 7c): exact forward values; the backward
+     * Stochastic STE backprop (science.md §6c): exact forward values; the backward
      * pseudo-derivative of every hidden unit is kept with probability {@code keep} and scaled by
      * {@code 1/keep} (dropped otherwise), so it is unbiased for the STE gradient.
      *
@@ -77,7 +77,7 @@ public sealed interface Forward {
     }
 
     /**
-     * Stochastic rounding of every hidden pre-activation (SPEC section 3, sr-STE).
+     * Stochastic rounding of every hidden pre-activation (science.md §3, sr-STE).
      *
      * @param rounding temperature, gradient route and seed of this forward pass
      */

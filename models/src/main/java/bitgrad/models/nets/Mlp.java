@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The toy MLP of SPEC section 1 as pure functions of its weights.
+ * The toy MLP of science.md §1 as pure functions of its weights.
  *
  * <p>Every function accepts weights either as {@code (out, in)} matrices or stacked with a
  * leading copy axis {@code (C, out, in)}; inputs are {@code (B, in)} or {@code (C, B, in)}. A

@@ -3,7 +3,7 @@ package bitgrad.models.nets;
 import bitgrad.models.quant.Quantizer;
 
 /**
- * Shape of the toy MLP (SPEC section 1): {@code depth} hidden layers {@code Linear(dim, dim)}
+ * Shape of the toy MLP (science.md §1): {@code depth} hidden layers {@code Linear(dim, dim)}
  * then {@code Linear(dim, 1)}, all without bias, with {@code activation} after every hidden layer.
  *
  * @param dim input and hidden width

@@ -3,7 +3,7 @@ package bitgrad.models.nets;
 import bitgrad.models.quant.Quantizer;
 
 /**
- * Shape of the thin XNOR-ResNet-18 (SPEC section 5, experiment 3): an FP 3x3 stem conv to
+ * Shape of the thin XNOR-ResNet-18 (science.md §5.3): an FP 3x3 stem conv to
  * {@code channels}, four stages of two basic blocks (widths {@code channels * 2^stage}, stride 2
  * at the first block of stages 2-4), global average pooling and an FP classifier. Each block's
  * two 3x3 convs are the 16 binary convs, numbered 1..16 for users ({@code conv0..conv15}

@@ -9,7 +9,7 @@ import bitgrad.models.Seeds;
 import bitgrad.models.quant.Quantizer;
 
 /**
- * Stochastic rounding of a layer output {@code A} to {-1, +1} (SPEC section 3): scale A into
+ * Stochastic rounding of a layer output {@code A} to {-1, +1} (science.md §3): scale A into
  * [-1, 1] (positive part by |max A|, negative part by |min A|), take {@code p = (A + 1) / 2},
  * draw a relaxed Bernoulli {@code y = sigmoid((logit p + log u - log(1 - u)) / tau)} with
  * {@code u ~ U(0, 1)}, and output {@code sign(y - 0.5)}.
@@ -33,7 +33,22 @@ public record StochasticRounding(double tau, Backward backward, long seed) {
         /** Straight through the relaxed sample (temperature matters). */
         RELAXED,
         /** The quantizer's STE pseudo-derivative at the pre-activation. */
-        QUANTIZER
+        QUANTIZER;
+
+        /** The config word: {@code relaxed} or {@code quantizer}. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The backward named by a config word (any case). */
+        public static Backward parse(String word) {
+            for (Backward b : values()) {
+                if (b.key().equalsIgnoreCase(word)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("sr-STE backward must be relaxed or quantizer, got '" + word + "'");
+        }
     }
 
     public StochasticRounding {

@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * The Rosenbrock function {@code f(x) = sum_i [100 (x_{2i-1}^2 - x_{2i})^2 + (x_{2i-1} - 1)^2]}
- * over an even number N of coordinates, a smooth full-precision check for CDG and NES (SPEC
- * experiment 5). Its minimum is 0 at all-ones.
+ * over an even number N of coordinates, a smooth full-precision check for CDG and NES
+ * (science.md §5.5). Its minimum is 0 at all-ones.
  */
 public final class RosenbrockObjective implements Objective {
 

@@ -13,7 +13,7 @@ import bitgrad.schemas.ParamSet;
 
 /**
  * Mean squared error between the evaluate (student) MLP and a fixed full-precision teacher on a
- * Gaussian batch: {@code L(w) = mean_b (f_w(x_b) - t(x_b))^2} (SPEC section 1).
+ * Gaussian batch: {@code L(w) = mean_b (f_w(x_b) - t(x_b))^2} (science.md §1).
  *
  * <p>Coordinate perturbations use the structure of a Linear layer: changing element (j, i) of
  * layer l's weight changes only output column j of that layer, so the layers before l run

@@ -6,7 +6,7 @@ import bitgrad.models.nets.MlpSpec;
 import bitgrad.schemas.ParamSet;
 
 /**
- * The teacher-student toy setting of SPEC section 1: an FP teacher and an evaluate model of
+ * The teacher-student toy setting of science.md §1: an FP teacher and an evaluate model of
  * the same shape, initialised from separate seeds derived from one model seed.
  *
  * @param spec the evaluate model's shape (the teacher is its FP twin)

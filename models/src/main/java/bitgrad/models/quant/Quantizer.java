@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * An activation quantizer: a forward value and the backward pseudo-derivative that STE uses
- * (SPEC section 2). {@code sign(0) = +1} everywhere.
+ * (science.md §2). {@code sign(0) = +1} everywhere.
  *
  * <p>{@link #forward} is the exact value; {@link #ste} has the same value and, under autograd,
  * the gradient {@link #pseudoDerivative}. Implementations differ only in their forward and
@@ -25,7 +25,7 @@ public sealed interface Quantizer {
     /** A function whose derivative is the pseudo-derivative (used to route STE gradients). */
     NDArray surrogate(NDArray x);
 
-    /** The backward pseudo-derivative d/dx at {@code x}, elementwise (the table in SPEC 2). */
+    /** The backward pseudo-derivative d/dx at {@code x}, elementwise (the table in science.md §2). */
     NDArray pseudoDerivative(NDArray x);
 
     /** True for the full-precision identity (no quantization at all). */

@@ -180,7 +180,7 @@ final class BenchCommand implements Callable<Integer> {
             bitgrad.models.images.ImageSet images = bitgrad.models.images.ImageSet.synthetic(seed, batch);
             int j = layer - 1;
             int total = w.get(net.indexOf(bitgrad.models.nets.ResNet.convName(j))).size();
-            int[] pick = bitgrad.transforms.ResNetGrad.sample(total, coords, seed);
+            int[] pick = bitgrad.models.estimators.ConvCdg.sampleCoordinates(total, coords, seed);
             bitgrad.models.estimators.ConvCdg cdg = new bitgrad.models.estimators.ConvCdg(eps);
             int warm = Math.min(pick.length, bitgrad.models.estimators.ConvCdg.copiesPerChunk(net.spec(), j, batch) / 2);
             cdg.estimate(net, w, images, j, java.util.Arrays.copyOf(pick, warm), d -> { });

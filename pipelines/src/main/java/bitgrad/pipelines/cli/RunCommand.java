@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--flink-master must be [local] or host:port, got '" + flinkMaster + "'");
         }
-        Plan plan = Planner.plan(experiment.load(), "cpu");
+        Plan plan = Planner.plan(experiment.load(), bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
         RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, parallelism,
                 device);
         Runner.validate(plan, opts);

@@ -23,7 +23,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Plan plan = Planner.plan(experiment.load(), "cpu");
+        Plan plan = Planner.plan(experiment.load(), bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
         var out = spec.commandLine().getOut();
         for (Runner.StageOutcome s : new Runner(plan, RunOptions.defaults(experiment.runs.runsDir), System.out).status()) {
             out.printf(Locale.ROOT, "stage=%s cache=%s reason=%s tasks=%d to_compute=%d%n", s.stage(), s.cache(),

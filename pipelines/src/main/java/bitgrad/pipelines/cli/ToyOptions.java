@@ -5,7 +5,7 @@ import bitgrad.models.quant.Quantizer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** Options that define the toy teacher-student problem (SPEC section 1). */
+/** Options that define the toy teacher-student problem (science.md §1). */
 final class ToyOptions {
 
     @Option(names = "--dim", defaultValue = "32", paramLabel = "N",

@@ -228,7 +228,14 @@ public final class ConfigLoader {
         require(Set.of("relaxed", "quantizer").contains(e.srSte().backward()), "estimators.sr_ste.backward must be relaxed or quantizer");
         e.nes().modes().forEach(m -> require(Set.of("antithetic", "one-sided", "no-baseline").contains(m),
                 "estimators.nes.modes values must be antithetic, one-sided or no-baseline, got " + m));
-        boolean any = e.ste() || !e.cdg().eps().isEmpty() || !e.steRandom().keep().isEmpty()
+        for (int i = 0; i < e.extra().size(); i++) {
+            try {
+                bitgrad.models.estimators.Estimators.decode(e.extra().get(i));
+            } catch (IllegalArgumentException bad) {
+                throw new ConfigException("estimators.extra[" + i + "]: " + bad.getMessage());
+            }
+        }
+        boolean any = e.ste() || !e.cdg().eps().isEmpty() || !e.steRandom().keep().isEmpty() || !e.extra().isEmpty()
                 || (!e.nes().sigma().isEmpty() && !e.nes().samples().isEmpty() && !e.nes().modes().isEmpty())
                 || (!e.srSte().tau().isEmpty() && !e.srSte().k().isEmpty());
         require(any, "estimators: enable at least one estimator");

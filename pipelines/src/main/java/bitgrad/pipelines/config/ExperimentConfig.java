@@ -73,8 +73,10 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param nes NES grid
      * @param srSte sr-STE grid
      * @param steRandom stochastic STE backprop grid
+     * @param extra further estimators, each given by its spec ({@code {type: ..., ...}})
      */
-    public record Estimators(boolean ste, Cdg cdg, Nes nes, SrSte srSte, SteRandom steRandom) {
+    public record Estimators(boolean ste, Cdg cdg, Nes nes, SrSte srSte, SteRandom steRandom,
+            List<com.fasterxml.jackson.databind.JsonNode> extra) {
     }
 
     /**

@@ -2,9 +2,10 @@ package bitgrad.pipelines.report;
 
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.ColumnTable;
-import bitgrad.schemas.ColumnType;
-import bitgrad.transforms.ResNetGrad;
-import bitgrad.transforms.ResNetPretrain;
+import bitgrad.schemas.Tables;
+import bitgrad.transforms.ResNetGradStage;
+import bitgrad.transforms.ResNetPretrainStage;
+import bitgrad.transforms.Stages;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.io.IOException;
@@ -39,7 +40,7 @@ final class ResNetFigures {
 
     /** Loss and accuracy of every pretrained ResNet, one line per case. */
     void pretrainCurves() throws IOException {
-        List<String> keys = run.keys(ResNetPretrain.NAME);
+        List<String> keys = run.keys(Stages.RESNET_PRETRAIN.name());
         if (keys.isEmpty()) {
             return;
         }
@@ -49,8 +50,8 @@ final class ResNetFigures {
         acc.getStyler().setYAxisDecimalPattern("0.00");
         int i = 0;
         for (String k : keys) {
-            JsonNode model = run.task(ResNetPretrain.NAME, k).path("params").path("model");
-            ColumnTable t = run.table(ResNetPretrain.NAME, k, "curve.arrow");
+            JsonNode model = run.task(Stages.RESNET_PRETRAIN.name(), k).path("params").path("model");
+            ColumnTable t = run.table(Stages.RESNET_PRETRAIN.name(), k, ResNetPretrainStage.CURVE.file());
             if (t.rows() == 0) {
                 continue;
             }
@@ -72,21 +73,19 @@ final class ResNetFigures {
         String data = run.config().path("data").path("cifar10").asText().isEmpty() ? "the synthetic image set" : "CIFAR-10 training images";
         Figures.save(loss, run.runDir(), "resnet_pretrain_loss");
         Figures.save(acc, run.runDir(), "resnet_pretrain_accuracy");
-        add.accept(ResNetPretrain.NAME, new Figures.Figure("resnet_pretrain_loss", "ResNet pretraining loss",
+        add.accept(Stages.RESNET_PRETRAIN.name(), new Figures.Figure("resnet_pretrain_loss", "ResNet pretraining loss",
                 "Training loss (before each update) of every thin XNOR-ResNet-18 case on " + data + "."));
-        add.accept(ResNetPretrain.NAME, new Figures.Figure("resnet_pretrain_accuracy", "ResNet pretraining accuracy",
+        add.accept(Stages.RESNET_PRETRAIN.name(), new Figures.Figure("resnet_pretrain_accuracy", "ResNet pretraining accuracy",
                 "Training accuracy on each step's batch (batch-norm batch statistics) on " + data + "."));
     }
 
     /** One scatter of CDG vs STE per (case, layer, eps); returns the cosine table (also written to tables/resnet_cosine.arrow). */
     ColumnTable gradients() throws IOException {
-        ColumnTable cos = new ColumnTable("resnet_cosine", "channels", ColumnType.LONG, "weights", ColumnType.STRING, "activation",
-                ColumnType.STRING, "layer", ColumnType.LONG, "eps", ColumnType.DOUBLE, "coords", ColumnType.LONG, "coords_total",
-                ColumnType.LONG, "cosine", ColumnType.DOUBLE);
-        for (String k : run.keys(ResNetGrad.NAME)) {
-            JsonNode task = run.task(ResNetGrad.NAME, k).path("params");
+        ColumnTable cos = Tables.RESNET_COSINE.empty();
+        for (String k : run.keys(Stages.RESNET_GRAD.name())) {
+            JsonNode task = run.task(Stages.RESNET_GRAD.name(), k).path("params");
             JsonNode model = task.path("model");
-            ColumnTable t = run.table(ResNetGrad.NAME, k, ResNetGrad.FILE);
+            ColumnTable t = run.table(Stages.RESNET_GRAD.name(), k, ResNetGradStage.GRADIENTS.file());
             double[] ste = new double[t.rows()];
             double[] cdg = new double[t.rows()];
             double lo = 0;
@@ -97,7 +96,7 @@ final class ResNetFigures {
                 lo = Math.min(lo, ste[r]);
                 hi = Math.max(hi, ste[r]);
             }
-            Map<String, Object> info = run.store().manifest(ResNetGrad.NAME, k).info();
+            Map<String, Object> info = run.store().manifest(Stages.RESNET_GRAD.name(), k).info();
             double cosine = ((Number) info.get("cosine")).doubleValue();
             int layer = task.path("layer").asInt();
             double eps = task.path("eps").asDouble();
@@ -120,7 +119,7 @@ final class ResNetFigures {
             String name = String.format(Locale.ROOT, "resnet_scatter_c%d_%s_l%d_eps%s", model.path("channels").asInt(),
                     model.path("binary_weights").asBoolean() ? "binary" : "fp", layer, Double.toString(eps).replace('.', 'p'));
             Figures.save(c, run.runDir(), name);
-            add.accept(ResNetGrad.NAME, new Figures.Figure(name, "CDG vs STE, binary conv " + layer + ", " + caseName(model),
+            add.accept(Stages.RESNET_GRAD.name(), new Figures.Figure(name, "CDG vs STE, binary conv " + layer + ", " + caseName(model),
                     String.format(Locale.ROOT, "One point per weight: %d of the layer's %d coordinates%s, on a batch of %d images; "
                             + "cosine over the plotted coordinates %.4f.", t.rows(), total,
                             t.rows() < total ? " (sampled with a seed, task seed " + task.path("seed").asLong() + ")" : "",
@@ -141,8 +140,7 @@ final class ResNetFigures {
         for (int r = 0; r < cos.rows(); r++) {
             String k = String.format(Locale.ROOT, "channels=%03d, %s weights, %s activations", cos.getLong("channels", r),
                     cos.string("weights", r), cos.string("activation", r));
-            byCase.computeIfAbsent(k, x -> new ColumnTable("resnet_case", "layer", ColumnType.LONG, "eps", ColumnType.DOUBLE,
-                    "coords", ColumnType.LONG, "coords_total", ColumnType.LONG, "cosine", ColumnType.DOUBLE))
+            byCase.computeIfAbsent(k, x -> Tables.RESNET_CASE.empty())
                     .add(cos.get("layer", r), cos.get("eps", r), cos.get("coords", r), cos.get("coords_total", r), cos.get("cosine", r));
         }
         StringBuilder sb = new StringBuilder();

@@ -3,7 +3,20 @@ package bitgrad.pipelines.report;
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
-import bitgrad.schemas.ColumnType;
+import bitgrad.schemas.Tables;
+import bitgrad.models.estimators.CdgEstimator;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.Estimators;
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.RandomBackwardSteEstimator;
+import bitgrad.models.estimators.SrSteEstimator;
+import bitgrad.models.estimators.SteEstimator;
+import bitgrad.transforms.LrSweepStage;
+import bitgrad.transforms.PretrainStage;
+import bitgrad.transforms.ProbeStage;
+import bitgrad.transforms.RosenbrockStage;
+import bitgrad.transforms.Stages;
+import bitgrad.transforms.SummaryStage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -17,8 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 
@@ -29,8 +40,6 @@ import org.knowm.xchart.XYChart;
  * run record and cached artifacts, so {@code bitgrad report} can redo it without recomputing.
  */
 public final class RunReport {
-
-    private static final Pattern PARAM = Pattern.compile("(\\w+)=([^,)]+)");
 
     private final RunData run;
     private final List<Figures.Figure> figures = new ArrayList<>();
@@ -54,7 +63,7 @@ public final class RunReport {
     }
 
     /** One row of the summary, aggregated over inits and batches. */
-    private record Cell(String variant, long dim, String estimator, List<Double> best, List<Double> lr, double flops, long rows) {
+    private record Cell(String variant, long dim, String estimator, Estimator spec, List<Double> best, List<Double> lr, double flops, long rows) {
         double mean() {
             return best.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         }
@@ -73,18 +82,9 @@ public final class RunReport {
         return "activation=" + activation + " batch=" + rows + (pretrained == 1 ? " pretrained" : " raw");
     }
 
-    private static String family(String label) {
-        int p = label.indexOf('(');
-        return p < 0 ? label : label.substring(0, p);
-    }
-
-    private static Map<String, String> params(String label) {
-        Map<String, String> m = new LinkedHashMap<>();
-        Matcher x = PARAM.matcher(label);
-        while (x.find()) {
-            m.put(x.group(1), x.group(2));
-        }
-        return m;
+    /** The estimator of a table row's spec column ({@code estimator_spec}, {@code a_spec}, {@code b_spec}). */
+    private static Estimator spec(ColumnTable t, String column, int row) {
+        return Estimators.decode(t.string(column, row));
     }
 
     private Path write() throws IOException {
@@ -93,20 +93,21 @@ public final class RunReport {
         ColumnTable cosine = null;
         ColumnTable ros = null;
         if (key != null) {
-            ColumnTable s = run.table("summary", key, "summary.arrow");
+            ColumnTable s = run.table("summary", key, SummaryStage.SUMMARY.file());
             Map<String, Cell> agg = new LinkedHashMap<>();
             for (int r = 0; r < s.rows(); r++) {
                 String v = variant(s.string("activation", r), s.getLong("rows", r), s.getLong("pretrained", r));
                 String k = v + "|" + s.getLong("dim", r) + "|" + s.string("estimator", r);
                 final int row = r;
-                Cell c = agg.computeIfAbsent(k, x -> new Cell(v, s.getLong("dim", row), s.string("estimator", row), new ArrayList<>(),
+                Cell c = agg.computeIfAbsent(k, x -> new Cell(v, s.getLong("dim", row), s.string("estimator", row),
+                        spec(s, "estimator_spec", row), new ArrayList<>(),
                         new ArrayList<>(), s.getDouble("nominal_flops", row), s.getLong("rows", row)));
                 c.best().add(s.getDouble("best_decrease", r));
                 c.lr().add(s.getDouble("best_lr", r));
             }
             cells.addAll(agg.values());
-            cosine = run.table("summary", key, "cosine.arrow");
-            ros = run.table("summary", key, "rosenbrock.arrow");
+            cosine = run.table("summary", key, SummaryStage.COSINE.file());
+            ros = run.table("summary", key, SummaryStage.ROSENBROCK.file());
             lrCurves(key);
             bestVsDim(cells);
             bestVsK(cells);
@@ -138,11 +139,10 @@ public final class RunReport {
     private void lrCurves(String key) throws IOException {
         JsonNode task = run.task("summary", key);
         JsonNode sweeps = task.path("inputs").path("sweeps");
-        JsonNode meta = task.path("params").path("sweep_meta");
         Map<String, List<String>> groups = new TreeMap<>();
         Map<String, String> titles = new LinkedHashMap<>();
         for (int i = 0; i < sweeps.size(); i++) {
-            JsonNode m = meta.get(i);
+            JsonNode m = run.task("lr-sweep", sweeps.get(i).get("key").asText()).path("params").path("point");
             String v = variant(m.get("activation").asText(), m.get("rows").asLong(), m.get("pretrained").asBoolean() ? 1 : 0);
             String g = String.format(Locale.ROOT, "%s|%05d", v, m.get("dim").asInt());
             groups.computeIfAbsent(g, x -> new ArrayList<>()).add(sweeps.get(i).get("key").asText());
@@ -153,7 +153,7 @@ public final class RunReport {
             Map<String, List<double[]>> curves = new LinkedHashMap<>();
             double[] lrs = null;
             for (String sweep : g.getValue()) {
-                ColumnTable t = run.table("lr-sweep", sweep, "curves.arrow");
+                ColumnTable t = run.table("lr-sweep", sweep, LrSweepStage.CURVES.file());
                 Map<String, List<Double>> dec = new LinkedHashMap<>();
                 Map<String, List<Double>> lr = new LinkedHashMap<>();
                 for (int r = 0; r < t.rows(); r++) {
@@ -216,15 +216,11 @@ public final class RunReport {
     private void bestVsDim(List<Cell> cells) throws IOException {
         Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
         for (Cell c : cells) {
-            String fam = family(c.estimator());
-            Map<String, String> p = params(c.estimator());
-            String series = switch (fam) {
-                case "cdg" -> "CDG (best eps)";
-                case "nes" -> "NES n=" + p.get("n") + (c.estimator().contains("one-sided") ? " one-sided"
-                        : c.estimator().contains("no-baseline") ? " no baseline" : "") + " (best sigma)";
-                case "sr-ste" -> "sr-STE k=" + p.get("k") + " (best tau)";
-                default -> fam.toUpperCase(Locale.ROOT);
-            };
+            String series = c.spec() instanceof CdgEstimator ? "CDG (best eps)"
+                    : c.spec() instanceof NesEstimator nes ? "NES n=" + nes.samples()
+                            + (nes.mode().equals("antithetic") ? "" : " " + nes.mode()) + " (best sigma)"
+                    : c.spec() instanceof SrSteEstimator sr ? "sr-STE k=" + sr.samples() + " (best tau)"
+                    : c.spec().family().toUpperCase(Locale.ROOT);
             byVariant.computeIfAbsent(c.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new TreeMap<>())
                     .merge(c.dim(), c.mean(), Math::max);
         }
@@ -252,11 +248,10 @@ public final class RunReport {
         Map<String, Double> ste = new TreeMap<>();
         for (Cell c : cells) {
             String v = c.variant() + ", dim=" + c.dim();
-            if (family(c.estimator()).equals("sr-ste")) {
-                Map<String, String> p = params(c.estimator());
-                byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("sr-STE tau=" + p.get("tau"), x -> new TreeMap<>())
-                        .put(Long.parseLong(p.get("k")), c.mean());
-            } else if (c.estimator().equals("ste")) {
+            if (c.spec() instanceof SrSteEstimator sr) {
+                byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("sr-STE tau=" + sr.tau(), x -> new TreeMap<>())
+                        .put((long) sr.samples(), c.mean());
+            } else if (c.spec() instanceof SteEstimator) {
                 ste.put(v, c.mean());
             }
         }
@@ -293,7 +288,7 @@ public final class RunReport {
         Map<String, Map<String, List<double[]>>> byVariant = new TreeMap<>();
         for (Cell c : cells) {
             double forward = 2.0 * c.rows() * ((double) depth * c.dim() * c.dim() + c.dim());
-            String series = family(c.estimator()).toUpperCase(Locale.ROOT) + " dim=" + c.dim();
+            String series = c.spec().family().toUpperCase(Locale.ROOT) + " dim=" + c.dim();
             byVariant.computeIfAbsent(c.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new ArrayList<>())
                     .add(new double[] {c.flops() / forward, c.mean()});
         }
@@ -318,37 +313,35 @@ public final class RunReport {
         }
     }
 
-    private static String reference(ColumnTable cosine) {
-        String best = null;
+    /** The reference estimator: CDG with the smallest eps, else STE. */
+    private static Estimator reference(ColumnTable cosine) {
+        Estimator best = new SteEstimator();
         double eps = Double.MAX_VALUE;
         for (int r = 0; r < cosine.rows(); r++) {
-            for (String l : List.of(cosine.string("a", r), cosine.string("b", r))) {
-                if (family(l).equals("cdg")) {
-                    double e = Double.parseDouble(params(l).get("eps"));
-                    if (e < eps) {
-                        eps = e;
-                        best = l;
-                    }
+            for (String col : List.of("a_spec", "b_spec")) {
+                if (spec(cosine, col, r) instanceof CdgEstimator cdg && cdg.eps() < eps) {
+                    eps = cdg.eps();
+                    best = cdg;
                 }
             }
         }
-        return best != null ? best : "ste";
+        return best;
     }
 
     /** Mean overall cosine of each estimator with the reference (CDG with the smallest eps, else STE). */
     private void cosineVsReference(ColumnTable cosine) throws IOException {
-        String ref = reference(cosine);
+        Estimator refSpec = reference(cosine);
+        String ref = refSpec.label();
         Map<String, Map<String, Map<String, double[]>>> byVariant = new TreeMap<>();
         for (int r = 0; r < cosine.rows(); r++) {
             if (!cosine.string("tensor", r).equals("all")) {
                 continue;
             }
-            String a = cosine.string("a", r);
-            String b = cosine.string("b", r);
-            if (!a.equals(ref) && !b.equals(ref)) {
+            boolean isA = spec(cosine, "a_spec", r).equals(refSpec);
+            if (!isA && !spec(cosine, "b_spec", r).equals(refSpec)) {
                 continue;
             }
-            String other = a.equals(ref) ? b : a;
+            String other = isA ? cosine.string("b", r) : cosine.string("a", r);
             String v = variant(cosine.string("activation", r), cosine.getLong("rows", r), cosine.getLong("pretrained", r));
             double[] acc = byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("dim=" + cosine.getLong("dim", r),
                     x -> new LinkedHashMap<>()).computeIfAbsent(other, x -> new double[2]);
@@ -373,9 +366,7 @@ public final class RunReport {
     private void mismatch(ColumnTable cosine) throws IOException {
         Map<String, Map<String, Map<String, double[]>>> byEps = new TreeMap<>();
         for (int r = 0; r < cosine.rows(); r++) {
-            String a = cosine.string("a", r);
-            String b = cosine.string("b", r);
-            String cdg = family(a).equals("cdg") && b.equals("ste") ? a : family(b).equals("cdg") && a.equals("ste") ? b : null;
+            String cdg = cdgVsSte(cosine, r);
             if (cdg == null || cosine.string("tensor", r).equals("all")) {
                 continue;
             }
@@ -400,25 +391,42 @@ public final class RunReport {
         }
     }
 
+    /** The CDG label when row {@code r} pairs a CDG estimate with STE, else null. */
+    private static String cdgVsSte(ColumnTable cosine, int r) {
+        Estimator a = spec(cosine, "a_spec", r);
+        Estimator b = spec(cosine, "b_spec", r);
+        return a instanceof CdgEstimator && b instanceof SteEstimator ? a.label()
+                : b instanceof CdgEstimator && a instanceof SteEstimator ? b.label() : null;
+    }
+
+    /** The eps of the CDG estimate in a CDG-vs-STE row. */
+    private static double cdgEps(ColumnTable cosine, int r) {
+        return spec(cosine, "a_spec", r) instanceof CdgEstimator a ? a.eps() : ((CdgEstimator) spec(cosine, "b_spec", r)).eps();
+    }
+
     private void rosenbrock(String key) throws IOException {
         JsonNode task = run.task("summary", key);
         JsonNode refs = task.path("inputs").path("rosenbrock");
         if (refs.isEmpty()) {
             return;
         }
-        JsonNode meta = task.path("params").path("rosenbrock_meta");
+        List<String> names = new ArrayList<>();
+        for (JsonNode ref : refs) {
+            JsonNode p = run.task("rosenbrock", ref.get("key").asText()).path("params");
+            names.add(Estimators.decode(p.path("estimator")).label() + " start " + p.path("start").asInt());
+        }
         XYChart c = Figures.lines("Rosenbrock descent with estimated gradients", "step", "f(x) (log scale)");
         c.getStyler().setXAxisDecimalPattern("0");
         c.getStyler().setYAxisLogarithmic(true);
         for (int i = 0; i < refs.size(); i++) {
-            ColumnTable t = run.table("rosenbrock", refs.get(i).get("key").asText(), "trajectory.arrow");
+            ColumnTable t = run.table("rosenbrock", refs.get(i).get("key").asText(), RosenbrockStage.TRAJECTORY.file());
             double[] x = new double[t.rows()];
             double[] y = new double[t.rows()];
             for (int r = 0; r < t.rows(); r++) {
                 x[r] = t.getLong("step", r);
                 y[r] = Math.max(1e-12, t.getDouble("f", r));
             }
-            Figures.line(c, meta.get(i).get("estimator").asText() + " start " + meta.get(i).get("start").asInt(), x, y, i);
+            Figures.line(c, names.get(i), x, y, i);
         }
         Figures.save(c, run.runDir(), "rosenbrock");
         add("rosenbrock", new Figures.Figure("rosenbrock", "Rosenbrock: f vs step",
@@ -427,7 +435,7 @@ public final class RunReport {
         cos.getStyler().setXAxisDecimalPattern("0");
         cos.getStyler().setYAxisDecimalPattern("0.####");
         for (int i = 0; i < refs.size(); i++) {
-            ColumnTable t = run.table("rosenbrock", refs.get(i).get("key").asText(), "trajectory.arrow");
+            ColumnTable t = run.table("rosenbrock", refs.get(i).get("key").asText(), RosenbrockStage.TRAJECTORY.file());
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             for (int r = 0; r < t.rows(); r++) {
@@ -436,7 +444,7 @@ public final class RunReport {
                     y.add(t.getDouble("cosine", r));
                 }
             }
-            Figures.line(cos, meta.get(i).get("estimator").asText() + " start " + meta.get(i).get("start").asInt(), Figures.toArray(x),
+            Figures.line(cos, names.get(i), Figures.toArray(x),
                     Figures.toArray(y), i);
         }
         Figures.save(cos, run.runDir(), "rosenbrock_cosine");
@@ -450,7 +458,7 @@ public final class RunReport {
         for (String k : run.keys("probe")) {
             JsonNode p = run.task("probe", k).path("params");
             String what = "dim=" + p.path("model").path("dim").asInt() + " " + p.path("model").path("activation").asText() + " #" + n;
-            ColumnTable nes = run.table("probe", k, "nes_points.arrow");
+            ColumnTable nes = run.table("probe", k, ProbeStage.NES_POINTS.file());
             double[] dec = new double[nes.rows()];
             for (int r = 0; r < nes.rows(); r++) {
                 dec[r] = nes.getDouble("decrease", r);
@@ -476,7 +484,7 @@ public final class RunReport {
             add("probe", new Figures.Figure(name, "NES max point: " + what,
                     "Every sampled direction (and its negative) stepped at STE's best lr; the best of them is NES's max point."));
 
-            ColumnTable s = run.table("probe", k, "search.arrow");
+            ColumnTable s = run.table("probe", k, ProbeStage.SEARCH.file());
             XYChart sc = Figures.lines("Steepest descent near STE, " + what, "perturbation radius r (direction normalize(g_ste + r xi))",
                     "loss decrease at STE's best lr");
             double[] radius = new double[s.rows()];
@@ -497,7 +505,7 @@ public final class RunReport {
             add("probe", new Figures.Figure(name, "Search around STE: " + what,
                     "If the best candidate beats STE at small r, a steeper direction lies close to STE's."));
 
-            ColumnTable sr = run.table("probe", k, "sr_update.arrow");
+            ColumnTable sr = run.table("probe", k, ProbeStage.SR_UPDATE.file());
             if (sr.rows() > 0) {
                 XYChart rc = Figures.lines("sr-STE update measured two ways, " + what, "learning rate", "loss decrease after the update");
                 double[] lr = new double[sr.rows()];
@@ -529,11 +537,12 @@ public final class RunReport {
         if (sweeps.isEmpty()) {
             return;
         }
-        ColumnTable t = run.table("lr-sweep", sweeps.get(0).get("key").asText(), "curves.arrow");
+        ColumnTable t = run.table("lr-sweep", sweeps.get(0).get("key").asText(), LrSweepStage.CURVES.file());
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (int r = 0; r < t.rows(); r++) {
             String e = t.string("estimator", r);
-            if (e.equals("ste") || e.startsWith("ste-random")) {
+            Estimator est = spec(t, "estimator_spec", r);
+            if (est instanceof SteEstimator || est instanceof RandomBackwardSteEstimator) {
                 series.computeIfAbsent(e, x -> new ArrayList<>()).add(new double[] {t.getDouble("lr", r), t.getDouble("decrease", r)});
             }
         }
@@ -562,7 +571,7 @@ public final class RunReport {
         int i = 0;
         for (String k : keys) {
             JsonNode model = run.task("pretrain", k).path("params").path("model");
-            ColumnTable t = run.table("pretrain", k, "curve.arrow");
+            ColumnTable t = run.table("pretrain", k, PretrainStage.CURVE.file());
             double[] x = new double[t.rows()];
             double[] y = new double[t.rows()];
             for (int r = 0; r < t.rows(); r++) {
@@ -583,22 +592,21 @@ public final class RunReport {
     private void writeTables(List<Cell> cells) throws IOException {
         Path dir = run.runDir().resolve("tables");
         Files.createDirectories(dir);
-        ColumnTable best = new ColumnTable("best_settings", "variant", ColumnType.STRING, "dim", ColumnType.LONG, "estimator",
-                ColumnType.STRING, "best_decrease_mean", ColumnType.DOUBLE, "best_decrease_sd", ColumnType.DOUBLE, "best_lr_mean",
-                ColumnType.DOUBLE, "repeats", ColumnType.LONG, "nominal_gflop", ColumnType.DOUBLE);
+        ColumnTable best = Tables.BEST_SETTINGS.empty();
         for (Cell c : cells) {
-            best.add(c.variant(), c.dim(), c.estimator(), c.mean(), c.sd(), c.meanLr(), (long) c.best().size(), c.flops() / 1e9);
+            best.add(c.variant(), c.dim(), c.estimator(), c.spec().specJson(), c.mean(), c.sd(), c.meanLr(), (long) c.best().size(),
+                    c.flops() / 1e9);
         }
-        ColumnTable hp = new ColumnTable("best_hyperparameters", "variant", ColumnType.STRING, "dim", ColumnType.LONG, "family",
-                ColumnType.STRING, "best_setting", ColumnType.STRING, "best_decrease_mean", ColumnType.DOUBLE);
+        ColumnTable hp = Tables.BEST_HYPERPARAMETERS.empty();
         Map<String, Cell> bestOf = new TreeMap<>();
+        Map<String, String> familyOf = new TreeMap<>();
         for (Cell c : cells) {
-            String fam = family(c.estimator());
-            String k = c.variant() + "|" + String.format(Locale.ROOT, "%05d", c.dim()) + "|"
-                    + (fam.equals("nes") ? "nes n=" + params(c.estimator()).get("n") : fam);
+            String fam = c.spec() instanceof NesEstimator nes ? "nes n=" + nes.samples() : c.spec().family();
+            String k = c.variant() + "|" + String.format(Locale.ROOT, "%05d", c.dim()) + "|" + fam;
+            familyOf.put(k, fam);
             bestOf.merge(k, c, (x, y) -> x.mean() >= y.mean() ? x : y);
         }
-        bestOf.forEach((k, c) -> hp.add(c.variant(), c.dim(), k.substring(k.lastIndexOf('|') + 1), c.estimator(), c.mean()));
+        bestOf.forEach((k, c) -> hp.add(c.variant(), c.dim(), familyOf.get(k), c.estimator(), c.spec().specJson(), c.mean()));
         Files.deleteIfExists(dir.resolve("best_settings.arrow"));
         Files.deleteIfExists(dir.resolve("best_hyperparameters.arrow"));
         ArrowFiles.write(dir.resolve("best_settings.arrow"), best);
@@ -611,11 +619,8 @@ public final class RunReport {
     private void writeMismatch(ColumnTable cosine) throws IOException {
         Map<String, double[]> agg = new TreeMap<>();
         for (int r = 0; r < cosine.rows(); r++) {
-            String a = cosine.string("a", r);
-            String b = cosine.string("b", r);
-            String cdg = family(a).equals("cdg") && b.equals("ste") ? a : family(b).equals("cdg") && a.equals("ste") ? b : null;
-            if (cdg != null) {
-                String k = cosine.string("activation", r) + "|" + params(cdg).get("eps") + "|" + cosine.getLong("dim", r) + "|"
+            if (cdgVsSte(cosine, r) != null) {
+                String k = cosine.string("activation", r) + "|" + cdgEps(cosine, r) + "|" + cosine.getLong("dim", r) + "|"
                         + cosine.string("tensor", r);
                 double[] acc = agg.computeIfAbsent(k, x -> new double[2]);
                 acc[0] += cosine.getDouble("cosine", r);
@@ -625,8 +630,7 @@ public final class RunReport {
         if (agg.isEmpty()) {
             return;
         }
-        ColumnTable t = new ColumnTable("mismatch", "activation", ColumnType.STRING, "eps", ColumnType.DOUBLE, "dim", ColumnType.LONG,
-                "layer", ColumnType.STRING, "cosine_cdg_ste", ColumnType.DOUBLE, "repeats", ColumnType.LONG);
+        ColumnTable t = Tables.MISMATCH.empty();
         agg.forEach((k, v) -> {
             String[] p = k.split("\\|");
             t.add(p[0], Double.parseDouble(p[1]), Long.parseLong(p[2]), p[3], v[0] / v[1], (long) v[1]);
@@ -708,7 +712,7 @@ public final class RunReport {
                         .append("\"><figcaption><b>").append(esc(f.title())).append(".</b> ").append(esc(f.caption()))
                         .append(" <a href=\"plots/").append(f.name()).append(".svg\">SVG</a></figcaption></figure>");
             }
-            if (stage.equals(bitgrad.transforms.ResNetGrad.NAME) && tables.containsKey("resnet_cosine")) {
+            if (stage.equals(Stages.RESNET_GRAD.name()) && tables.containsKey("resnet_cosine")) {
                 h.append("<h3>cosine(CDG, STE) per case and layer</h3>").append(tables.get("resnet_cosine"))
                         .append("<p>As Arrow: <a href=\"tables/resnet_cosine.arrow\">resnet_cosine.arrow</a>.</p>");
             }

@@ -3,7 +3,14 @@ package bitgrad.pipelines.run;
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
-import bitgrad.transforms.Summarize;
+import bitgrad.models.estimators.CdgEstimator;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.Estimators;
+import bitgrad.models.estimators.SteEstimator;
+import bitgrad.transforms.ProbeStage;
+import bitgrad.transforms.ResNetGradStage;
+import bitgrad.transforms.Stages;
+import bitgrad.transforms.SummaryStage;
 import bitgrad.transforms.Task;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,9 +27,9 @@ public final class Headlines {
 
     /** Prints the headlines of the summary artifact of {@code plan}. */
     public static void print(Plan plan, ArtifactStore store, PrintStream out) throws IOException {
-        for (Task p : plan.tasks(bitgrad.transforms.Probe.NAME)) {
+        for (Task p : plan.tasks(Stages.PROBE.name())) {
             Map<String, Object> info = store.manifest(p.stage(), p.key()).info();
-            ColumnTable search = ArrowFiles.read(store.file(p.stage(), p.key(), "search.arrow"));
+            ColumnTable search = ArrowFiles.read(store.file(p.stage(), p.key(), ProbeStage.SEARCH.file()));
             int best = 0;
             for (int r = 1; r < search.rows(); r++) {
                 best = search.getDouble("best_decrease", r) > search.getDouble("best_decrease", best) ? r : best;
@@ -33,18 +40,18 @@ public final class Headlines {
                     search.rows() == 0 ? "none" : search.get("radius", best), search.rows() == 0 ? Double.NaN
                     : search.getDouble("best_decrease", best));
         }
-        for (Task g : plan.tasks(bitgrad.transforms.ResNetGrad.NAME)) {
+        for (Task g : plan.tasks(Stages.RESNET_GRAD.name())) {
             Map<String, Object> info = store.manifest(g.stage(), g.key()).info();
             out.printf(Locale.ROOT, "resnet channels=%d binary_weights=%b layer=%d eps=%s cosine=%.4f coords=%s/%s%n",
                     g.param("model.channels").asInt(), g.param("model.binary_weights").asBoolean(), g.param("layer").asInt(),
                     g.param("eps").asText(), ((Number) info.get("cosine")).doubleValue(), info.get("coords"), info.get("coords_total"));
         }
-        List<Task> summary = plan.tasks(Summarize.NAME);
+        List<Task> summary = plan.tasks(Stages.SUMMARY.name());
         if (summary.isEmpty()) {
             return;
         }
         String key = summary.get(0).key();
-        ColumnTable s = ArrowFiles.read(store.file(Summarize.NAME, key, "summary.arrow"));
+        ColumnTable s = ArrowFiles.read(store.file(Stages.SUMMARY.name(), key, SummaryStage.SUMMARY.file()));
         Map<String, double[]> agg = new LinkedHashMap<>();
         for (int r = 0; r < s.rows(); r++) {
             String k = String.format(Locale.ROOT, "dim=%d activation=%s rows=%d pretrained=%d estimator=%s", s.getLong("dim", r),
@@ -56,15 +63,15 @@ public final class Headlines {
         }
         agg.forEach((k, a) -> out.printf(Locale.ROOT, "result %s best_decrease=%.6g best_lr=%.4g repeats=%d%n", k, a[0] / a[2],
                 a[1] / a[2], (int) a[2]));
-        ColumnTable cos = ArrowFiles.read(store.file(Summarize.NAME, key, "cosine.arrow"));
+        ColumnTable cos = ArrowFiles.read(store.file(Stages.SUMMARY.name(), key, SummaryStage.COSINE.file()));
         if (plan.loaded().config().model().activation().size() > 1) {
             Map<String, double[]> mm = new LinkedHashMap<>();
             for (int r = 0; r < cos.rows(); r++) {
-                String a = cos.string("a", r);
-                String b = cos.string("b", r);
-                if (a.equals("ste") && b.startsWith("cdg(eps=") && !cos.string("tensor", r).equals("all")) {
+                Estimator a = Estimators.decode(cos.string("a_spec", r));
+                Estimator b = Estimators.decode(cos.string("b_spec", r));
+                if (a instanceof SteEstimator && b instanceof CdgEstimator cdg && !cos.string("tensor", r).equals("all")) {
                     String k = String.format(Locale.ROOT, "activation=%s eps=%s layer=%s", cos.string("activation", r),
-                            b.substring(8, b.length() - 1), cos.string("tensor", r).replace("layer", "").replace(".weight", ""));
+                            cdg.eps(), cos.string("tensor", r).replace("layer", "").replace(".weight", ""));
                     double[] acc = mm.computeIfAbsent(k, x -> new double[2]);
                     acc[0] += cos.getDouble("cosine", r);
                     acc[1]++;
@@ -72,7 +79,7 @@ public final class Headlines {
             }
             mm.forEach((k, v) -> out.printf(Locale.ROOT, "mismatch %s cosine=%.4f%n", k, v[0] / v[1]));
         }
-        ColumnTable ros = ArrowFiles.read(store.file(Summarize.NAME, key, "rosenbrock.arrow"));
+        ColumnTable ros = ArrowFiles.read(store.file(Stages.SUMMARY.name(), key, SummaryStage.ROSENBROCK.file()));
         for (int r = 0; r < ros.rows(); r++) {
             out.printf(Locale.ROOT, "rosenbrock start=%d estimator=%s final_f=%.6g distance_to_min=%.6g mean_cosine=%.6f%n",
                     ros.getLong("start", r), ros.string("estimator", r), ros.getDouble("final_f", r),

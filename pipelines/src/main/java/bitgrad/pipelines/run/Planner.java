@@ -1,25 +1,36 @@
 package bitgrad.pipelines.run;
 
 import bitgrad.models.Seeds;
+import bitgrad.models.estimators.CdgEstimator;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.Estimators;
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.RandomBackwardSteEstimator;
+import bitgrad.models.estimators.SrSteEstimator;
+import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.nets.ResNetSpec;
+import bitgrad.models.nets.StochasticRounding;
 import bitgrad.models.quant.Quantizer;
 import bitgrad.pipelines.config.ConfigLoader;
 import bitgrad.pipelines.config.ExperimentConfig;
-import bitgrad.transforms.Estimate;
-import bitgrad.models.nets.ResNetSpec;
-import bitgrad.transforms.GenerateData;
-import bitgrad.transforms.ImageData;
-import bitgrad.transforms.ResNetGrad;
-import bitgrad.transforms.ResNetPretrain;
-import bitgrad.transforms.InitModels;
+import bitgrad.transforms.EstimateStage;
+import bitgrad.transforms.GenerateDataStage;
+import bitgrad.transforms.GridPoint;
+import bitgrad.transforms.ImageDataStage;
+import bitgrad.transforms.InitModelsStage;
 import bitgrad.transforms.LrSweepStage;
-import bitgrad.transforms.Pretrain;
+import bitgrad.transforms.PretrainStage;
+import bitgrad.transforms.ProbeStage;
+import bitgrad.transforms.ResNetGradStage;
+import bitgrad.transforms.ResNetPretrainStage;
 import bitgrad.transforms.RosenbrockStage;
-import bitgrad.transforms.Specs;
-import bitgrad.transforms.Summarize;
+import bitgrad.transforms.Stage;
+import bitgrad.transforms.StageParams;
+import bitgrad.transforms.Stages;
+import bitgrad.transforms.SummaryStage;
 import bitgrad.transforms.Task;
 import bitgrad.transforms.TaskRef;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +40,8 @@ import java.util.Map;
  * Expands an experiment into its tasks: data per (dim, batch), models per (dim, init), optional
  * pretraining per (dim, init), one estimate per (dim, init, batch, estimator setting), one lr
  * sweep per (dim, init, batch), Rosenbrock descents per (start, estimator), and one summary.
- * Every seed is derived from the run seed and the task's grid coordinates.
+ * Every seed is derived from the run seed and the task's grid coordinates (an estimator by its
+ * structured identity).
  */
 public final class Planner {
 
@@ -47,7 +59,7 @@ public final class Planner {
         Planner p = new Planner(loaded.config(), device);
         p.build();
         Map<String, List<Task>> ordered = new LinkedHashMap<>();
-        for (String stage : bitgrad.transforms.Stages.names()) {
+        for (String stage : Stages.names()) {
             if (p.stages.containsKey(stage)) {
                 ordered.put(stage, p.stages.get(stage));
             }
@@ -56,119 +68,85 @@ public final class Planner {
     }
 
     /** Adds a task, or returns the identical one already planned (same key: e.g. data shared by activations). */
-    private Task add(String stage, ObjectNode params, Map<String, List<TaskRef>> inputs) {
-        Task t = new Task(stage, CacheKeys.key(stage, params, inputs, device), params, inputs);
-        List<Task> list = stages.computeIfAbsent(stage, s -> new ArrayList<>());
-        for (Task existing : list) {
-            if (existing.key().equals(t.key())) {
-                return existing;
-            }
+    private <P extends Record> TaskRef add(Stage<P> stage, P params, Map<String, List<TaskRef>> inputs) {
+        var json = StageParams.tree(params);
+        Task t = new Task(stage.name(), CacheKeys.key(stage.name(), json, inputs, device), json, inputs);
+        List<Task> list = stages.computeIfAbsent(stage.name(), s -> new ArrayList<>());
+        if (list.stream().noneMatch(existing -> existing.key().equals(t.key()))) {
+            list.add(t);
         }
-        list.add(t);
-        return t;
-    }
-
-    private static TaskRef ref(Task t) {
         return new TaskRef(t.stage(), t.key());
     }
 
-    private static ObjectNode obj() {
-        return Task.JSON.createObjectNode();
-    }
-
-    /** The estimator settings of the grid, as task parameters. */
-    List<ObjectNode> estimators() {
-        List<ObjectNode> out = new ArrayList<>();
+    /** The estimators of the grid, in a fixed order. */
+    List<Estimator> estimators() {
+        List<Estimator> out = new ArrayList<>();
         ExperimentConfig.Estimators e = c.estimators();
         if (e.ste()) {
-            out.add(obj().put("type", "ste"));
+            out.add(new SteEstimator());
         }
         for (double eps : e.cdg().eps()) {
-            out.add(obj().put("type", "cdg").put("eps", eps));
+            out.add(new CdgEstimator(eps));
         }
         for (String mode : e.nes().modes()) {
             for (double sigma : e.nes().sigma()) {
                 for (int n : e.nes().samples()) {
-                    out.add(obj().put("type", "nes").put("sigma", sigma).put("samples", n).put("antithetic", mode.equals("antithetic"))
-                            .put("baseline", !mode.equals("no-baseline")).put("rank_shaping", e.nes().rankShaping()));
+                    out.add(new NesEstimator(sigma, n, mode.equals("antithetic"), !mode.equals("no-baseline"), e.nes().rankShaping()));
                 }
             }
         }
         for (double keep : e.steRandom().keep()) {
             for (int k : e.steRandom().k()) {
-                out.add(obj().put("type", "ste-random").put("keep", keep).put("k", k));
+                out.add(new RandomBackwardSteEstimator(keep, k));
             }
         }
         for (double tau : e.srSte().tau()) {
             for (int k : e.srSte().k()) {
-                out.add(obj().put("type", "sr-ste").put("tau", tau).put("k", k).put("backward", e.srSte().backward()));
+                out.add(new SrSteEstimator(tau, k, StochasticRounding.Backward.parse(e.srSte().backward())));
             }
         }
+        e.extra().forEach(spec -> out.add(Estimators.decode(spec)));
         return out;
     }
 
-    private Task pretrain(ObjectNode model, Task init, int dim, int i) {
-        ExperimentConfig.Pretrain p = c.pretrain();
-        return add(Pretrain.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("optimizer", p.optimizer()).put("lr", p.lr())
-                .put("steps", p.steps()).put("batch", p.batch()).put("seed", Seeds.derive(c.seed(), "pretrain", dim, i)),
-                Map.of("init", List.of(ref(init))));
-    }
-
-    /** The estimates of one (model, batch) and their lr sweep. */
-    private TaskRef sweep(ObjectNode model, Task init, Task modelTask, Task data, List<ObjectNode> estimators, int dim, int i,
-            long rows, int b) {
-        Map<String, List<TaskRef>> base = Map.of("model", List.of(ref(modelTask)), "init", List.of(ref(init)),
-                "data", List.of(ref(data)));
+    /** The estimates of one (model, batch), their lr sweep and (optionally) the probes. */
+    private TaskRef sweep(MlpSpec model, GridPoint g, TaskRef init, TaskRef modelTask, TaskRef data, List<Estimator> estimators) {
+        Map<String, List<TaskRef>> base = Map.of("model", List.of(modelTask), "init", List.of(init), "data", List.of(data));
         List<TaskRef> estimates = new ArrayList<>();
-        ArrayNode labels = Task.JSON.createArrayNode();
-        for (ObjectNode est : estimators) {
-            String label = Specs.estimator(est).label();
-            labels.add(label);
-            estimates.add(ref(add(Estimate.NAME, obj().<ObjectNode>set("model", model.deepCopy())
-                    .<ObjectNode>set("estimator", est.deepCopy())
-                    .put("seed", Seeds.derive(c.seed(), "estimate", dim, i, rows, b, label)), base)));
+        for (Estimator est : estimators) {
+            estimates.add(add(Stages.ESTIMATE, new EstimateStage.Params(model, est,
+                    Seeds.derive(c.seed(), "estimate", g.dim(), g.init(), g.rows(), g.batch(), est.seedIdentity())), base));
         }
         Map<String, List<TaskRef>> in = new LinkedHashMap<>(base);
         in.put("estimates", estimates);
+        ExperimentConfig.Sweep s = c.sweep();
         if (c.probes().enabled()) {
             ExperimentConfig.Probes p = c.probes();
-            ArrayNode radii = Task.JSON.createArrayNode();
-            p.radii().forEach(radii::add);
-            add(bitgrad.transforms.Probe.NAME, obj().<ObjectNode>set("model", model.deepCopy()).<ObjectNode>set("labels", labels.deepCopy())
-                    .put("lr_start", c.sweep().lrStart()).put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
-                    .put("nes_directions", p.nesDirections()).<ObjectNode>set("radii", radii).put("candidates", p.candidates())
-                    .put("sr_samples", p.srSamples()).put("lr_points", p.lrPoints())
-                    .put("seed", Seeds.derive(c.seed(), "probe", dim, i, rows, b)), in);
+            add(Stages.PROBE, new ProbeStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), p.nesDirections(), p.radii(),
+                    p.candidates(), p.srSamples(), p.lrPoints(), Seeds.derive(c.seed(), "probe", g.dim(), g.init(), g.rows(), g.batch())), in);
         }
-        return ref(add(LrSweepStage.NAME, obj().<ObjectNode>set("model", model.deepCopy()).<ObjectNode>set("labels", labels)
-                .put("lr_start", c.sweep().lrStart()).put("lr_step", c.sweep().lrStep()).put("lr_count", c.sweep().lrCount())
-                .put("normalize", c.sweep().normalize()), in));
+        return add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), in);
     }
 
     /** Image data, one pretraining per (channels, weight case), one gradient comparison per (model, layer, eps). */
     private void resnet() {
         ExperimentConfig.Resnet r = c.resnet();
         String cifar = c.data().cifar10();
-        ObjectNode dp = obj().put("images", r.images());
-        if (cifar.isEmpty()) {
-            dp.put("source", "synthetic").put("seed", Seeds.derive(c.seed(), "images"));
-        } else {
-            dp.put("source", "cifar10").put("path", java.nio.file.Path.of(cifar).toAbsolutePath().normalize().toString());
-        }
-        Task data = add(ImageData.NAME, dp, Map.of());
+        TaskRef data = add(Stages.IMAGE_DATA, cifar.isEmpty()
+                ? new ImageDataStage.Params("synthetic", null, r.images(), Seeds.derive(c.seed(), "images"))
+                : new ImageDataStage.Params("cifar10", java.nio.file.Path.of(cifar).toAbsolutePath().normalize().toString(), r.images(),
+                        null), Map.of());
         for (int ch : r.channels()) {
             for (boolean bw : r.binaryWeights()) {
-                ObjectNode model = ResNetPretrain.spec(new ResNetSpec(ch, Quantizer.parse(r.activation()), bw));
-                Task pre = add(ResNetPretrain.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("optimizer", r.optimizer())
-                        .put("lr", r.lr()).put("steps", r.steps()).put("batch", r.batch())
-                        .put("init_seed", Seeds.derive(c.seed(), "resnet-init", ch, bw ? "binary" : "fp"))
-                        .put("seed", Seeds.derive(c.seed(), "resnet-pretrain", ch, bw ? "binary" : "fp")), Map.of("data", List.of(ref(data))));
+                ResNetSpec model = new ResNetSpec(ch, Quantizer.parse(r.activation()), bw);
+                String kind = bw ? "binary" : "fp";
+                TaskRef pre = add(Stages.RESNET_PRETRAIN, new ResNetPretrainStage.Params(model, r.optimizer(), r.lr(), r.steps(), r.batch(),
+                        Seeds.derive(c.seed(), "resnet-init", ch, kind), Seeds.derive(c.seed(), "resnet-pretrain", ch, kind)),
+                        Map.of("data", List.of(data)));
                 for (int layer : r.layers()) {
                     for (double eps : c.estimators().cdg().eps()) {
-                        add(ResNetGrad.NAME, obj().<ObjectNode>set("model", model.deepCopy()).put("layer", layer).put("eps", eps)
-                                .put("coords", c.estimators().cdg().coords()).put("grad_batch", r.gradBatch())
-                                .put("seed", Seeds.derive(c.seed(), "resnet-grad", ch, bw ? "binary" : "fp", layer)),
-                                Map.of("data", List.of(ref(data)), "model", List.of(ref(pre))));
+                        add(Stages.RESNET_GRAD, new ResNetGradStage.Params(model, layer, eps, c.estimators().cdg().coords(), r.gradBatch(),
+                                Seeds.derive(c.seed(), "resnet-grad", ch, kind, layer)), Map.of("data", List.of(data), "model", List.of(pre)));
                     }
                 }
             }
@@ -177,57 +155,53 @@ public final class Planner {
 
     private void build() {
         long seed = c.seed();
-        List<ObjectNode> estimators = estimators();
-        ArrayNode sweepMeta = Task.JSON.createArrayNode();
+        List<Estimator> estimators = estimators();
         List<TaskRef> sweeps = new ArrayList<>();
         for (int dim : c.dims()) {
             for (String activation : c.model().activation()) {
-                ObjectNode model = obj().put("dim", dim).put("depth", c.model().depth())
-                        .put("activation", Quantizer.parse(activation).name()).put("binary_weights", c.model().binaryWeights());
+                MlpSpec model = new MlpSpec(dim, c.model().depth(), Quantizer.parse(activation), c.model().binaryWeights());
                 for (long rows : c.data().batch()) {
-                    List<Task> data = new ArrayList<>();
+                    List<TaskRef> data = new ArrayList<>();
                     for (int b = 0; b < c.data().numBatch(); b++) {
-                        data.add(add(GenerateData.NAME, obj().put("dim", dim).put("rows", rows).put("slice_rows", c.data().sliceRows())
-                                .put("seed", Seeds.derive(seed, "data", dim, rows, b)), Map.of()));
+                        data.add(add(Stages.GENERATE_DATA, new GenerateDataStage.Params(dim, rows, c.data().sliceRows(),
+                                Seeds.derive(seed, "data", dim, rows, b)), Map.of()));
                     }
                     for (int i = 0; i < c.numInit(); i++) {
-                        Task init = add(InitModels.NAME, obj().<ObjectNode>set("model", model.deepCopy())
-                                .put("seed", Seeds.derive(seed, "init", dim, i)), Map.of());
+                        TaskRef init = add(Stages.INIT_MODELS, new InitModelsStage.Params(model, Seeds.derive(seed, "init", dim, i)), Map.of());
                         for (boolean pretrained : c.pretrain().enabled()) {
-                            Task modelTask = pretrained ? pretrain(model, init, dim, i) : init;
+                            TaskRef modelTask = pretrained ? pretrain(model, init, dim, i) : init;
                             for (int b = 0; b < data.size(); b++) {
-                                sweeps.add(sweep(model, init, modelTask, data.get(b), estimators, dim, i, rows, b));
-                                sweepMeta.add(obj().put("dim", dim).put("activation", model.get("activation").asText())
-                                        .put("rows", rows).put("init", i).put("batch", b).put("pretrained", pretrained));
+                                GridPoint g = new GridPoint(dim, model.activation().name(), rows, i, b, pretrained);
+                                sweeps.add(sweep(model, g, init, modelTask, data.get(b), estimators));
                             }
                         }
                     }
                 }
             }
         }
-        ArrayNode rosMeta = Task.JSON.createArrayNode();
         List<TaskRef> ros = new ArrayList<>();
         if (c.rosenbrock().enabled()) {
             ExperimentConfig.Rosenbrock r = c.rosenbrock();
-            List<ObjectNode> ests = new ArrayList<>();
-            r.cdgEps().forEach(eps -> ests.add(obj().put("type", "cdg").put("eps", eps)));
-            r.nesSigma().forEach(s -> ests.add(obj().put("type", "nes").put("sigma", s).put("samples", r.nesSamples())
-                    .put("antithetic", true).put("baseline", true).put("rank_shaping", false)));
+            List<Estimator> ests = new ArrayList<>();
+            r.cdgEps().forEach(eps -> ests.add(new CdgEstimator(eps)));
+            r.nesSigma().forEach(s -> ests.add(NesEstimator.antithetic(s, r.nesSamples())));
             for (int s = 0; s < r.starts(); s++) {
-                for (ObjectNode est : ests) {
-                    String label = Specs.estimator(est).label();
-                    ros.add(ref(add(RosenbrockStage.NAME, obj().put("n", r.n()).put("start_seed", Seeds.derive(seed, "rosenbrock-start", s))
-                            .<ObjectNode>set("estimator", est).put("optimizer", r.optimizer()).put("steps", r.steps()).put("lr", r.lr())
-                            .put("decay", r.decay()).put("decay_every", r.decayEvery())
-                            .put("seed", Seeds.derive(seed, "rosenbrock", s, label)), Map.of())));
-                    rosMeta.add(obj().put("start", s).put("estimator", label));
+                for (Estimator est : ests) {
+                    ros.add(add(Stages.ROSENBROCK, new RosenbrockStage.Params(r.n(), s, Seeds.derive(seed, "rosenbrock-start", s), est,
+                            r.optimizer(), r.steps(), r.lr(), r.decay(), r.decayEvery(), Seeds.derive(seed, "rosenbrock", s, est.seedIdentity())),
+                            Map.of()));
                 }
             }
         }
         if (c.resnet().enabled()) {
             resnet();
         }
-        add(Summarize.NAME, obj().<ObjectNode>set("sweep_meta", sweepMeta).<ObjectNode>set("rosenbrock_meta", rosMeta),
-                Map.of("sweeps", sweeps, "rosenbrock", ros));
+        add(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", sweeps, "rosenbrock", ros));
+    }
+
+    private TaskRef pretrain(MlpSpec model, TaskRef init, int dim, int i) {
+        ExperimentConfig.Pretrain p = c.pretrain();
+        return add(Stages.PRETRAIN, new PretrainStage.Params(model, p.optimizer(), p.lr(), p.steps(), p.batch(),
+                Seeds.derive(c.seed(), "pretrain", dim, i)), Map.of("init", List.of(init)));
     }
 }

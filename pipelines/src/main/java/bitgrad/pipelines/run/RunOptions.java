@@ -13,7 +13,7 @@ import java.util.Set;
  * @param runner {@code direct} or {@code flink}
  * @param flinkMaster {@code [local]} or {@code host:port} (flink only)
  * @param parallelism worker threads (direct) or Flink parallelism
- * @param device {@code cpu} (recorded in keys and run records)
+ * @param device what the user asked for, {@code auto} or {@code cpu} (recorded in the run record)
  */
 public record RunOptions(Path runsDir, Set<String> force, String from, String only, String runner, String flinkMaster,
         int parallelism, String device) {
@@ -22,6 +22,12 @@ public record RunOptions(Path runsDir, Set<String> force, String from, String on
     public static RunOptions defaults(Path runsDir) {
         return new RunOptions(runsDir, Set.of(), null, null, "direct", "[local]", 1, "cpu");
     }
+
+    /**
+     * The device that computes, part of every cache key: this build bundles the CPU engine only, so
+     * {@code auto} resolves to {@code cpu} (a GPU build would resolve it to {@code gpu}).
+     */
+    public static final String COMPUTE_DEVICE = "cpu";
 
     /** The cache folder. */
     public Path cacheDir() {

@@ -141,6 +141,9 @@ public final class Runner {
 
     /** Runs the plan. */
     public Outcome run() {
+        if (opts.only() != null) {
+            requireInputsCached(); // a usage error: no run folder, no record
+        }
         String runId = ID.format(Instant.now()) + "-" + plan.loaded().config().name();
         Path runDir = opts.runsDir().resolve(runId);
         Instant started = Instant.now();
@@ -162,9 +165,6 @@ public final class Runner {
             List<String> artifacts = new ArrayList<>();
             plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> artifacts.add(stage + "/" + t.key())));
             lease = RunLease.take(opts.cacheDir(), runDir, artifacts);
-            if (opts.only() != null) {
-                requireInputsCached();
-            }
             for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
                 String stage = e.getKey();
                 if (opts.only() != null && !stage.equals(opts.only())) {

@@ -1,0 +1,138 @@
+package bitgrad.schemas;
+
+import static bitgrad.schemas.ColumnType.DOUBLE;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.STRING;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every table schema bitgrad writes, declared once: stages and the report create their tables
+ * from these declarations, and readers find the same names here. An estimator is always two
+ * columns: {@code estimator}, a label for people, and {@code estimator_spec}, its JSON spec
+ * (decode it, never the label).
+ */
+public final class Tables {
+
+    /** A declared table schema: its kind (stored as {@code bitgrad.kind}) and its columns in order. */
+    public record Schema(String kind, Object[] namesAndTypes) {
+
+        /** An empty table of this schema. */
+        public ColumnTable empty() {
+            return new ColumnTable(kind, namesAndTypes);
+        }
+
+        /** True when {@code t} has this kind and exactly these columns. */
+        public boolean matches(ColumnTable t) {
+            return t.kind().equals(kind) && t.columns().equals(empty().columns());
+        }
+
+        @Override
+        public String toString() {
+            return kind + Arrays.toString(namesAndTypes);
+        }
+    }
+
+    private static final Map<String, Schema> ALL = new LinkedHashMap<>();
+
+    private static Schema declare(String kind, Object... namesAndTypes) {
+        Schema s = new Schema(kind, namesAndTypes);
+        ALL.put(kind, s);
+        return s;
+    }
+
+    /** Tensors: one row per tensor (name, shape, row-major values). */
+    public static final Schema TENSORS = declare(Schemas.TENSORS, "name", STRING, "shape", ColumnType.LONG_LIST, "values",
+            ColumnType.FLOAT_LIST);
+
+    /** A data batch: one row per sample, {@code x} its input vector. */
+    public static final Schema DATA = declare(Schemas.DATA, "x", ColumnType.FLOAT_LIST);
+
+    /** Pretraining loss per step. */
+    public static final Schema PRETRAIN_CURVE = declare("pretrain_curve", "step", LONG, "loss", DOUBLE);
+
+    /** Loss and decrease at every lr of the grid, per estimator. */
+    public static final Schema LR_CURVE = declare("lr_curve", "estimator", STRING, "estimator_spec", STRING, "lr", DOUBLE, "loss",
+            DOUBLE, "decrease", DOUBLE);
+
+    /** Best decrease and lr per estimator. */
+    public static final Schema LR_BEST = declare("lr_best", "estimator", STRING, "estimator_spec", STRING, "base_loss", DOUBLE,
+            "best_decrease", DOUBLE, "best_lr", DOUBLE, "nominal_flops", DOUBLE);
+
+    /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
+    public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",
+            STRING, "cosine", DOUBLE);
+
+    /** A Rosenbrock descent: f, distance to all-ones and cosine with the analytic gradient per step. */
+    public static final Schema ROSENBROCK_PATH = declare("rosenbrock_path", "step", LONG, "f", DOUBLE, "distance", DOUBLE, "cosine",
+            DOUBLE);
+
+    /** The NES max-point probe: a step along each random direction and its negative. */
+    public static final Schema PROBE_NES = declare("probe_nes", "direction", LONG, "sign", LONG, "decrease", DOUBLE, "cosine_ste",
+            DOUBLE, "cosine_cdg", DOUBLE, "lr", DOUBLE, "ste_decrease", DOUBLE, "cdg_decrease", DOUBLE);
+
+    /** The search for a steeper direction near STE, per radius. */
+    public static final Schema PROBE_SEARCH = declare("probe_search", "radius", DOUBLE, "best_decrease", DOUBLE, "mean_decrease",
+            DOUBLE, "cosine_best_ste", DOUBLE, "cosine_best_cdg", DOUBLE, "ste_decrease", DOUBLE);
+
+    /** An sr-STE update measured with the vanilla sign and with the stochastic forward. */
+    public static final Schema PROBE_SR_UPDATE = declare("probe_sr_update", "lr", DOUBLE, "vanilla_decrease", DOUBLE,
+            "stochastic_decrease", DOUBLE);
+
+    /** The run's best decreases, one row per (dim, activation, rows, init, batch, pretrained, estimator). */
+    public static final Schema SUMMARY = declare("summary", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
+            LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "base_loss", DOUBLE, "best_decrease", DOUBLE,
+            "best_lr", DOUBLE, "nominal_flops", DOUBLE);
+
+    /** The run's cosines with the grid point they belong to. */
+    public static final Schema SUMMARY_COSINE = declare("summary_cosine", "dim", LONG, "activation", STRING, "rows", LONG, "init",
+            LONG, "batch", LONG, "pretrained", LONG, "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor", STRING,
+            "cosine", DOUBLE);
+
+    /** The end of every Rosenbrock descent. */
+    public static final Schema SUMMARY_ROSENBROCK = declare("summary_rosenbrock", "start", LONG, "estimator", STRING,
+            "estimator_spec", STRING, "final_f", DOUBLE, "distance_to_min", DOUBLE, "mean_cosine", DOUBLE);
+
+    /** ResNet pretraining loss and accuracy per step. */
+    public static final Schema RESNET_PRETRAIN_CURVE = declare("resnet_pretrain_curve", "step", LONG, "loss", DOUBLE, "accuracy",
+            DOUBLE);
+
+    /** STE and CDG gradient of one ResNet conv per (flat) coordinate. */
+    public static final Schema RESNET_GRADIENTS = declare("resnet_gradients", "coord", LONG, "ste", DOUBLE, "cdg", DOUBLE);
+
+    /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats. */
+    public static final Schema BEST_SETTINGS = declare("best_settings", "variant", STRING, "dim", LONG, "estimator", STRING,
+            "estimator_spec", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "repeats",
+            LONG, "nominal_gflop", DOUBLE);
+
+    /** Report table: the best setting of every estimator family (NES per sample count). */
+    public static final Schema BEST_HYPERPARAMETERS = declare("best_hyperparameters", "variant", STRING, "dim", LONG, "family",
+            STRING, "best_setting", STRING, "best_setting_spec", STRING, "best_decrease_mean", DOUBLE);
+
+    /** Report table: mean cosine(CDG, STE) per activation, eps, dim and layer. */
+    public static final Schema MISMATCH = declare("mismatch", "activation", STRING, "eps", DOUBLE, "dim", LONG, "layer", STRING,
+            "cosine_cdg_ste", DOUBLE, "repeats", LONG);
+
+    /** Report table: cosine(CDG, STE) per ResNet case, layer and eps. */
+    public static final Schema RESNET_COSINE = declare("resnet_cosine", "channels", LONG, "weights", STRING, "activation", STRING,
+            "layer", LONG, "eps", DOUBLE, "coords", LONG, "coords_total", LONG, "cosine", DOUBLE);
+
+    /** Report table: one ResNet case's cosines. */
+    public static final Schema RESNET_CASE = declare("resnet_case", "layer", LONG, "eps", DOUBLE, "coords", LONG, "coords_total",
+            LONG, "cosine", DOUBLE);
+
+    private Tables() {
+    }
+
+    /** The schema of {@code kind}, or null. */
+    public static Schema of(String kind) {
+        return ALL.get(kind);
+    }
+
+    /** Every declared schema, in declaration order. */
+    public static java.util.Collection<Schema> all() {
+        return java.util.Collections.unmodifiableCollection(ALL.values());
+    }
+}

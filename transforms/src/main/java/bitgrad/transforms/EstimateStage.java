@@ -1,0 +1,68 @@
+package bitgrad.transforms;
+
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.schemas.ParamSet;
+import bitgrad.schemas.Tables;
+import java.util.List;
+
+/**
+ * Stage {@code estimate}: one estimator's raw gradient at the evaluate model on one data batch.
+ * Inputs {@code model} (init-models or pretrain), {@code init} (the teacher), {@code data}.
+ */
+public final class EstimateStage implements Stage<EstimateStage.Params> {
+
+    /**
+     * @param model the evaluate model's shape
+     * @param estimator the estimator and its hyperparameters
+     * @param seed seed of the estimator's draws
+     */
+    public record Params(MlpSpec model, Estimator estimator, long seed) {
+    }
+
+    /** The raw (unnormalised) gradient, one tensor per weight tensor. */
+    public static final Output GRADIENT = new Output("gradient.arrow", Tables.TENSORS);
+
+    @Override
+    public String name() {
+        return "estimate";
+    }
+
+    /** 2: seeds derive from the estimator's structured identity (was its label). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
+    @Override
+    public Class<Params> params() {
+        return Params.class;
+    }
+
+    @Override
+    public List<Output> outputs() {
+        return List.of(GRADIENT);
+    }
+
+    @Override
+    public String compute(StageContext<Params> c) throws Exception {
+        Estimator e = c.params().estimator();
+        try (ArrowBatch data = ToyInputs.data(c, c.params().model());
+                TeacherStudentObjective o = ToyInputs.objective(c, c.params().model(), data)) {
+            long t0 = System.nanoTime();
+            ParamSet g = e.estimate(o, c.params().seed());
+            c.info("estimate_seconds", (System.nanoTime() - t0) / 1e9);
+            c.info("nominal_flops", e.nominalFlops(o));
+            for (var t : g.tensors()) {
+                for (float v : t.data()) {
+                    if (!Float.isFinite(v)) {
+                        throw new ArithmeticException(e.label() + " produced a non-finite gradient (loss is " + o.loss() + ")");
+                    }
+                }
+            }
+            c.write(GRADIENT, g);
+        }
+        return e.label() + " dim=" + c.params().model().dim();
+    }
+}

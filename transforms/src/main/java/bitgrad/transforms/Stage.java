@@ -1,0 +1,72 @@
+package bitgrad.transforms;
+
+import bitgrad.schemas.Tables;
+import java.util.List;
+
+/**
+ * One stage of the DAG: its name, the version of its code (part of every cache key: bump it when
+ * the same parameters would give other numbers), its typed parameters, the files it writes with
+ * their declared schemas, and the computation of one task. Every stage runs in the same shell
+ * ({@link StageTransform} and {@link StageFn}): caching, atomic commit, output checks and
+ * progress are done there, once.
+ *
+ * @param <P> the parameter record of one task
+ */
+public interface Stage<P extends Record> {
+
+    /**
+     * One declared output: a file and the schema of the table in it, or (schema null) a file of
+     * other bytes such as a figure. A name with {@code *} declares any number of files matching
+     * it (e.g. {@code *.png}), none required.
+     */
+    record Output(String file, Tables.Schema schema) {
+
+        /** Files of bytes that are not tables (figures, pages), matching {@code glob}. */
+        public static Output files(String glob) {
+            return new Output(glob, null);
+        }
+
+        /** True when this output declares a pattern rather than one file. */
+        public boolean pattern() {
+            return file.contains("*");
+        }
+
+        /** True when a written file named {@code name} is this output. */
+        public boolean matches(String name) {
+            if (!pattern()) {
+                return file.equals(name);
+            }
+            String[] parts = file.split("\\*", -1);
+            if (!name.startsWith(parts[0]) || !name.endsWith(parts[parts.length - 1])) {
+                return false;
+            }
+            int at = parts[0].length();
+            for (int i = 1; i < parts.length - 1; i++) {
+                int j = name.indexOf(parts[i], at);
+                if (j < 0) {
+                    return false;
+                }
+                at = j + parts[i].length();
+            }
+            return at <= name.length() - parts[parts.length - 1].length();
+        }
+    }
+
+    /** The stage's name, e.g. {@code lr-sweep}. */
+    String name();
+
+    /** Code version (part of every key of this stage). */
+    int version();
+
+    /** The parameter record type. */
+    Class<P> params();
+
+    /** Every file a task of this stage writes; a task that writes another or misses one fails. */
+    List<Output> outputs();
+
+    /**
+     * Computes one task's files (through {@link StageContext#write}) and returns a one-line human
+     * description of what was done.
+     */
+    String compute(StageContext<P> c) throws Exception;
+}

@@ -1,0 +1,88 @@
+package bitgrad.transforms;
+
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.Tables;
+import java.util.List;
+
+/**
+ * Stage {@code summary}: the run's result tables gathered from every lr-sweep and rosenbrock
+ * task, each row identified by its grid point (read from the input's own parameters). Inputs
+ * {@code sweeps, rosenbrock}.
+ */
+public final class SummaryStage implements Stage<SummaryStage.Params> {
+
+    /** No parameters: everything comes from the inputs. */
+    public record Params() {
+    }
+
+    /** Best decrease per (dim, activation, rows, init, batch, pretrained, estimator). */
+    public static final Output SUMMARY = new Output("summary.arrow", Tables.SUMMARY);
+
+    /** Every cosine with its grid point. */
+    public static final Output COSINE = new Output("cosine.arrow", Tables.SUMMARY_COSINE);
+
+    /** The end of every Rosenbrock descent. */
+    public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
+
+    @Override
+    public String name() {
+        return "summary";
+    }
+
+    /** 4: estimator spec columns; grid points read from the inputs' parameters. */
+    @Override
+    public int version() {
+        return 4;
+    }
+
+    @Override
+    public Class<Params> params() {
+        return Params.class;
+    }
+
+    @Override
+    public List<Output> outputs() {
+        return List.of(SUMMARY, COSINE, ROSENBROCK);
+    }
+
+    @Override
+    public String compute(StageContext<Params> c) throws Exception {
+        ColumnTable summary = Tables.SUMMARY.empty();
+        ColumnTable cosine = Tables.SUMMARY_COSINE.empty();
+        for (TaskRef sweep : c.inputs("sweeps")) {
+            GridPoint g = c.paramsOf(sweep, Stages.LR_SWEEP).point();
+            long pre = g.pretrained() ? 1L : 0L;
+            ColumnTable best = c.read(sweep, LrSweepStage.BEST);
+            for (int r = 0; r < best.rows(); r++) {
+                summary.add((long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), pre, best.string("estimator", r),
+                        best.string("estimator_spec", r), best.get("base_loss", r), best.get("best_decrease", r), best.get("best_lr", r),
+                        best.get("nominal_flops", r));
+            }
+            ColumnTable cos = c.read(sweep, LrSweepStage.COSINE);
+            for (int r = 0; r < cos.rows(); r++) {
+                cosine.add((long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), pre, cos.string("a", r),
+                        cos.string("a_spec", r), cos.string("b", r), cos.string("b_spec", r), cos.string("tensor", r), cos.get("cosine", r));
+            }
+        }
+        ColumnTable ros = Tables.SUMMARY_ROSENBROCK.empty();
+        for (TaskRef run : c.inputs("rosenbrock")) {
+            RosenbrockStage.Params p = c.paramsOf(run, Stages.ROSENBROCK);
+            ColumnTable path = c.read(run, RosenbrockStage.TRAJECTORY);
+            double cos = 0;
+            int n = 0;
+            for (int r = 0; r < path.rows(); r++) {
+                if (path.get("cosine", r) != null) {
+                    cos += path.getDouble("cosine", r);
+                    n++;
+                }
+            }
+            int last = path.rows() - 1;
+            ros.add((long) p.start(), p.estimator().label(), p.estimator().specJson(), path.getDouble("f", last),
+                    path.getDouble("distance", last), n == 0 ? null : cos / n);
+        }
+        c.write(SUMMARY, summary);
+        c.write(COSINE, cosine);
+        c.write(ROSENBROCK, ros);
+        return summary.rows() + " estimates, " + ros.rows() + " rosenbrock runs";
+    }
+}

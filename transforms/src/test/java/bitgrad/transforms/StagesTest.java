@@ -1,0 +1,231 @@
+package bitgrad.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bitgrad.models.estimators.CdgEstimator;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.Estimators;
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.measure.Gradients;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.nets.ResNetSpec;
+import bitgrad.models.quant.Quantizer;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.ParamSet;
+import bitgrad.schemas.Tables;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each stage on its own: a hand-planned task through its Beam transform on a TestPipeline, over a temporary store. */
+class StagesTest {
+
+    static final MlpSpec SIGN = new MlpSpec(4, 2, Quantizer.parse("sign"), false);
+    static final MlpSpec FP = new MlpSpec(4, 2, Quantizer.parse("identity"), false);
+
+    /** data, init and (optionally) a model for one toy problem. */
+    record Toy(TaskRef data, TaskRef init, TaskRef model) {
+        Map<String, List<TaskRef>> inputs() {
+            return Map.of("data", List.of(data), "init", List.of(init), "model", List.of(model));
+        }
+    }
+
+    static Toy toy(StageFixture f, MlpSpec spec, long rows) {
+        TaskRef data = f.one(f.task(Stages.GENERATE_DATA, new GenerateDataStage.Params(spec.dim(), rows, 100, 7), Map.of()));
+        TaskRef init = f.one(f.task(Stages.INIT_MODELS, new InitModelsStage.Params(spec, 11), Map.of()));
+        return new Toy(data, init, init);
+    }
+
+    static TaskRef estimate(StageFixture f, Toy toy, MlpSpec spec, Estimator e) {
+        return f.one(f.task(Stages.ESTIMATE, new EstimateStage.Params(spec, e, 5), toy.inputs()));
+    }
+
+    @Test
+    void generateDataWritesSeededSlices(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        Task t = f.task(Stages.GENERATE_DATA, new GenerateDataStage.Params(3, 250, 100, 42), Map.of());
+        TaskRef ref = f.one(t);
+        try (var r = new bitgrad.schemas.ArrowFiles.Reader(f.store.file(ref.stage(), ref.key(), GenerateDataStage.DATA.file()))) {
+            assertEquals(3, r.batches(), "250 rows in slices of 100");
+            assertEquals(50, r.batch(2).rows());
+        }
+        ColumnTable all = f.table(ref, GenerateDataStage.DATA);
+        assertEquals(250, all.rows());
+        assertEquals(3, all.floats("x", 0).length);
+        double sum = 0;
+        double sq = 0;
+        for (int r = 0; r < all.rows(); r++) {
+            for (float v : all.floats("x", r)) {
+                sum += v;
+                sq += v * v;
+            }
+        }
+        assertEquals(0, sum / 750, 0.15, "N(0, 1) mean");
+        assertEquals(1, sq / 750, 0.2, "N(0, 1) variance");
+        // the same task again is a cache hit; another seed gives other data
+        f.run("hit", t);
+        TaskRef other = f.one(f.task(Stages.GENERATE_DATA, new GenerateDataStage.Params(3, 250, 100, 43), Map.of()));
+        assertFalse(java.util.Arrays.equals(all.floats("x", 0), f.table(other, GenerateDataStage.DATA).floats("x", 0)));
+    }
+
+    @Test
+    void initModelsWritesTeacherAndStudentOfTheSpecShape(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        TaskRef ref = f.one(f.task(Stages.INIT_MODELS, new InitModelsStage.Params(SIGN, 3), Map.of()));
+        ParamSet teacher = f.tensors(ref, InitModelsStage.TEACHER);
+        ParamSet student = f.tensors(ref, InitModelsStage.STUDENT);
+        assertEquals(3, student.count(), "two hidden layers and the output layer");
+        assertArrayEquals(new long[] {4, 4}, student.get(0).shape());
+        assertArrayEquals(new long[] {1, 4}, student.get(2).shape());
+        assertEquals(student.count(), teacher.count());
+        assertFalse(java.util.Arrays.equals(teacher.get(0).data(), student.get(0).data()), "teacher and student from separate seeds");
+        double bound = 1 / Math.sqrt(4);
+        for (float v : student.get(0).data()) {
+            assertTrue(Math.abs(v) <= bound, "U(-1/sqrt(fan_in), 1/sqrt(fan_in))");
+        }
+    }
+
+    @Test
+    void pretrainLowersTheLossAndRecordsEveryStep(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        Toy toy = toy(f, FP, 64);
+        TaskRef ref = f.one(f.task(Stages.PRETRAIN, new PretrainStage.Params(FP, "adam", 0.01, 30, 256, 1),
+                Map.of("init", List.of(toy.init()))));
+        ColumnTable curve = f.table(ref, PretrainStage.CURVE);
+        assertEquals(30, curve.rows());
+        assertTrue(curve.getDouble("loss", 29) < curve.getDouble("loss", 0), "training lowers the loss");
+        assertEquals(f.tensors(toy.init(), InitModelsStage.STUDENT).count(), f.tensors(ref, PretrainStage.STUDENT).count());
+    }
+
+    @Test
+    void estimateOnAFullPrecisionModelAgreesWithFiniteDifferences(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        Toy toy = toy(f, FP, 256);
+        ParamSet ste = f.tensors(estimate(f, toy, FP, new SteEstimator()), EstimateStage.GRADIENT);
+        ParamSet cdg = f.tensors(estimate(f, toy, FP, new CdgEstimator(1e-2)), EstimateStage.GRADIENT);
+        double[] per = Gradients.cosinePerTensor(ste, cdg);
+        for (double c : per) {
+            assertTrue(c > 0.999, "identity activations: STE is the exact gradient, CDG agrees: " + java.util.Arrays.toString(per));
+        }
+        double ratio = Math.sqrt(Gradients.dot(ste.get(0).data(), ste.get(0).data()) / Gradients.dot(cdg.get(0).data(), cdg.get(0).data()));
+        assertEquals(1, ratio, 0.01, "same scale, not only the same direction");
+    }
+
+    @Test
+    void lrSweepMeasuresEveryEstimateAndPairsThemByTheirSpecs(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        Toy toy = toy(f, SIGN, 256);
+        List<Estimator> ests = List.of(new SteEstimator(), new CdgEstimator(0.1), NesEstimator.antithetic(0.1, 20));
+        List<TaskRef> refs = new ArrayList<>();
+        ests.forEach(e -> refs.add(estimate(f, toy, SIGN, e)));
+        Map<String, List<TaskRef>> in = new java.util.LinkedHashMap<>(toy.inputs());
+        in.put("estimates", refs);
+        GridPoint g = new GridPoint(4, "sign", 256, 0, 0, false);
+        TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
+        ColumnTable curves = f.table(sweep, LrSweepStage.CURVES);
+        assertEquals(30, curves.rows());
+        ColumnTable best = f.table(sweep, LrSweepStage.BEST);
+        assertEquals(3, best.rows());
+        for (int r = 0; r < best.rows(); r++) {
+            Estimator e = Estimators.decode(best.string("estimator_spec", r));
+            assertEquals(ests.get(r), e, "rows in input order, specs decode to the estimators");
+            assertEquals(e.label(), best.string("estimator", r));
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < 10; k++) {
+                max = Math.max(max, curves.getDouble("decrease", r * 10 + k));
+            }
+            assertEquals(max, best.getDouble("best_decrease", r), 1e-12, "best is the curve's maximum");
+        }
+        ColumnTable cos = f.table(sweep, LrSweepStage.COSINE);
+        assertEquals(3 * (3 + 1), cos.rows(), "3 pairs x (3 tensors + all)");
+        for (int r = 0; r < cos.rows(); r++) {
+            assertTrue(Math.abs(cos.getDouble("cosine", r)) <= 1 + 1e-9);
+        }
+    }
+
+    @Test
+    void probeAndSummaryReadWhatTheirInputsSayTheyAre(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        Toy toy = toy(f, SIGN, 256);
+        List<TaskRef> refs = List.of(estimate(f, toy, SIGN, new SteEstimator()), estimate(f, toy, SIGN, new CdgEstimator(0.1)));
+        Map<String, List<TaskRef>> in = new java.util.LinkedHashMap<>(toy.inputs());
+        in.put("estimates", refs);
+        GridPoint g = new GridPoint(4, "sign", 256, 2, 1, true);
+        TaskRef probe = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1, 0.5), 3, 2, 3, 9), in));
+        ColumnTable nes = f.table(probe, ProbeStage.NES_POINTS);
+        assertEquals(10, nes.rows(), "5 directions and their negatives");
+        assertEquals(2, f.table(probe, ProbeStage.SEARCH).rows());
+        assertEquals(0, f.table(probe, ProbeStage.SR_UPDATE).rows(), "no sr-STE estimate, no sr probe");
+
+        TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
+        TaskRef ros = f.one(f.task(Stages.ROSENBROCK, new RosenbrockStage.Params(4, 3, 1, new CdgEstimator(0.01), "adam", 20, 0.1,
+                0.5, 10, 2), Map.of()));
+        TaskRef sum = f.one(f.task(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", List.of(sweep), "rosenbrock", List.of(ros))));
+        ColumnTable s = f.table(sum, SummaryStage.SUMMARY);
+        assertEquals(2, s.rows());
+        assertEquals(2L, s.getLong("init", 0), "grid point from the sweep's own parameters");
+        assertEquals(1L, s.getLong("batch", 0));
+        assertEquals(1L, s.getLong("pretrained", 0));
+        assertEquals(new CdgEstimator(0.1), Estimators.decode(s.string("estimator_spec", 1)));
+        ColumnTable r = f.table(sum, SummaryStage.ROSENBROCK);
+        assertEquals(3L, r.getLong("start", 0));
+        assertEquals(new CdgEstimator(0.01), Estimators.decode(r.string("estimator_spec", 0)));
+        ColumnTable path = f.table(ros, RosenbrockStage.TRAJECTORY);
+        assertEquals(21, path.rows(), "every step plus the end point");
+        assertTrue(path.getDouble("f", 20) < path.getDouble("f", 0), "descent lowers f");
+    }
+
+    @Test
+    void resnetStagesTrainAndCompareGradients(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        TaskRef images = f.one(f.task(Stages.IMAGE_DATA, new ImageDataStage.Params("synthetic", null, 16, 4L), Map.of()));
+        ResNetSpec spec = new ResNetSpec(2, Quantizer.parse("sign"), true);
+        TaskRef model = f.one(f.task(Stages.RESNET_PRETRAIN, new ResNetPretrainStage.Params(spec, "adam", 0.01, 2, 8, 1, 2),
+                Map.of("data", List.of(images))));
+        assertEquals(2, f.table(model, ResNetPretrainStage.CURVE).rows());
+        TaskRef grad = f.one(f.task(Stages.RESNET_GRAD, new ResNetGradStage.Params(spec, 16, 0.01, 6, 8, 3),
+                Map.of("data", List.of(images), "model", List.of(model))));
+        ColumnTable g = f.table(grad, ResNetGradStage.GRADIENTS);
+        assertEquals(6, g.rows(), "six sampled coordinates");
+        for (int r = 1; r < g.rows(); r++) {
+            assertTrue(g.getLong("coord", r) > g.getLong("coord", r - 1), "sorted, distinct");
+        }
+    }
+
+    @Test
+    void theShellRejectsUndeclaredOrMissingFilesAndWrongSchemas(@TempDir Path dir) throws Exception {
+        Stage<GenerateDataStage.Params> s = Stages.GENERATE_DATA;
+        Path staging = java.nio.file.Files.createDirectories(dir.resolve("staging"));
+        IllegalStateException missing = assertThrows(IllegalStateException.class, () -> StageFn.checkOutputs(s, staging));
+        assertTrue(missing.getMessage().contains("did not write its declared data.arrow"), missing.getMessage());
+        bitgrad.schemas.ArrowFiles.write(staging.resolve("data.arrow"), Tables.PRETRAIN_CURVE.empty());
+        IllegalStateException wrong = assertThrows(IllegalStateException.class, () -> StageFn.checkOutputs(s, staging));
+        assertTrue(wrong.getMessage().contains("declared data"), wrong.getMessage());
+        java.nio.file.Files.delete(staging.resolve("data.arrow"));
+        bitgrad.schemas.ArrowFiles.write(staging.resolve("data.arrow"), Tables.DATA.empty());
+        StageFn.checkOutputs(s, staging);
+        java.nio.file.Files.writeString(staging.resolve("extra.txt"), "x");
+        IllegalStateException extra = assertThrows(IllegalStateException.class, () -> StageFn.checkOutputs(s, staging));
+        assertTrue(extra.getMessage().contains("undeclared"), extra.getMessage());
+    }
+
+    @Test
+    void parametersRoundTripAndUnknownFieldsAreErrors() {
+        var p = new EstimateStage.Params(SIGN, NesEstimator.antithetic(0.1, 500), 3);
+        var json = StageParams.tree(p);
+        assertEquals("sign", json.path("model").path("activation").asText());
+        assertTrue(json.path("model").has("binary_weights"), json.toString());
+        assertEquals("nes", json.path("estimator").path("type").asText());
+        assertEquals(p, StageParams.read(json, EstimateStage.Params.class));
+        json.put("extra", 1);
+        assertThrows(IllegalArgumentException.class, () -> StageParams.read(json, EstimateStage.Params.class));
+    }
+}
