@@ -1,6 +1,6 @@
 package bitgrad.pipelines;
 
-import static bitgrad.pipelines.PipelineTest.cli;
+import static bitgrad.pipelines.CliFixture.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,22 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code cache gc} and run records under hostile conditions: live and killed runs, damaged records, links. */
 class CacheSafetyTest {
 
-    @BeforeAll
-    static void config() throws Exception {
-        PipelineTest.locateConfig();
-    }
-
-    /** A tiny experiment slowed down so that a child run is caught in its estimate stage. */
-    static Path slowConfig(Path dir) throws Exception {
-        Path config = dir.resolve("slow.yaml");
-        Files.writeString(config, Files.readString(Path.of(PipelineTest.tiny))
-                .replace("num_batch: 2", "num_batch: 6").replace("samples: [50]", "samples: [3000]").replace("batch: 256", "batch: 2048"));
-        return config;
-    }
 
     /** Starts a child run and returns once it printed {@code marker}; the child keeps running. */
     static Process childUntil(Path config, Path runs, String marker) throws Exception {
-        Process p = new ProcessBuilder(ReliabilityTest.cliCommand(List.of(), "run", config.toString(), "--runs-dir", runs.toString()))
+        Process p = new ProcessBuilder(CliFixture.cliCommand(List.of(), "run", config.toString(), "--runs-dir", runs.toString()))
                 .redirectErrorStream(true).start();
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         for (String line; (line = r.readLine()) != null; ) {
@@ -53,8 +41,8 @@ class CacheSafetyTest {
     @Test
     void gcDuringARunRemovesNothingItUses(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
-        Process p = childUntil(slowConfig(dir), runs, "estimate [3/");
-        PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        Process p = childUntil(CliFixture.slowConfig(dir), runs, "estimate [3/");
+        CliFixture.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
         assertEquals(0, gc.code(), gc.err());
         assertTrue(gc.out().contains("removed artifacts=0"), gc.out());
         assertTrue(gc.out().contains("running "), gc.out());
@@ -64,34 +52,41 @@ class CacheSafetyTest {
     }
 
     @Test
-    void aKilledRunsFinishedTasksAreKeptByGc(@TempDir Path dir) throws Exception {
+    void aKilledRunResumesFromWhatItFinishedAndGcKeepsThat(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
-        Path config = slowConfig(dir);
+        Path config = CliFixture.slowConfig(dir);
         Process p = childUntil(config, runs, "estimate [3/");
         p.destroyForcibly();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(p.exitValue() != 0, "SIGKILL ends the process");
         ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
+        for (String[] a : store.list()) {
+            assertTrue(store.check(a[0], a[1]).valid(), "half-written artifact visible: " + a[0] + "/" + a[1]);
+        }
         int before = store.list().size();
         assertTrue(before >= 3, "the killed run finished some tasks");
-        PipelineTest.Result dry = cli("cache", "gc", "--runs-dir", runs.toString());
+        CliFixture.Result dry = cli("cache", "gc", "--runs-dir", runs.toString());
         assertTrue(dry.out().contains("unfinished ") && dry.out().contains("kept (--unfinished to remove)"), dry.out());
-        PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        CliFixture.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
         assertEquals(0, gc.code(), gc.err());
         assertEquals(before, store.list().size(), "gc removed a killed run's finished work:\n" + gc.out());
-        PipelineTest.Result again = cli("run", config.toString(), "--runs-dir", runs.toString());
+        CliFixture.Result again = cli("run", config.toString(), "--runs-dir", runs.toString());
         assertEquals(0, again.code(), again.err());
-        PipelineTest.assertStage(again, "generate-data", "hit", 0);
-        PipelineTest.assertStage(again, "pretrain", "hit", 0);
+        CliFixture.assertStage(again, "generate-data", "hit", 0);
+        CliFixture.assertStage(again, "init-models", "hit", 0);
+        CliFixture.assertStage(again, "pretrain", "hit", 0);
+        int computed = Integer.parseInt(again.stages().get("estimate")[1]);
+        assertTrue(computed > 0 && computed <= 24 - 3, "finished estimates are kept: recomputed " + computed + " of 24");
         // now the run finished: its record names everything, and an explicit --unfinished has nothing more to take
-        PipelineTest.Result after = cli("cache", "gc", "--yes", "--unfinished", "--runs-dir", runs.toString());
+        CliFixture.Result after = cli("cache", "gc", "--yes", "--unfinished", "--runs-dir", runs.toString());
         assertEquals(0, after.code(), after.err());
         assertEquals(0, cli("cache", "verify", "--runs-dir", runs.toString()).code());
     }
 
     @Test
     void damagedRunRecordsAreNamedAndNeverMakeGcDeleteTheirWork(@TempDir Path runs) throws Exception {
-        PipelineTest.run(runs);
-        PipelineTest.run(runs, "--set", "estimators.cdg.eps=[0.05]");
+        CliFixture.run(runs);
+        CliFixture.run(runs, "--set", "estimators.cdg.eps=[0.05]");
         List<Path> records;
         try (Stream<Path> s = Files.list(runs)) {
             records = s.filter(d -> Files.exists(d.resolve("run.json"))).sorted().toList();
@@ -103,15 +98,15 @@ class CacheSafetyTest {
         Path latest = records.get(1).resolve("run.json");
         byte[] whole = Files.readAllBytes(latest);
         Files.write(latest, java.util.Arrays.copyOf(whole, whole.length / 2));
-        PipelineTest.Result show = cli("show", "latest", "--runs-dir", runs.toString());
+        CliFixture.Result show = cli("show", "latest", "--runs-dir", runs.toString());
         assertEquals(0, show.code(), "latest skips a damaged record: " + show.err());
         assertTrue(show.out().contains(records.get(0).getFileName().toString()), show.out());
-        PipelineTest.Result named = cli("show", records.get(1).getFileName().toString(), "--runs-dir", runs.toString());
+        CliFixture.Result named = cli("show", records.get(1).getFileName().toString(), "--runs-dir", runs.toString());
         assertEquals(2, named.code());
         assertTrue(named.err().contains("is damaged") && !named.err().contains("Exception"), named.err());
         for (byte[] content : List.of(java.util.Arrays.copyOf(whole, whole.length / 2), new byte[0])) {
             Files.write(latest, content);
-            PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+            CliFixture.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
             assertEquals(1, gc.code(), gc.out());
             assertTrue(gc.err().contains("damaged") && gc.out().contains("damaged run record"), gc.err());
             assertEquals(before, store.list().size(), "gc deleted work of a run whose record it could not read");
@@ -120,7 +115,7 @@ class CacheSafetyTest {
 
     @Test
     void runRecordsAreWrittenWhole(@TempDir Path runs) throws Exception {
-        PipelineTest.run(runs);
+        CliFixture.run(runs);
         try (Stream<Path> s = Files.walk(runs)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".run.json") || p.getFileName().toString().equals("lease.json")),
                     "no temporary record or lease left after a finished run");
@@ -130,7 +125,7 @@ class CacheSafetyTest {
     @Test
     void gcNeverFollowsALinkOutOfTheRunsDir(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
-        PipelineTest.run(runs);
+        CliFixture.run(runs);
         Path other = dir.resolve("other");
         Path victim = other.resolve("old-folder");
         Files.createDirectories(victim.resolve("inner"));
@@ -139,7 +134,7 @@ class CacheSafetyTest {
         Path tmp = runs.resolve("cache/.tmp");
         ArtifactStore.deleteTree(tmp);
         Files.createSymbolicLink(tmp, other);
-        PipelineTest.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
+        CliFixture.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
         assertEquals(0, gc.code(), gc.err());
         assertTrue(Files.exists(victim.resolve("inner/precious.txt")), "gc deleted through a link: " + gc.out());
         assertTrue(gc.out().contains("symbolic link"), gc.out());

@@ -58,7 +58,6 @@ class ClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        PipelineTest.locateConfig();
         clusterDir = Files.createTempDirectory("bitgrad-flink-");
         String out = script("start", "--taskmanagers", "2", "--slots", "2");
         Matcher m = Pattern.compile("flink-master=(\\S+)").matcher(out);
@@ -81,13 +80,13 @@ class ClusterTest {
     void quickstartOnTheClusterGivesTheDirectRunnersNumbers(@TempDir Path runs) throws Exception {
         Path direct = runs.resolve("direct");
         Path flink = runs.resolve("flink");
-        PipelineTest.Result d = PipelineTest.cli("run", "quickstart", "--runs-dir", direct.toString());
+        CliFixture.Result d = CliFixture.cli("run", "quickstart", "--runs-dir", direct.toString());
         assertEquals(0, d.code(), d.err());
-        PipelineTest.Result f = PipelineTest.cli("run", "quickstart", "--runs-dir", flink.toString(), "--runner", "flink",
+        CliFixture.Result f = CliFixture.cli("run", "quickstart", "--runs-dir", flink.toString(), "--runner", "flink",
                 "--flink-master", master, "--parallelism", "4");
         assertEquals(0, f.code(), f.err() + f.out());
-        Map<String, byte[]> a = PipelineTest.arrowFiles(direct.resolve("cache"));
-        Map<String, byte[]> b = PipelineTest.arrowFiles(flink.resolve("cache"));
+        Map<String, byte[]> a = CliFixture.arrowFiles(direct.resolve("cache"));
+        Map<String, byte[]> b = CliFixture.arrowFiles(flink.resolve("cache"));
         assertEquals(a.keySet(), b.keySet(), "same tasks, same keys");
         a.forEach((k, v) -> assertArrayEquals(v, b.get(k), k + " differs between the direct runner and the cluster"));
         for (String line : d.out().lines().filter(l -> l.startsWith("result ") || l.startsWith("rosenbrock ")).toList()) {
@@ -99,9 +98,9 @@ class ClusterTest {
     @Order(2)
     void aTaskManagerKilledMidJobLosesNothing(@TempDir Path runs) throws Exception {
         Path config = runs.resolve("slow.yaml");
-        Files.writeString(config, Files.readString(Path.of(PipelineTest.tiny))
+        Files.writeString(config, Files.readString(Path.of(CliFixture.TINY))
                 .replace("num_batch: 2", "num_batch: 4").replace("samples: [50]", "samples: [4000]").replace("batch: 256", "batch: 2048"));
-        CompletableFuture<PipelineTest.Result> first = CompletableFuture.supplyAsync(() -> PipelineTest.cli("run", config.toString(),
+        CompletableFuture<CliFixture.Result> first = CompletableFuture.supplyAsync(() -> CliFixture.cli("run", config.toString(),
                 "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--parallelism", "2"));
         Path estimates = runs.resolve("cache").resolve("estimate");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -111,7 +110,7 @@ class ClusterTest {
         assertTrue(countArtifacts(estimates) >= 2, "the estimate stage never got going");
         String killed = script("kill-taskmanager", "1");
         assertTrue(killed.contains("killed=taskmanager-1"), killed);
-        PipelineTest.Result r1 = first.get(10, TimeUnit.MINUTES);
+        CliFixture.Result r1 = first.get(10, TimeUnit.MINUTES);
         System.out.println("after SIGKILL of a TaskManager: exit " + r1.code() + "; " + r1.err().strip());
         if (r1.code() != 0) {
             assertEquals(1, r1.err().strip().lines().count(), "a clear one-line error: " + r1.err());
@@ -121,15 +120,15 @@ class ClusterTest {
             assertTrue(store.check(a[0], a[1]).valid(), "half-written artifact visible: " + a[0] + "/" + a[1]);
         }
         int before = countArtifacts(estimates);
-        PipelineTest.Result r2 = PipelineTest.cli("run", config.toString(), "--runs-dir", runs.toString());
+        CliFixture.Result r2 = CliFixture.cli("run", config.toString(), "--runs-dir", runs.toString());
         assertEquals(0, r2.code(), r2.err());
         for (String stage : List.of("generate-data", "init-models", "pretrain")) {
-            PipelineTest.assertStage(r2, stage, "hit", 0);
+            CliFixture.assertStage(r2, stage, "hit", 0);
         }
         String[] est = r2.stages().get("estimate");
         int total = Integer.parseInt(est[2]);
         assertEquals(total - before, Integer.parseInt(est[1]), "only estimates missing after the failure are computed again");
-        assertEquals(0, PipelineTest.cli("cache", "verify", "--runs-dir", runs.toString()).code());
+        assertEquals(0, CliFixture.cli("cache", "verify", "--runs-dir", runs.toString()).code());
     }
 
     static int countArtifacts(Path stageDir) throws IOException {

@@ -18,18 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every preset, scaled down with --set, runs end to end and yields its figures, tables and sane numbers. */
 class PresetsTest {
 
-    static PipelineTest.Result preset(Path runs, String name, String... sets) {
+    static CliFixture.Result preset(Path runs, String name, String... sets) {
         List<String> args = new ArrayList<>(List.of("run", name, "--runs-dir", runs.toString()));
         for (String s : sets) {
             args.add("--set");
             args.add(s);
         }
-        PipelineTest.Result r = PipelineTest.cli(args.toArray(String[]::new));
+        CliFixture.Result r = CliFixture.cli(args.toArray(String[]::new));
         assertEquals(0, r.code(), name + ": " + r.err());
         return r;
     }
 
-    static Path runDir(PipelineTest.Result r) {
+    static Path runDir(CliFixture.Result r) {
         Matcher m = Pattern.compile("record=(\\S+)run\\.json").matcher(r.out());
         assertTrue(m.find(), r.out());
         return Path.of(m.group(1));
@@ -66,7 +66,7 @@ class PresetsTest {
     void hparamSearchPretrainedComparesNesWithAndWithoutBaseline(@TempDir Path runs) throws Exception {
         List<String> sets = new ArrayList<>(List.of(SMALL_GRID));
         sets.addAll(List.of("pretrain.steps=30", "pretrain.batch=512", "estimators.nes.sigma=[0.01]", "estimators.nes.samples=[200]"));
-        PipelineTest.Result r = preset(runs, "hparam-search-pretrained", sets.toArray(String[]::new));
+        CliFixture.Result r = preset(runs, "hparam-search-pretrained", sets.toArray(String[]::new));
         Path run = runDir(r);
         assertFigures(run, "pretrain", "lr_curves_", "cosine_", "efficiency_");
         assertTrue(r.out().contains("estimator=nes(sigma=0.01,n=200,one-sided)"), r.out());
@@ -85,7 +85,7 @@ class PresetsTest {
 
     @Test
     void rosenbrockConverges(@TempDir Path runs) throws Exception {
-        PipelineTest.Result r = preset(runs, "rosenbrock", "rosenbrock.starts=1", "rosenbrock.cdg_eps=[0.001]", "rosenbrock.nes_sigma=[]");
+        CliFixture.Result r = preset(runs, "rosenbrock", "rosenbrock.starts=1", "rosenbrock.cdg_eps=[0.001]", "rosenbrock.nes_sigma=[]");
         assertFigures(runDir(r), "rosenbrock", "rosenbrock_cosine");
         Matcher m = Pattern.compile("rosenbrock start=0 estimator=cdg\\(eps=0.001\\) final_f=(\\S+) distance_to_min=(\\S+) "
                 + "mean_cosine=(\\S+)").matcher(r.out());
@@ -96,7 +96,7 @@ class PresetsTest {
 
     @Test
     void mismatchTableHasFpRowsAtOne(@TempDir Path runs) throws Exception {
-        PipelineTest.Result r = preset(runs, "mismatch-table", "data.batch=[4096]", "num_init=1", "sweep.lr_count=20");
+        CliFixture.Result r = preset(runs, "mismatch-table", "data.batch=[4096]", "num_init=1", "sweep.lr_count=20");
         Path run = runDir(r);
         assertFigures(run, "mismatch_");
         ColumnTable t = ArrowFiles.read(run.resolve("tables/mismatch.arrow"));
@@ -114,7 +114,7 @@ class PresetsTest {
 
     @Test
     void discussionProbesEachGetAFigure(@TempDir Path runs) throws Exception {
-        PipelineTest.Result r = preset(runs, "discussion", "data.batch=[1024]", "data.num_batch=1", "pretrain.steps=20",
+        CliFixture.Result r = preset(runs, "discussion", "data.batch=[1024]", "data.num_batch=1", "pretrain.steps=20",
                 "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=20",
                 "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50");
         Path run = runDir(r);
@@ -146,7 +146,7 @@ class PresetsTest {
 
     @Test
     void resnetCdgYieldsScattersCosinesAndPretrainingCurves(@TempDir Path runs) throws Exception {
-        PipelineTest.Result r = preset(runs, "resnet-cdg", SMALL_RESNET);
+        CliFixture.Result r = preset(runs, "resnet-cdg", SMALL_RESNET);
         Path run = runDir(r);
         assertFigures(run, "resnet_pretrain_loss", "resnet_pretrain_accuracy", "resnet_scatter_c4_fp_l1_", "resnet_scatter_c4_fp_l8_",
                 "resnet_scatter_c4_fp_l15_", "resnet_scatter_c4_binary_l1_", "resnet_scatter_c4_binary_l8_", "resnet_scatter_c4_binary_l15_");
@@ -163,7 +163,7 @@ class PresetsTest {
         String html = Files.readString(run.resolve("report.html"));
         assertTrue(html.contains("cosine(CDG, STE) per case and layer") && html.contains("channels=4, binary weights"), "cosine tables in the report");
 
-        PipelineTest.Result again = preset(runs, "resnet-cdg", SMALL_RESNET);
+        CliFixture.Result again = preset(runs, "resnet-cdg", SMALL_RESNET);
         assertTrue(again.out().contains("stage=resnet-pretrain cache=hit"), again.out());
         assertTrue(again.out().contains("stage=resnet-grad cache=hit"), again.out());
         assertTrue(again.out().contains(m.group()), "same numbers from the cache");
@@ -182,7 +182,7 @@ class PresetsTest {
         Files.write(cifar.resolve("data_batch_1.bin"), records);
         List<String> sets = new ArrayList<>(List.of(SMALL_RESNET));
         sets.addAll(List.of("data.cifar10=" + cifar, "resnet.layers=[1]", "resnet.binary_weights=[true]"));
-        PipelineTest.Result r = preset(runs, "resnet-cdg", sets.toArray(String[]::new));
+        CliFixture.Result r = preset(runs, "resnet-cdg", sets.toArray(String[]::new));
         assertTrue(r.out().contains("resnet channels=4 binary_weights=true layer=1"), r.out());
         Path data;
         try (Stream<Path> s = Files.list(runs.resolve("cache/image-data"))) {
@@ -202,11 +202,11 @@ class PresetsTest {
                 args.add("--set");
                 args.add(s);
             }
-            PipelineTest.Result r = PipelineTest.cli(args.toArray(String[]::new));
+            CliFixture.Result r = CliFixture.cli(args.toArray(String[]::new));
             assertEquals(2, r.code(), String.join(" ", sets) + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         }
-        PipelineTest.Result r = PipelineTest.cli("run", "quickstart", "--runs-dir", runs.toString(), "--set", "cdg.coords=5");
+        CliFixture.Result r = CliFixture.cli("run", "quickstart", "--runs-dir", runs.toString(), "--set", "cdg.coords=5");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("resnet experiment only"), r.err());
     }

@@ -33,47 +33,27 @@ import org.junit.jupiter.api.io.TempDir;
 /** Concurrent runs on one runs dir, generated bad input, and damaged cache files of every kind. */
 class ReliabilityTest {
 
-    @BeforeAll
-    static void config() throws Exception {
-        PipelineTest.locateConfig();
-    }
-
-    /** The command line of a child JVM running the CLI on this test's classpath. */
-    static List<String> cliCommand(List<String> jvmOptions, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp",
-                System.getProperty("java.class.path"), "bitgrad.pipelines.cli.BitgradCli"));
-        cmd.addAll(Arrays.asList(args));
-        return cmd;
-    }
-
-    static Process child(Path runs, String... args) throws Exception {
-        List<String> cmd = cliCommand(List.of(), args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(runs.resolve("child-" + System.nanoTime() + ".log").toFile())
-                .start();
-    }
 
     @Test
     void twoRunsOnOneRunsDirBothFinishAndTheCacheStaysConsistent(@TempDir Path runs) throws Exception {
         Path shared = runs.resolve("shared");
-        Process a = child(runs, "run", PipelineTest.tiny, "--runs-dir", shared.toString());
-        Process b = child(runs, "run", PipelineTest.tiny, "--runs-dir", shared.toString());
+        Process a = CliFixture.child(runs, "run", CliFixture.TINY, "--runs-dir", shared.toString());
+        Process b = CliFixture.child(runs, "run", CliFixture.TINY, "--runs-dir", shared.toString());
         assertTrue(a.waitFor(5, TimeUnit.MINUTES) && b.waitFor(5, TimeUnit.MINUTES), "both runs finish");
         assertEquals(0, a.exitValue(), "first run");
         assertEquals(0, b.exitValue(), "second run");
         try (Stream<Path> s = Files.list(shared)) {
             assertEquals(2, s.filter(p -> Files.exists(p.resolve("run.json"))).count(), "two run records");
         }
-        PipelineTest.Result verify = PipelineTest.cli("cache", "verify", "--runs-dir", shared.toString());
+        CliFixture.Result verify = CliFixture.cli("cache", "verify", "--runs-dir", shared.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         Path solo = runs.resolve("solo");
-        PipelineTest.run(solo);
-        Map<String, byte[]> x = PipelineTest.arrowFiles(shared.resolve("cache"));
-        Map<String, byte[]> y = PipelineTest.arrowFiles(solo.resolve("cache"));
+        CliFixture.run(solo);
+        Map<String, byte[]> x = CliFixture.arrowFiles(shared.resolve("cache"));
+        Map<String, byte[]> y = CliFixture.arrowFiles(solo.resolve("cache"));
         assertEquals(y.keySet(), x.keySet(), "the same artifacts as one run alone");
         y.forEach((k, v) -> assertArrayEquals(v, x.get(k), k));
-        PipelineTest.Result again = PipelineTest.run(shared);
+        CliFixture.Result again = CliFixture.run(shared);
         again.stages().forEach((stage, s) -> assertEquals("hit", s[0], stage + " after two concurrent runs"));
     }
 
@@ -145,8 +125,8 @@ class ReliabilityTest {
 
     @Test
     void twoHundredGeneratedBadInputsAllExitTwoWithOneLineAndLeaveTheCacheAlone(@TempDir Path runs) throws Exception {
-        PipelineTest.run(runs);
-        Map<String, String> before = RobustnessTest.snapshot(runs.resolve("cache"));
+        CliFixture.run(runs);
+        Map<String, String> before = CliFixture.snapshot(runs.resolve("cache"));
         JsonNode defaults;
         try (InputStream in = getClass().getResourceAsStream("/experiments/defaults.yaml")) {
             defaults = YAML.readTree(in);
@@ -190,7 +170,7 @@ class ReliabilityTest {
         assertTrue(cases.size() >= 200, "generated " + cases.size() + " cases");
         List<String> failures = new ArrayList<>();
         for (String[] c : cases) {
-            PipelineTest.Result res = PipelineTest.cli(c);
+            CliFixture.Result res = CliFixture.cli(c);
             String err = res.err().strip();
             boolean ok = res.code() == 2 && err.lines().count() == 1 && !(res.out() + res.err()).contains("\tat ")
                     && !err.contains("Exception");
@@ -199,7 +179,7 @@ class ReliabilityTest {
             }
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " bad inputs misbehaved:\n" + String.join("\n", failures));
-        assertEquals(before, RobustnessTest.snapshot(runs.resolve("cache")), "the cache is unchanged");
+        assertEquals(before, CliFixture.snapshot(runs.resolve("cache")), "the cache is unchanged");
         System.out.println("bad-input cases: " + cases.size());
     }
 
@@ -234,9 +214,9 @@ class ReliabilityTest {
 
     @Test
     void truncatedFlippedAndWrongVersionArrowFilesAreDetectedAndRecomputed(@TempDir Path runs) throws Exception {
-        PipelineTest.run(runs);
+        CliFixture.run(runs);
         Path cache = runs.resolve("cache");
-        Map<String, byte[]> original = PipelineTest.arrowFiles(cache);
+        Map<String, byte[]> original = CliFixture.arrowFiles(cache);
         List<Path> estimates;
         try (Stream<Path> s = Files.list(cache.resolve("estimate"))) {
             estimates = s.sorted().toList();
@@ -270,17 +250,17 @@ class ReliabilityTest {
         reseal(estimates.get(2));
         reseal(estimates.get(0));
 
-        PipelineTest.Result verify = PipelineTest.cli("cache", "verify", "--runs-dir", runs.toString());
+        CliFixture.Result verify = CliFixture.cli("cache", "verify", "--runs-dir", runs.toString());
         assertFalse(verify.code() == 0, "cache verify reports the damage: " + verify.out());
         for (Path p : List.of(estimates.get(0), estimates.get(1), estimates.get(2))) {
             assertTrue(verify.out().contains(p.getFileName().toString()), "verify names " + p + ":\n" + verify.out());
         }
-        PipelineTest.Result r = PipelineTest.run(runs);
-        PipelineTest.assertStage(r, "estimate", "miss", 3);
-        Map<String, byte[]> after = PipelineTest.arrowFiles(cache);
+        CliFixture.Result r = CliFixture.run(runs);
+        CliFixture.assertStage(r, "estimate", "miss", 3);
+        Map<String, byte[]> after = CliFixture.arrowFiles(cache);
         assertEquals(original.keySet(), after.keySet());
         original.forEach((k, b) -> assertArrayEquals(b, after.get(k), k + " recomputed identically"));
-        assertEquals(0, PipelineTest.cli("cache", "verify", "--runs-dir", runs.toString()).code());
+        assertEquals(0, CliFixture.cli("cache", "verify", "--runs-dir", runs.toString()).code());
     }
 
     // ------------------------------------------------------------------ bounded memory
@@ -289,7 +269,7 @@ class ReliabilityTest {
     static long peakRssMiB(Path runs, String yaml) throws Exception {
         Path config = runs.resolve("mem-" + System.nanoTime() + ".yaml");
         Files.writeString(config, yaml);
-        List<String> cmd = cliCommand(List.of("-Xmx2g"), "run", config.toString(), "--runs-dir", runs.toString());
+        List<String> cmd = CliFixture.cliCommand(List.of("-Xmx2g"), "run", config.toString(), "--runs-dir", runs.toString());
         Path log = runs.resolve("mem.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long peak = 0;

@@ -23,14 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** report.html as a reader opens it: every image there, the run's numbers in the tables, nothing from the network. */
 class ReportTest {
 
-    @BeforeAll
-    static void config() throws Exception {
-        PipelineTest.locateConfig();
-    }
 
     @Test
     void theReportShowsEveryFigureAndTheRunsNumbers(@TempDir Path runs) throws Exception {
-        PipelineTest.Result r = PipelineTest.run(runs);
+        CliFixture.Result r = CliFixture.run(runs);
         Matcher m = Pattern.compile("stage=report figures=(\\d+) seconds=\\S+ path=(\\S+)").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertTrue(Integer.parseInt(m.group(1)) >= 6, "figures: " + m.group(1));
@@ -63,7 +59,7 @@ class ReportTest {
         assertTrue(doc.select("pre").text().contains("\"dims\""), "configuration shown");
 
         Files.delete(dir.resolve("report.html"));
-        PipelineTest.Result again = PipelineTest.cli("report", "latest", "--runs-dir", runs.toString());
+        CliFixture.Result again = CliFixture.cli("report", "latest", "--runs-dir", runs.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(Files.exists(dir.resolve("report.html")), "report re-rendered from the cache");
     }

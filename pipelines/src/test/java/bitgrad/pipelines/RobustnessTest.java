@@ -1,7 +1,7 @@
 package bitgrad.pipelines;
 
-import static bitgrad.pipelines.PipelineTest.assertStage;
-import static bitgrad.pipelines.PipelineTest.cli;
+import static bitgrad.pipelines.CliFixture.assertStage;
+import static bitgrad.pipelines.CliFixture.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,72 +29,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Crashes, other runners and bad input: nothing computed is lost, nothing cached is damaged. */
 class RobustnessTest {
 
-    @BeforeAll
-    static void config() throws Exception {
-        PipelineTest.locateConfig();
-    }
-
-    /** Every file under a folder with its size and modification time: to prove nothing changed. */
-    static Map<String, String> snapshot(Path dir) throws Exception {
-        Map<String, String> m = new TreeMap<>();
-        if (!Files.exists(dir)) {
-            return m;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                FileTime t = Files.getLastModifiedTime(p);
-                m.put(dir.relativize(p).toString(), Files.size(p) + "@" + t.toMillis());
-            }
-        }
-        return m;
-    }
-
-    @Test
-    void aRunKilledMidStageResumesFromWhatItFinished(@TempDir Path runs) throws Exception {
-        Path config = runs.resolve("slow.yaml");
-        Files.writeString(config, Files.readString(Path.of(PipelineTest.tiny))
-                .replace("num_batch: 2", "num_batch: 6").replace("samples: [50]", "samples: [3000]").replace("batch: 256", "batch: 2048"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "bitgrad.pipelines.cli.BitgradCli", "run", config.toString(), "--runs-dir", runs.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        boolean sawEstimates = false;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.contains("estimate [3/")) {
-                    sawEstimates = true;
-                    p.destroyForcibly();
-                    break;
-                }
-            }
-        }
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertTrue(sawEstimates, "the child never reached the estimate stage");
-        assertTrue(p.exitValue() != 0, "SIGKILL ends the process");
-        ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
-        for (String[] a : store.list()) {
-            assertTrue(store.check(a[0], a[1]).valid(), "half-written artifact visible: " + a[0] + "/" + a[1]);
-        }
-        PipelineTest.Result r = cli("run", config.toString(), "--runs-dir", runs.toString());
-        assertEquals(0, r.code(), r.err());
-        assertStage(r, "generate-data", "hit", 0);
-        assertStage(r, "init-models", "hit", 0);
-        assertStage(r, "pretrain", "hit", 0);
-        String[] estimate = r.stages().get("estimate");
-        int computed = Integer.parseInt(estimate[1]);
-        assertTrue(computed > 0 && computed <= 24 - 3, "finished estimates are kept: recomputed " + computed + " of 24");
-        assertEquals(0, cli("cache", "verify", "--runs-dir", runs.toString()).code());
-    }
 
     @Test
     void flinkGivesTheSameArtifactsAsTheDirectRunner(@TempDir Path runs) throws Exception {
         Path direct = runs.resolve("direct");
         Path flink = runs.resolve("flink");
-        PipelineTest.run(direct);
-        PipelineTest.Result f = PipelineTest.run(flink, "--runner", "flink", "--flink-master", "[local]", "--parallelism", "2");
+        CliFixture.run(direct);
+        CliFixture.Result f = CliFixture.run(flink, "--runner", "flink", "--flink-master", "[local]", "--parallelism", "2");
         assertTrue(f.out().contains("runner=flink"), f.out());
-        Map<String, byte[]> a = PipelineTest.arrowFiles(direct.resolve("cache"));
-        Map<String, byte[]> b = PipelineTest.arrowFiles(flink.resolve("cache"));
+        Map<String, byte[]> a = CliFixture.arrowFiles(direct.resolve("cache"));
+        Map<String, byte[]> b = CliFixture.arrowFiles(flink.resolve("cache"));
         assertEquals(a.keySet(), b.keySet(), "same tasks, same keys");
         assertTrue(a.size() > 20, "artifacts compared: " + a.size());
         a.forEach((k, v) -> assertArrayEquals(v, b.get(k), k + " differs between runners"));
@@ -126,8 +70,8 @@ class RobustnessTest {
     })
     void badInputIsOneLineExitTwoAndLeavesTheCacheAlone(String args, @TempDir Path tmp) throws Exception {
         Path runs = tmp.resolve("runs");
-        PipelineTest.run(runs);
-        Map<String, String> before = snapshot(runs.resolve("cache"));
+        CliFixture.run(runs);
+        Map<String, String> before = CliFixture.snapshot(runs.resolve("cache"));
         Files.writeString(tmp.resolve("malformed.yaml"), "dims: [8, 16\nmodel: {depth: 2\n");
         Files.writeString(tmp.resolve("unknown.yaml"), "dims: [8]\nestimators:\n  cdg:\n    epsilon: [0.1]\n");
         Files.writeString(tmp.resolve("wrongtype.yaml"), "dims: [8]\nnum_init: many\n");
@@ -148,25 +92,25 @@ class RobustnessTest {
             argv.add("--runs-dir");
             argv.add(runs.toString());
         }
-        PipelineTest.Result r = cli(argv.toArray(String[]::new));
+        CliFixture.Result r = cli(argv.toArray(String[]::new));
         assertEquals(2, r.code(), args + " -> " + r.err() + r.out());
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), args + " printed:\n" + err);
         assertTrue(err.startsWith("bitgrad: ") && !err.contains("Exception"), err);
-        assertEquals(before, snapshot(runs.resolve("cache")), "the cache changed");
+        assertEquals(before, CliFixture.snapshot(runs.resolve("cache")), "the cache changed");
     }
 
     @Test
     void aDivergingPretrainingFailsClearlyAndCachesNothingOfIt(@TempDir Path runs) throws Exception {
-        PipelineTest.run(runs);
-        Map<String, String> before = snapshot(runs.resolve("cache"));
-        PipelineTest.Result r = cli("run", PipelineTest.tiny, "--runs-dir", runs.toString(), "--set", "pretrain.lr=1e30",
+        CliFixture.run(runs);
+        Map<String, String> before = CliFixture.snapshot(runs.resolve("cache"));
+        CliFixture.Result r = cli("run", CliFixture.TINY, "--runs-dir", runs.toString(), "--set", "pretrain.lr=1e30",
                 "--set", "pretrain.optimizer=sgd");
         assertEquals(1, r.code(), r.out());
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.contains("stage pretrain failed") && err.contains("diverged"), err);
-        Map<String, String> after = snapshot(runs.resolve("cache"));
+        Map<String, String> after = CliFixture.snapshot(runs.resolve("cache"));
         before.forEach((k, v) -> assertEquals(v, after.get(k), k + " was touched"));
         assertFalse(after.keySet().stream().anyMatch(k -> k.startsWith("pretrain/") && !before.containsKey(k)),
                 "no artifact of the failed stage");

@@ -123,6 +123,13 @@ public final class Tables {
     public static final Schema RESNET_CASE = declare("resnet_case", "layer", LONG, "eps", DOUBLE, "coords", LONG, "coords_total",
             LONG, "cosine", DOUBLE);
 
+    /**
+     * The report's content, in page order: per section (a stage name), its figures, tables, HTML
+     * fragments and headline lines ({@code kind}); {@code name} is the figure or table file stem.
+     */
+    public static final Schema REPORT_SECTIONS = declare("report_sections", "section", STRING, "kind", STRING, "name", STRING,
+            "title", STRING, "body", STRING);
+
     private Tables() {
     }
 

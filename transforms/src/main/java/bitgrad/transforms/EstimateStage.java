@@ -11,7 +11,7 @@ import java.util.List;
  * Stage {@code estimate}: one estimator's raw gradient at the evaluate model on one data batch.
  * Inputs {@code model} (init-models or pretrain), {@code init} (the teacher), {@code data}.
  */
-public final class EstimateStage implements Stage<EstimateStage.Params> {
+public final class EstimateStage extends Stage<EstimateStage.Params> {
 
     /**
      * @param model the evaluate model's shape
@@ -24,25 +24,9 @@ public final class EstimateStage implements Stage<EstimateStage.Params> {
     /** The raw (unnormalised) gradient, one tensor per weight tensor. */
     public static final Output GRADIENT = new Output("gradient.arrow", Tables.TENSORS);
 
-    @Override
-    public String name() {
-        return "estimate";
-    }
-
-    /** 2: seeds derive from the estimator's structured identity (was its label). */
-    @Override
-    public int version() {
-        return 2;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(GRADIENT);
+    /** Version 2: seeds derive from the estimator's structured identity (was its label). */
+    public EstimateStage() {
+        super("estimate", 2, Params.class, GRADIENT);
     }
 
     @Override

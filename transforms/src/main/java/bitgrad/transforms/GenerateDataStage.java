@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Stage {@code generate-data}: a seeded N(0, I) batch, one record batch per slice (column {@code x}, one row per sample). */
-public final class GenerateDataStage implements Stage<GenerateDataStage.Params> {
+public final class GenerateDataStage extends Stage<GenerateDataStage.Params> {
 
     /**
      * @param dim input width
@@ -22,24 +22,8 @@ public final class GenerateDataStage implements Stage<GenerateDataStage.Params> 
     /** The batch. */
     public static final Output DATA = new Output("data.arrow", Tables.DATA);
 
-    @Override
-    public String name() {
-        return "generate-data";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(DATA);
+    public GenerateDataStage() {
+        super("generate-data", 1, Params.class, DATA);
     }
 
     @Override

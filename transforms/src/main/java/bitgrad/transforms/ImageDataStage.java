@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Stage {@code image-data}: the image set of the ResNet experiment (tensors {@code images (N, 3, 32, 32)} and {@code labels (N)}). */
-public final class ImageDataStage implements Stage<ImageDataStage.Params> {
+public final class ImageDataStage extends Stage<ImageDataStage.Params> {
 
     /**
      * @param source synthetic or cifar10
@@ -21,24 +21,8 @@ public final class ImageDataStage implements Stage<ImageDataStage.Params> {
     /** The images and labels. */
     public static final Output IMAGES = new Output("images.arrow", Tables.TENSORS);
 
-    @Override
-    public String name() {
-        return "image-data";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(IMAGES);
+    public ImageDataStage() {
+        super("image-data", 1, Params.class, IMAGES);
     }
 
     @Override

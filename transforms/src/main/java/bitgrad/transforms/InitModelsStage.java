@@ -6,7 +6,7 @@ import bitgrad.schemas.Tables;
 import java.util.List;
 
 /** Stage {@code init-models}: the FP teacher's fixed weights and the evaluate model's initial weights. */
-public final class InitModelsStage implements Stage<InitModelsStage.Params> {
+public final class InitModelsStage extends Stage<InitModelsStage.Params> {
 
     /**
      * @param model the evaluate model's shape (the teacher shares dim and depth)
@@ -21,24 +21,8 @@ public final class InitModelsStage implements Stage<InitModelsStage.Params> {
     /** The evaluate model's initial weights. */
     public static final Output STUDENT = new Output("student.arrow", Tables.TENSORS);
 
-    @Override
-    public String name() {
-        return "init-models";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(STUDENT, TEACHER);
+    public InitModelsStage() {
+        super("init-models", 1, Params.class, STUDENT, TEACHER);
     }
 
     @Override

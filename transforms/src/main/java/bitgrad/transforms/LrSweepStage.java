@@ -19,7 +19,7 @@ import java.util.Locale;
  * post-update evaluation of sr-STE: its update is always measured with the deterministic sign.
  * Inputs {@code model, init, data, estimates} (each estimate says which estimator made it).
  */
-public final class LrSweepStage implements Stage<LrSweepStage.Params> {
+public final class LrSweepStage extends Stage<LrSweepStage.Params> {
 
     /**
      * @param model the evaluate model's shape
@@ -41,25 +41,9 @@ public final class LrSweepStage implements Stage<LrSweepStage.Params> {
     /** Cosine between every pair of estimates. */
     public static final Output COSINE = new Output("cosine.arrow", Tables.COSINE);
 
-    @Override
-    public String name() {
-        return "lr-sweep";
-    }
-
-    /** 3: tables carry each estimator's spec next to its label; the grid point is a parameter. */
-    @Override
-    public int version() {
-        return 3;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(CURVES, BEST, COSINE);
+    /** Version 3: tables carry each estimator's spec next to its label; the grid point is a parameter. */
+    public LrSweepStage() {
+        super("lr-sweep", 3, Params.class, CURVES, BEST, COSINE);
     }
 
     @Override

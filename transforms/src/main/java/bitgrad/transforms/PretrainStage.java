@@ -7,7 +7,7 @@ import bitgrad.schemas.Tables;
 import java.util.List;
 
 /** Stage {@code pretrain}: STE training of the evaluate model on fresh Gaussian batches. Input {@code init}. */
-public final class PretrainStage implements Stage<PretrainStage.Params> {
+public final class PretrainStage extends Stage<PretrainStage.Params> {
 
     /**
      * @param model the evaluate model's shape
@@ -26,24 +26,8 @@ public final class PretrainStage implements Stage<PretrainStage.Params> {
     /** Loss per step. */
     public static final Output CURVE = new Output("curve.arrow", Tables.PRETRAIN_CURVE);
 
-    @Override
-    public String name() {
-        return "pretrain";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(STUDENT, CURVE);
+    public PretrainStage() {
+        super("pretrain", 1, Params.class, STUDENT, CURVE);
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.Locale;
  * update: the decrease measured with the vanilla sign and with the stochastic forward. Inputs
  * {@code model, init, data, estimates}.
  */
-public final class ProbeStage implements Stage<ProbeStage.Params> {
+public final class ProbeStage extends Stage<ProbeStage.Params> {
 
     /**
      * @param model the evaluate model's shape
@@ -53,25 +53,9 @@ public final class ProbeStage implements Stage<ProbeStage.Params> {
     /** Probe (d). */
     public static final Output SR_UPDATE = new Output("sr_update.arrow", Tables.PROBE_SR_UPDATE);
 
-    @Override
-    public String name() {
-        return "probe";
-    }
-
-    /** 2: estimators found by their spec, not their label; the grid point is a parameter. */
-    @Override
-    public int version() {
-        return 2;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(NES_POINTS, SEARCH, SR_UPDATE);
+    /** Version 2: estimators found by their spec, not their label; the grid point is a parameter. */
+    public ProbeStage() {
+        super("probe", 2, Params.class, NES_POINTS, SEARCH, SR_UPDATE);
     }
 
     @Override

@@ -16,7 +16,7 @@ import java.util.Locale;
  * thin XNOR-ResNet on one image batch, for all coordinates or a seeded sample. Inputs
  * {@code data}, {@code model}.
  */
-public final class ResNetGradStage implements Stage<ResNetGradStage.Params> {
+public final class ResNetGradStage extends Stage<ResNetGradStage.Params> {
 
     /**
      * @param model channels, activation and weight kind
@@ -32,24 +32,8 @@ public final class ResNetGradStage implements Stage<ResNetGradStage.Params> {
     /** STE and CDG per sampled coordinate. */
     public static final Output GRADIENTS = new Output("gradients.arrow", Tables.RESNET_GRADIENTS);
 
-    @Override
-    public String name() {
-        return "resnet-grad";
-    }
-
-    @Override
-    public int version() {
-        return 2;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(GRADIENTS);
+    public ResNetGradStage() {
+        super("resnet-grad", 2, Params.class, GRADIENTS);
     }
 
     @Override

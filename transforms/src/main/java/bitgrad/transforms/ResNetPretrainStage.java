@@ -26,7 +26,7 @@ import java.util.UUID;
  * is written to the store's checkpoint folder; a rerun after a crash resumes from it and ends
  * with the same weights as an uninterrupted run. Input {@code data}.
  */
-public final class ResNetPretrainStage implements Stage<ResNetPretrainStage.Params> {
+public final class ResNetPretrainStage extends Stage<ResNetPretrainStage.Params> {
 
     private static final String STAGE_NAME = "resnet-pretrain";
 
@@ -48,24 +48,8 @@ public final class ResNetPretrainStage implements Stage<ResNetPretrainStage.Para
     /** Loss and accuracy on each step's batch. */
     public static final Output CURVE = new Output("curve.arrow", Tables.RESNET_PRETRAIN_CURVE);
 
-    @Override
-    public String name() {
-        return STAGE_NAME;
-    }
-
-    @Override
-    public int version() {
-        return 2;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(WEIGHTS, CURVE);
+    public ResNetPretrainStage() {
+        super(STAGE_NAME, 2, Params.class, WEIGHTS, CURVE);
     }
 
     @Override

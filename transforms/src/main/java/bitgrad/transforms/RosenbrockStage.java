@@ -12,7 +12,7 @@ import java.util.Locale;
  * integer start with one estimator: f, distance to all-ones and cosine with the analytic gradient
  * per step.
  */
-public final class RosenbrockStage implements Stage<RosenbrockStage.Params> {
+public final class RosenbrockStage extends Stage<RosenbrockStage.Params> {
 
     /**
      * @param n dimension (even)
@@ -33,25 +33,9 @@ public final class RosenbrockStage implements Stage<RosenbrockStage.Params> {
     /** The descent path. */
     public static final Output TRAJECTORY = new Output("trajectory.arrow", Tables.ROSENBROCK_PATH);
 
-    @Override
-    public String name() {
-        return "rosenbrock";
-    }
-
-    /** 2: seeds derive from the estimator's structured identity (was its label). */
-    @Override
-    public int version() {
-        return 2;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(TRAJECTORY);
+    /** Version 2: seeds derive from the estimator's structured identity (was its label). */
+    public RosenbrockStage() {
+        super("rosenbrock", 2, Params.class, TRAJECTORY);
     }
 
     @Override

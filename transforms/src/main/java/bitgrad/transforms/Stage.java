@@ -12,14 +12,14 @@ import java.util.List;
  *
  * @param <P> the parameter record of one task
  */
-public interface Stage<P extends Record> {
+public abstract class Stage<P extends Record> {
 
     /**
      * One declared output: a file and the schema of the table in it, or (schema null) a file of
      * other bytes such as a figure. A name with {@code *} declares any number of files matching
      * it (e.g. {@code *.png}), none required.
      */
-    record Output(String file, Tables.Schema schema) {
+    public record Output(String file, Tables.Schema schema) {
 
         /** Files of bytes that are not tables (figures, pages), matching {@code glob}. */
         public static Output files(String glob) {
@@ -52,21 +52,47 @@ public interface Stage<P extends Record> {
         }
     }
 
-    /** The stage's name, e.g. {@code lr-sweep}. */
-    String name();
+    private final String name;
+    private final int version;
+    private final Class<P> params;
+    private final List<Output> outputs;
+
+    /**
+     * @param name the stage's name, e.g. {@code lr-sweep}
+     * @param version code version (part of every key of this stage)
+     * @param params the parameter record type
+     * @param outputs every file a task writes; a task that writes another or misses one fails
+     */
+    protected Stage(String name, int version, Class<P> params, Output... outputs) {
+        this.name = name;
+        this.version = version;
+        this.params = params;
+        this.outputs = List.of(outputs);
+    }
+
+    /** The stage's name. */
+    public final String name() {
+        return name;
+    }
 
     /** Code version (part of every key of this stage). */
-    int version();
+    public final int version() {
+        return version;
+    }
 
     /** The parameter record type. */
-    Class<P> params();
+    public final Class<P> params() {
+        return params;
+    }
 
-    /** Every file a task of this stage writes; a task that writes another or misses one fails. */
-    List<Output> outputs();
+    /** The declared outputs. */
+    public final List<Output> outputs() {
+        return outputs;
+    }
 
     /**
      * Computes one task's files (through {@link StageContext#write}) and returns a one-line human
      * description of what was done.
      */
-    String compute(StageContext<P> c) throws Exception;
+    public abstract String compute(StageContext<P> c) throws Exception;
 }

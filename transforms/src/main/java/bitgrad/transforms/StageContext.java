@@ -62,6 +62,26 @@ public final class StageContext<P extends Record> {
         return StageParams.read(t.path("params"), stage.params());
     }
 
+    /** The parameters of the task that made input {@code ref}, as JSON (for readers that take many stages' inputs). */
+    public JsonNode paramsJson(TaskRef ref) {
+        return Task.JSON.valueToTree(store.manifest(ref.stage(), ref.key()).info().get("task")).path("params");
+    }
+
+    /** Every fact recorded with the input artifact {@code ref} (its manifest's info). */
+    public Map<String, Object> infoOf(TaskRef ref) {
+        return store.manifest(ref.stage(), ref.key()).info();
+    }
+
+    /** An input's table by file name (for readers that take many stages' inputs). */
+    public ColumnTable read(TaskRef ref, String file) throws IOException {
+        return ArrowFiles.read(store.file(ref.stage(), ref.key(), file));
+    }
+
+    /** Where this task writes its file {@code name}, which must match one of the stage's declared outputs. */
+    public Path output(String name) {
+        return out.file(name);
+    }
+
     /** A fact recorded with the input artifact {@code ref} (its manifest's info), or null. */
     public Object infoOf(TaskRef ref, String name) {
         return store.manifest(ref.stage(), ref.key()).info().get(name);
@@ -84,7 +104,7 @@ public final class StageContext<P extends Record> {
 
     /** Where this task writes its declared file {@code file} (for streamed writers). */
     public Path output(Stage.Output file) {
-        return out.file(file.file());
+        return output(file.file());
     }
 
     /** Writes a whole declared file. */

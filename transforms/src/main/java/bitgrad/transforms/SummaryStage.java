@@ -9,7 +9,7 @@ import java.util.List;
  * task, each row identified by its grid point (read from the input's own parameters). Inputs
  * {@code sweeps, rosenbrock}.
  */
-public final class SummaryStage implements Stage<SummaryStage.Params> {
+public final class SummaryStage extends Stage<SummaryStage.Params> {
 
     /** No parameters: everything comes from the inputs. */
     public record Params() {
@@ -24,25 +24,9 @@ public final class SummaryStage implements Stage<SummaryStage.Params> {
     /** The end of every Rosenbrock descent. */
     public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
 
-    @Override
-    public String name() {
-        return "summary";
-    }
-
-    /** 4: estimator spec columns; grid points read from the inputs' parameters. */
-    @Override
-    public int version() {
-        return 4;
-    }
-
-    @Override
-    public Class<Params> params() {
-        return Params.class;
-    }
-
-    @Override
-    public List<Output> outputs() {
-        return List.of(SUMMARY, COSINE, ROSENBROCK);
+    /** Version 4: estimator spec columns; grid points read from the inputs' parameters. */
+    public SummaryStage() {
+        super("summary", 4, Params.class, SUMMARY, COSINE, ROSENBROCK);
     }
 
     @Override

@@ -22,6 +22,12 @@ public sealed interface Quantizer {
     /** Exact forward value, elementwise, same shape as {@code x}. */
     NDArray forward(NDArray x);
 
+    /**
+     * The forward value of one number, on the host, equal to {@link #forward} bit for bit (same
+     * float operations, same ties): what delta-propagation CDG compares levels with.
+     */
+    float apply(float x);
+
     /** A function whose derivative is the pseudo-derivative (used to route STE gradients). */
     NDArray surrogate(NDArray x);
 
@@ -108,6 +114,11 @@ public sealed interface Quantizer {
         }
 
         @Override
+        public float apply(float x) {
+            return x;
+        }
+
+        @Override
         public NDArray surrogate(NDArray x) {
             return x;
         }
@@ -128,6 +139,11 @@ public sealed interface Quantizer {
         @Override
         public NDArray forward(NDArray x) {
             return Nd.signPm1(x);
+        }
+
+        @Override
+        public float apply(float x) {
+            return x >= 0 ? 1f : -1f;
         }
 
         @Override
@@ -154,6 +170,11 @@ public sealed interface Quantizer {
         }
 
         @Override
+        public float apply(float x) {
+            return x >= 0 ? 1f : -1f;
+        }
+
+        @Override
         public NDArray surrogate(NDArray x) {
             return x.clip(-1, 1);
         }
@@ -174,6 +195,11 @@ public sealed interface Quantizer {
         @Override
         public NDArray forward(NDArray x) {
             return Nd.signPm1(x);
+        }
+
+        @Override
+        public float apply(float x) {
+            return x >= 0 ? 1f : -1f;
         }
 
         /** 2c - c|c| with c = clip(x, -1, 1); its derivative is (2 - 2|x|) inside, 0 outside. */
@@ -211,6 +237,11 @@ public sealed interface Quantizer {
         @Override
         public NDArray forward(NDArray x) {
             return Nd.signPm1(x);
+        }
+
+        @Override
+        public float apply(float x) {
+            return x >= 0 ? 1f : -1f;
         }
 
         /** SS(x) = 2 s(bx) (1 + bx (1 - s(bx))) - 1 with s the logistic sigmoid. */
@@ -252,6 +283,11 @@ public sealed interface Quantizer {
         }
 
         @Override
+        public float apply(float x) {
+            return (x > (float) threshold ? 1f : 0f) - (x < (float) -threshold ? 1f : 0f);
+        }
+
+        @Override
         public NDArray surrogate(NDArray x) {
             return x.clip(-1, 1);
         }
@@ -285,6 +321,13 @@ public sealed interface Quantizer {
             float levels = (1 << bits) - 1;
             NDArray p = Nd.div(x.add(1), 2).clip(0, 1);
             return Nd.mul(Nd.div(Nd.mul(p, levels).round(), levels), 2).sub(1);
+        }
+
+        @Override
+        public float apply(float x) {
+            float levels = (1 << bits) - 1;
+            float p = Math.min(Math.max((x + 1f) / 2f, 0f), 1f);
+            return (float) Math.rint(p * levels) / levels * 2f - 1f;
         }
 
         @Override

@@ -1,6 +1,6 @@
 package bitgrad.pipelines.cli;
 
-import bitgrad.pipelines.report.RunReport;
+import bitgrad.pipelines.report.ReportPage;
 import bitgrad.schemas.ArtifactStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -29,8 +29,8 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String id = RunsDir.resolve(runs.runsDir, run);
         RunsDir.record(runs.runsDir, id); // a damaged record is a one-line error, before anything is rendered
-        Path report = RunReport.render(runs.runsDir.resolve(id), new ArtifactStore(runs.runsDir.resolve("cache")));
-        spec.commandLine().getOut().printf("report figures=%d path=%s%n", RunCommand.countPlots(runs.runsDir.resolve(id)), report);
+        ReportPage.Written report = ReportPage.write(runs.runsDir.resolve(id), new ArtifactStore(runs.runsDir.resolve("cache")));
+        spec.commandLine().getOut().printf("report figures=%d path=%s%n", report.figures(), report.page());
         return 0;
     }
 }

@@ -1,7 +1,7 @@
 package bitgrad.pipelines.cli;
 
-import bitgrad.pipelines.report.RunReport;
-import bitgrad.pipelines.run.Headlines;
+import bitgrad.pipelines.report.ReportPage;
+import bitgrad.transforms.Task;
 import bitgrad.pipelines.run.Plan;
 import bitgrad.pipelines.run.Planner;
 import bitgrad.pipelines.run.RunOptions;
@@ -56,16 +56,6 @@ final class RunCommand implements Callable<Integer> {
             description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}; this build bundles the CPU engine).")
     String device;
 
-    static long countPlots(Path runDir) throws java.io.IOException {
-        Path plots = runDir.resolve("plots");
-        if (!java.nio.file.Files.isDirectory(plots)) {
-            return 0;
-        }
-        try (var s = java.nio.file.Files.list(plots)) {
-            return s.filter(p -> p.toString().endsWith(".png")).count();
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         if (flinkMaster != null && !"flink".equals(runner)) {
@@ -87,12 +77,12 @@ final class RunCommand implements Callable<Integer> {
         Runner.Outcome o = new Runner(plan, opts, out).run();
         ArtifactStore store = new ArtifactStore(opts.cacheDir());
         if (only == null) {
-            Headlines.print(plan, store, out);
+            ReportPage.printHeadlines(Task.JSON.readTree(o.runDir().resolve("run.json").toFile()), store, out);
         }
         long r0 = System.nanoTime();
-        Path report = RunReport.render(o.runDir(), store);
-        out.printf(Locale.ROOT, "stage=report figures=%d seconds=%.2f path=%s%n", countPlots(o.runDir()), (System.nanoTime() - r0) / 1e9,
-                report);
+        ReportPage.Written report = ReportPage.write(o.runDir(), store);
+        out.printf(Locale.ROOT, "stage=report figures=%d seconds=%.2f path=%s%n", report.figures(), (System.nanoTime() - r0) / 1e9,
+                report.page());
         out.printf(Locale.ROOT, "run_id=%s seconds=%.2f record=%s%n", o.runId(), (System.nanoTime() - t0) / 1e9,
                 o.runDir().resolve("run.json"));
         return 0;

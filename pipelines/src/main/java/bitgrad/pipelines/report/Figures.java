@@ -20,10 +20,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** Chart construction and export (PNG for the report, SVG for papers) with one consistent style. */
 final class Figures {
 
-    /** A figure written to {@code plots/<name>.png|svg}. */
-    record Figure(String name, String title, String caption) {
-    }
-
     static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
         new Color(0x17becf)};
@@ -73,12 +69,41 @@ final class Figures {
         return c;
     }
 
-    /** Writes {@code chart} as {@code plots/<name>.png} and {@code .svg} under {@code runDir}. */
-    static void save(Chart<?, ?> chart, Path runDir, String name) throws IOException {
-        Path plots = runDir.resolve("plots");
-        Files.createDirectories(plots);
-        BitmapEncoder.saveBitmap(chart, plots.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
-        VectorGraphicsEncoder.saveVectorGraphic(chart, plots.resolve(name).toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+    /** Writes {@code chart} as {@code <name>.png} and {@code <name>.svg} in {@code dir}. */
+    static void save(Chart<?, ?> chart, Path dir, String name) throws IOException {
+        Files.createDirectories(dir);
+        BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
+        VectorGraphicsEncoder.saveVectorGraphic(chart, dir.resolve(name).toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+    }
+
+    /** Mean and sample standard deviation at every index of equally long runs. */
+    static double[][] meanSd(List<double[]> runs) {
+        int n = runs.get(0).length;
+        double[] m = new double[n];
+        double[] sd = new double[n];
+        for (double[] r : runs) {
+            for (int i = 0; i < n; i++) {
+                m[i] += r[i] / runs.size();
+            }
+        }
+        for (double[] r : runs) {
+            for (int i = 0; i < n; i++) {
+                sd[i] += (r[i] - m[i]) * (r[i] - m[i]) / Math.max(1, runs.size() - 1);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            sd[i] = Math.sqrt(sd[i]);
+        }
+        return new double[][] {m, sd};
+    }
+
+    /** {@code a + sign * b} elementwise. */
+    static double[] plus(double[] a, double[] b, double sign) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] + sign * b[i];
+        }
+        return out;
     }
 
     static double[] toArray(List<Double> v) {

@@ -14,6 +14,7 @@ import bitgrad.models.nets.StochasticRounding;
 import bitgrad.models.quant.Quantizer;
 import bitgrad.pipelines.config.ConfigLoader;
 import bitgrad.pipelines.config.ExperimentConfig;
+import bitgrad.pipelines.report.PlotStage;
 import bitgrad.transforms.EstimateStage;
 import bitgrad.transforms.GenerateDataStage;
 import bitgrad.transforms.GridPoint;
@@ -197,6 +198,15 @@ public final class Planner {
             resnet();
         }
         add(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", sweeps, "rosenbrock", ros));
+        Map<String, List<TaskRef>> shown = new LinkedHashMap<>();
+        for (String stage : PlotStage.READS) {
+            List<TaskRef> refs = new ArrayList<>();
+            stages.getOrDefault(stage, List.of()).forEach(t -> refs.add(new TaskRef(t.stage(), t.key())));
+            if (!refs.isEmpty()) {
+                shown.put(stage, refs);
+            }
+        }
+        add((PlotStage) Stages.get("plot"), new PlotStage.Params(), shown);
     }
 
     private TaskRef pretrain(MlpSpec model, TaskRef init, int dim, int i) {

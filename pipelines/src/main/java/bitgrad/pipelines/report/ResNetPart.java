@@ -14,20 +14,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The ResNet experiment's figures (pretraining curves, CDG-vs-STE scatter per layer) and its cosine table. */
-final class ResNetFigures {
+/** The ResNet experiment's figures (pretraining curves, CDG-vs-STE scatter per layer), its cosine table and headlines. */
+final class ResNetPart implements Part {
 
-    private final RunData run;
-    private final BiConsumer<String, Figures.Figure> add;
-
-    ResNetFigures(RunData run, BiConsumer<String, Figures.Figure> add) {
-        this.run = run;
-        this.add = add;
+    @Override
+    public void render(ReportContext c) throws IOException {
+        pretrainCurves(c);
+        gradients(c);
     }
 
     private static String weights(JsonNode model) {
@@ -39,8 +36,8 @@ final class ResNetFigures {
     }
 
     /** Loss and accuracy of every pretrained ResNet, one line per case. */
-    void pretrainCurves() throws IOException {
-        List<String> keys = run.keys(Stages.RESNET_PRETRAIN.name());
+    private static void pretrainCurves(ReportContext c) throws IOException {
+        List<String> keys = c.keys(Stages.RESNET_PRETRAIN.name());
         if (keys.isEmpty()) {
             return;
         }
@@ -50,8 +47,8 @@ final class ResNetFigures {
         acc.getStyler().setYAxisDecimalPattern("0.00");
         int i = 0;
         for (String k : keys) {
-            JsonNode model = run.task(Stages.RESNET_PRETRAIN.name(), k).path("params").path("model");
-            ColumnTable t = run.table(Stages.RESNET_PRETRAIN.name(), k, ResNetPretrainStage.CURVE.file());
+            JsonNode model = c.params(Stages.RESNET_PRETRAIN.name(), k).path("model");
+            ColumnTable t = c.table(Stages.RESNET_PRETRAIN.name(), k, ResNetPretrainStage.CURVE.file());
             if (t.rows() == 0) {
                 continue;
             }
@@ -70,22 +67,22 @@ final class ResNetFigures {
         if (i == 0) {
             return;
         }
-        String data = run.config().path("data").path("cifar10").asText().isEmpty() ? "the synthetic image set" : "CIFAR-10 training images";
-        Figures.save(loss, run.runDir(), "resnet_pretrain_loss");
-        Figures.save(acc, run.runDir(), "resnet_pretrain_accuracy");
-        add.accept(Stages.RESNET_PRETRAIN.name(), new Figures.Figure("resnet_pretrain_loss", "ResNet pretraining loss",
-                "Training loss (before each update) of every thin XNOR-ResNet-18 case on " + data + "."));
-        add.accept(Stages.RESNET_PRETRAIN.name(), new Figures.Figure("resnet_pretrain_accuracy", "ResNet pretraining accuracy",
-                "Training accuracy on each step's batch (batch-norm batch statistics) on " + data + "."));
+        List<String> images = c.keys(Stages.IMAGE_DATA.name());
+        String data = !images.isEmpty() && c.params(Stages.IMAGE_DATA.name(), images.get(0)).path("source").asText().equals("cifar10")
+                ? "CIFAR-10 training images" : "the synthetic image set";
+        c.figure(Stages.RESNET_PRETRAIN.name(), loss, "resnet_pretrain_loss", "ResNet pretraining loss",
+                "Training loss (before each update) of every thin XNOR-ResNet-18 case on " + data + ".");
+        c.figure(Stages.RESNET_PRETRAIN.name(), acc, "resnet_pretrain_accuracy", "ResNet pretraining accuracy",
+                "Training accuracy on each step's batch (batch-norm batch statistics) on " + data + ".");
     }
 
     /** One scatter of CDG vs STE per (case, layer, eps); returns the cosine table (also written to tables/resnet_cosine.arrow). */
-    ColumnTable gradients() throws IOException {
+    private static void gradients(ReportContext c) throws IOException {
         ColumnTable cos = Tables.RESNET_COSINE.empty();
-        for (String k : run.keys(Stages.RESNET_GRAD.name())) {
-            JsonNode task = run.task(Stages.RESNET_GRAD.name(), k).path("params");
+        for (String k : c.keys(Stages.RESNET_GRAD.name())) {
+            JsonNode task = c.params(Stages.RESNET_GRAD.name(), k);
             JsonNode model = task.path("model");
-            ColumnTable t = run.table(Stages.RESNET_GRAD.name(), k, ResNetGradStage.GRADIENTS.file());
+            ColumnTable t = c.table(Stages.RESNET_GRAD.name(), k, ResNetGradStage.GRADIENTS.file());
             double[] ste = new double[t.rows()];
             double[] cdg = new double[t.rows()];
             double lo = 0;
@@ -96,42 +93,41 @@ final class ResNetFigures {
                 lo = Math.min(lo, ste[r]);
                 hi = Math.max(hi, ste[r]);
             }
-            Map<String, Object> info = run.store().manifest(Stages.RESNET_GRAD.name(), k).info();
+            Map<String, Object> info = c.info(Stages.RESNET_GRAD.name(), k);
             double cosine = ((Number) info.get("cosine")).doubleValue();
             int layer = task.path("layer").asInt();
             double eps = task.path("eps").asDouble();
             long total = ((Number) info.get("coords_total")).longValue();
             cos.add((long) model.path("channels").asInt(), model.path("binary_weights").asBoolean() ? "binary" : "fp",
                     model.path("activation").asText(), (long) layer, eps, (long) t.rows(), total, cosine);
-            XYChart c = Figures.lines(String.format(Locale.ROOT, "binary conv %d, %s: cosine(CDG, STE) = %.3f", layer, caseName(model), cosine),
+            XYChart chart = Figures.lines(String.format(Locale.ROOT, "binary conv %d, %s: cosine(CDG, STE) = %.3f", layer, caseName(model), cosine),
                     "STE gradient", "CDG gradient (eps=" + eps + ")");
-            c.getStyler().setYAxisDecimalPattern("0.##E0");
-            c.getStyler().setXAxisDecimalPattern("0.##E0");
-            XYSeries pts = c.addSeries("weights (" + t.rows() + " of " + total + ")", ste.length == 0 ? new double[] {0} : ste,
+            chart.getStyler().setYAxisDecimalPattern("0.##E0");
+            chart.getStyler().setXAxisDecimalPattern("0.##E0");
+            XYSeries pts = chart.addSeries("weights (" + t.rows() + " of " + total + ")", ste.length == 0 ? new double[] {0} : ste,
                     cdg.length == 0 ? new double[] {0} : cdg);
             pts.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             pts.setMarker(SeriesMarkers.CIRCLE);
             pts.setMarkerColor(new Color(31, 119, 180, 150));
-            c.getStyler().setMarkerSize(5);
+            chart.getStyler().setMarkerSize(5);
             // the diagonal spans the STE range only, so each axis keeps its own scale (CDG on a discrete net is often far larger)
-            XYSeries diag = Figures.line(c, "y = x", new double[] {lo, hi}, new double[] {lo, hi}, 3);
+            XYSeries diag = Figures.line(chart, "y = x", new double[] {lo, hi}, new double[] {lo, hi}, 3);
             diag.setLineWidth(1f);
             String name = String.format(Locale.ROOT, "resnet_scatter_c%d_%s_l%d_eps%s", model.path("channels").asInt(),
                     model.path("binary_weights").asBoolean() ? "binary" : "fp", layer, Double.toString(eps).replace('.', 'p'));
-            Figures.save(c, run.runDir(), name);
-            add.accept(Stages.RESNET_GRAD.name(), new Figures.Figure(name, "CDG vs STE, binary conv " + layer + ", " + caseName(model),
+            c.figure(Stages.RESNET_GRAD.name(), chart, name, "CDG vs STE, binary conv " + layer + ", " + caseName(model),
                     String.format(Locale.ROOT, "One point per weight: %d of the layer's %d coordinates%s, on a batch of %d images; "
                             + "cosine over the plotted coordinates %.4f.", t.rows(), total,
                             t.rows() < total ? " (sampled with a seed, task seed " + task.path("seed").asLong() + ")" : "",
-                            task.path("grad_batch").asInt(), cosine)));
+                            task.path("grad_batch").asInt(), cosine));
+            c.headline(Stages.RESNET_GRAD.name(), String.format(Locale.ROOT,
+                    "resnet channels=%d binary_weights=%b layer=%d eps=%s cosine=%.4f coords=%s/%s", model.path("channels").asInt(),
+                    model.path("binary_weights").asBoolean(), layer, task.path("eps").asText(), cosine, info.get("coords"),
+                    info.get("coords_total")));
         }
         if (cos.rows() > 0) {
-            Path f = run.runDir().resolve("tables").resolve("resnet_cosine.arrow");
-            Files.createDirectories(f.getParent());
-            Files.deleteIfExists(f);
-            ArrowFiles.write(f, cos);
+            c.table(Stages.RESNET_GRAD.name(), "cosine(CDG, STE) per case and layer", cos, htmlByCase(cos));
         }
-        return cos;
     }
 
     /** The cosine table as one HTML table per case (channels, weights). */
@@ -144,8 +140,8 @@ final class ResNetFigures {
                     .add(cos.get("layer", r), cos.get("eps", r), cos.get("coords", r), cos.get("coords_total", r), cos.get("cosine", r));
         }
         StringBuilder sb = new StringBuilder();
-        byCase.forEach((k, t) -> sb.append("<h4>").append(RunReport.esc(k.replaceFirst("=0+(?=\\d)", "="))).append("</h4>")
-                .append(RunReport.htmlTable(t)));
+        byCase.forEach((k, t) -> sb.append("<h4>").append(Html.esc(k.replaceFirst("=0+(?=\\d)", "="))).append("</h4>")
+                .append(Html.table(t)));
         return sb.toString();
     }
 }

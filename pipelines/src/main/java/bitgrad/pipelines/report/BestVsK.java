@@ -1,0 +1,52 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.models.estimators.SrSteEstimator;
+import bitgrad.models.estimators.SteEstimator;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** sr-STE: best decrease against the number of samples k, one line per temperature, STE as reference. */
+final class BestVsK implements Part {
+
+    @Override
+    public void render(ReportContext c) throws IOException {
+        Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
+        Map<String, Double> ste = new TreeMap<>();
+        for (Cells.Cell cell : Cells.of(c)) {
+            String v = cell.variant() + ", dim=" + cell.dim();
+            if (cell.spec() instanceof SrSteEstimator sr) {
+                byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("sr-STE tau=" + sr.tau(), x -> new TreeMap<>())
+                        .put((long) sr.samples(), cell.mean());
+            } else if (cell.spec() instanceof SteEstimator) {
+                ste.put(v, cell.mean());
+            }
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, TreeMap<Long, Double>>> v : byVariant.entrySet()) {
+            if (v.getValue().values().stream().allMatch(m -> m.size() < 2)) {
+                continue;
+            }
+            XYChart chart = Figures.lines("Best loss decrease vs sr-STE samples, " + v.getKey(), "k (stochastic forward passes averaged)",
+                    "best loss decrease (vanilla sign after the update)");
+            chart.getStyler().setXAxisDecimalPattern("0");
+            int colour = 0;
+            double[] ks = null;
+            for (Map.Entry<String, TreeMap<Long, Double>> s : v.getValue().entrySet()) {
+                ks = s.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+                Figures.line(chart, s.getKey(), ks, s.getValue().values().stream().mapToDouble(Double::doubleValue).toArray(), colour++)
+                        .setMarker(SeriesMarkers.CIRCLE);
+            }
+            if (ste.containsKey(v.getKey()) && ks != null) {
+                double[] y = new double[ks.length];
+                Arrays.fill(y, ste.get(v.getKey()));
+                Figures.line(chart, "STE", ks, y, colour);
+            }
+            c.figure("lr-sweep", chart, "best_vs_k_" + (n++), "Best decrease vs k: " + v.getKey(),
+                    "Each point: the best loss decrease over the lr grid of the averaged sr-STE estimate, measured with the deterministic sign.");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.Estimators;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.transforms.SummaryStage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The summary's best decreases grouped by (variant, dim, estimator), with their repeats: what most figures and tables show. */
+final class Cells {
+
+    /** One (variant, dim, estimator) with every repeat's best decrease and lr; the variant is (activation, rows, pretrained). */
+    record Cell(String variant, String activation, long pretrained, long dim, String estimator, Estimator spec, List<Double> best,
+            List<Double> lr, double flops, long rows) {
+
+        double mean() {
+            return best.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        double sd() {
+            double m = mean();
+            return Math.sqrt(best.stream().mapToDouble(v -> (v - m) * (v - m)).sum() / Math.max(1, best.size() - 1));
+        }
+
+        double meanLr() {
+            return lr.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+    }
+
+    private Cells() {
+    }
+
+    /** {@code activation=sign batch=4096 pretrained}: what separates the figures of one run. */
+    static String variant(String activation, long rows, long pretrained) {
+        return "activation=" + activation + " batch=" + rows + (pretrained == 1 ? " pretrained" : " raw");
+    }
+
+    /** The cells of the run's summary (empty without one). */
+    static List<Cell> of(ReportContext c) throws IOException {
+        String key = c.summaryKey();
+        if (key == null) {
+            return List.of();
+        }
+        ColumnTable s = c.table("summary", key, SummaryStage.SUMMARY.file());
+        Map<String, Cell> agg = new LinkedHashMap<>();
+        for (int r = 0; r < s.rows(); r++) {
+            String v = variant(s.string("activation", r), s.getLong("rows", r), s.getLong("pretrained", r));
+            String k = v + "|" + s.getLong("dim", r) + "|" + s.string("estimator_spec", r);
+            final int row = r;
+            Cell cell = agg.computeIfAbsent(k, x -> new Cell(v, s.string("activation", row), s.getLong("pretrained", row),
+                    s.getLong("dim", row), s.string("estimator", row),
+                    Estimators.decode(s.string("estimator_spec", row)), new ArrayList<>(), new ArrayList<>(),
+                    s.getDouble("nominal_flops", row), s.getLong("rows", row)));
+            cell.best().add(s.getDouble("best_decrease", r));
+            cell.lr().add(s.getDouble("best_lr", r));
+        }
+        return new ArrayList<>(agg.values());
+    }
+
+    /** The run's cosine table (null without a summary). */
+    static ColumnTable cosines(ReportContext c) throws IOException {
+        String key = c.summaryKey();
+        return key == null ? null : c.table("summary", key, SummaryStage.COSINE.file());
+    }
+
+    /** The estimator of a spec column's row. */
+    static Estimator spec(ColumnTable t, String column, int row) {
+        return Estimators.decode(t.string(column, row));
+    }
+}

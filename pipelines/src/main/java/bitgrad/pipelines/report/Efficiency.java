@@ -1,0 +1,48 @@
+package bitgrad.pipelines.report;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+
+/** Best decrease against compute in forward-pass equivalents, one point per estimator setting. */
+final class Efficiency implements Part {
+
+    @Override
+    public void render(ReportContext c) throws IOException {
+        List<String> sweeps = c.keys("lr-sweep");
+        if (sweeps.isEmpty()) {
+            return;
+        }
+        int depth = c.params("lr-sweep", sweeps.get(0)).path("model").path("depth").asInt();
+        Map<String, Map<String, List<double[]>>> byVariant = new TreeMap<>();
+        for (Cells.Cell cell : Cells.of(c)) {
+            double forward = 2.0 * cell.rows() * ((double) depth * cell.dim() * cell.dim() + cell.dim());
+            String series = cell.spec().family().toUpperCase(Locale.ROOT) + " dim=" + cell.dim();
+            byVariant.computeIfAbsent(cell.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new ArrayList<>())
+                    .add(new double[] {cell.flops() / forward, cell.mean()});
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, List<double[]>>> v : byVariant.entrySet()) {
+            XYChart chart = Figures.lines("Estimator efficiency, " + v.getKey(), "compute per estimate (forward-pass equivalents, log)",
+                    "best loss decrease");
+            chart.getStyler().setXAxisLogarithmic(true);
+            chart.getStyler().setXAxisDecimalPattern("0.#E0");
+            chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            chart.getStyler().setMarkerSize(9);
+            for (Map.Entry<String, List<double[]>> s : v.getValue().entrySet()) {
+                s.getValue().sort(Comparator.comparingDouble(p -> p[0]));
+                chart.addSeries(s.getKey(), s.getValue().stream().mapToDouble(p -> p[0]).toArray(),
+                        s.getValue().stream().mapToDouble(p -> p[1]).toArray());
+            }
+            c.figure("estimate", chart, "efficiency_" + (n++), "Descent bought per unit of compute: " + v.getKey(),
+                    "Each point is one estimator setting; x counts the forward passes it evaluates (a backward pass counts as two),"
+                            + " y is its best loss decrease. Up and to the left is better.");
+        }
+    }
+}

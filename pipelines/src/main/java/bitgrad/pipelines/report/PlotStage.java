@@ -1,0 +1,60 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.Tables;
+import bitgrad.transforms.Stage;
+import bitgrad.transforms.StageContext;
+import java.util.List;
+
+/**
+ * Stage {@code plot}: every figure (PNG + SVG), derived table and headline of a run, drawn from
+ * its cached artifacts (inputs named by the stage that made them). A cached artifact like any
+ * other: a rerun whose results did not change draws nothing. The report page is assembled from it
+ * by {@link ReportPage}.
+ */
+public final class PlotStage extends Stage<PlotStage.Params> {
+
+    /** No parameters: what to draw follows from the inputs. */
+    public record Params() {
+    }
+
+    /** What the page shows, in order (figures, tables, fragments, headlines per section). */
+    public static final Output SECTIONS = new Output("sections.arrow", Tables.REPORT_SECTIONS);
+
+    /** The figures as bitmaps, for the page. */
+    public static final Output PNG = Output.files("*.png");
+
+    /** The figures as vector graphics, for papers. */
+    public static final Output SVG = Output.files("*.svg");
+
+    /** Derived tables (best settings, mismatch, ResNet cosines), each of a schema declared in {@link Tables}. */
+    public static final Output TABLES = Output.files("*.arrow");
+
+    /** Every view of the results, in page order; a new figure is one more small {@link Part}. */
+    static final List<Part> PARTS = List.of(new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
+            new BestVsK(), new CosineWithReference(), new Mismatch(), new RosenbrockPart(), new ProbePart(), new SteRandomPart(),
+            new ResNetPart());
+
+    /** The stages whose artifacts the parts read: the plot task's input names. */
+    public static final List<String> READS = List.of("summary", "lr-sweep", "pretrain", "rosenbrock", "probe", "image-data",
+            "resnet-pretrain", "resnet-grad");
+
+    public PlotStage() {
+        super("plot", 1, Params.class, SECTIONS, PNG, SVG, TABLES);
+    }
+
+    @Override
+    public String compute(StageContext<Params> c) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        ReportContext r = new ReportContext(c);
+        for (Part p : PARTS) {
+            p.render(r);
+        }
+        ArrowFiles.write(c.output(SECTIONS), r.sections());
+        long figures = 0;
+        for (int i = 0; i < r.sections().rows(); i++) {
+            figures += r.sections().string("kind", i).equals("figure") ? 1 : 0;
+        }
+        return figures + " figures";
+    }
+}

@@ -1,0 +1,93 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.Tables;
+import bitgrad.transforms.StageContext;
+import bitgrad.transforms.TaskRef;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.internal.chartpart.Chart;
+
+/**
+ * What a report {@link Part} reads and where it writes: the cached artifacts of one run's stages
+ * (the plot task's inputs, named by stage) on one side; on the other, figures (PNG + SVG), tables
+ * (Arrow + HTML), HTML fragments and headline lines, each filed under a section (a stage name) in
+ * the order the parts produce them.
+ */
+final class ReportContext {
+
+    private final StageContext<?> task;
+    private final ColumnTable sections = Tables.REPORT_SECTIONS.empty();
+
+    ReportContext(StageContext<?> task) {
+        this.task = task;
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /** Keys of the run's artifacts of {@code stage}, in plan order. */
+    List<String> keys(String stage) {
+        List<String> k = new ArrayList<>();
+        task.inputs(stage).forEach(r -> k.add(r.key()));
+        return k;
+    }
+
+    /** The parameters of the task that made {@code (stage, key)}. */
+    JsonNode params(String stage, String key) {
+        return task.paramsJson(new TaskRef(stage, key));
+    }
+
+    /** The facts recorded with {@code (stage, key)}. */
+    Map<String, Object> info(String stage, String key) {
+        return task.infoOf(new TaskRef(stage, key));
+    }
+
+    /** A table of artifact {@code (stage, key)}. */
+    ColumnTable table(String stage, String key, String file) throws IOException {
+        return task.read(new TaskRef(stage, key), file);
+    }
+
+    /** The run's summary key, or null when the run has none. */
+    String summaryKey() {
+        List<String> k = keys("summary");
+        return k.isEmpty() ? null : k.get(0);
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Writes {@code chart} as {@code <name>.png} and {@code .svg} and files it under {@code section}. */
+    void figure(String section, Chart<?, ?> chart, String name, String title, String caption) throws IOException {
+        Figures.save(chart, task.output(name + ".png").getParent(), name);
+        sections.add(section, "figure", name, title, caption);
+    }
+
+    /** Writes {@code t} as {@code <t.kind()>.arrow} and shows it under {@code section} with a heading. */
+    void table(String section, String heading, ColumnTable t) throws IOException {
+        table(section, heading, t, Html.table(t));
+    }
+
+    /** The same with the HTML given (e.g. one table per case). */
+    void table(String section, String heading, ColumnTable t, String html) throws IOException {
+        ArrowFiles.write(task.output(t.kind() + ".arrow"), t);
+        sections.add(section, "table", t.kind(), heading, html);
+    }
+
+    /** An HTML fragment under {@code section} (escaped by the caller). */
+    void html(String section, String html) {
+        sections.add(section, "html", "", "", html);
+    }
+
+    /** A {@code key=value} line the terminal prints after the run. */
+    void headline(String section, String line) {
+        sections.add(section, "headline", "", "", line);
+    }
+
+    /** Everything filed, in order. */
+    ColumnTable sections() {
+        return sections;
+    }
+}

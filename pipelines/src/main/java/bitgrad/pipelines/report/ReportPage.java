@@ -1,0 +1,183 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.pipelines.config.ConfigException;
+import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ArtifactStore;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.transforms.Task;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * A run's page: {@code report.html} (self-contained, no network) with the findings, provenance,
+ * cache decisions and, per stage, what the {@code plot} artifact filed under it; the figures are
+ * copied to {@code plots/} and the derived tables to {@code tables/}. Assembling it draws nothing:
+ * it reads the cached plot artifact and the run record, so it takes milliseconds.
+ */
+public final class ReportPage {
+
+    private ReportPage() {
+    }
+
+    /** The run's plot artifact key, or null (a run with {@code --only}, or one that failed first). */
+    static String plotKey(JsonNode record) {
+        for (JsonNode s : record.path("stages")) {
+            if (s.path("stage").asText().equals("plot") && s.path("artifacts").size() == 1) {
+                return s.path("artifacts").get(0).asText().substring("plot/".length());
+            }
+        }
+        return null;
+    }
+
+    /** The plot artifact's content, verified; null when the run has none. */
+    private static ColumnTable sections(JsonNode record, ArtifactStore store) throws IOException {
+        String key = plotKey(record);
+        if (key == null) {
+            return null;
+        }
+        ArtifactStore.Check check = store.check("plot", key);
+        if (!check.valid()) {
+            throw new ConfigException("the figures of run " + record.path("run_id").asText() + " are not in the cache (" + check.reason()
+                    + "); rerun the experiment to draw them again");
+        }
+        return ArrowFiles.read(store.file("plot", key, PlotStage.SECTIONS.file()));
+    }
+
+    /** Prints the run's headline lines (what each section says in one line). */
+    public static void printHeadlines(JsonNode record, ArtifactStore store, PrintStream out) throws IOException {
+        ColumnTable s = sections(record, store);
+        for (int r = 0; s != null && r < s.rows(); r++) {
+            if (s.string("kind", r).equals("headline")) {
+                out.println(s.string("body", r));
+            }
+        }
+    }
+
+    /** Writes {@code report.html}, {@code plots/} and {@code tables/} of the run in {@code runDir}; returns the page and figure count. */
+    public static Written write(Path runDir, ArtifactStore store) throws IOException {
+        JsonNode record = Task.JSON.readTree(runDir.resolve("run.json").toFile());
+        ColumnTable sections = sections(record, store);
+        List<String> tables = new ArrayList<>();
+        int figures = 0;
+        if (sections != null) {
+            Path art = store.dir("plot", plotKey(record));
+            Path plots = Files.createDirectories(runDir.resolve("plots"));
+            Path tablesDir = Files.createDirectories(runDir.resolve("tables"));
+            try (Stream<Path> files = Files.list(art)) {
+                for (Path f : files.sorted().toList()) {
+                    String n = f.getFileName().toString();
+                    if (n.endsWith(".png") || n.endsWith(".svg")) {
+                        copy(f, plots.resolve(n));
+                        figures += n.endsWith(".png") ? 1 : 0;
+                    } else if (n.endsWith(".arrow") && !n.equals(PlotStage.SECTIONS.file())) {
+                        copy(f, tablesDir.resolve(n));
+                        tables.add(n);
+                    }
+                }
+            }
+        }
+        Path out = runDir.resolve("report.html");
+        Path tmp = runDir.resolve(".report.html.tmp");
+        Files.writeString(tmp, html(record, sections, tables), StandardCharsets.UTF_8);
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new Written(out, figures);
+    }
+
+    /** The page written and how many figures it shows. */
+    public record Written(Path page, int figures) {
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
+        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The rows of {@code section} of one kind, rendered. */
+    private static String rows(ColumnTable s, String section, String kind) {
+        StringBuilder h = new StringBuilder();
+        for (int r = 0; s != null && r < s.rows(); r++) {
+            if (!s.string("section", r).equals(section) || !s.string("kind", r).equals(kind)) {
+                continue;
+            }
+            String name = s.string("name", r);
+            switch (kind) {
+                case "figure" -> h.append("<figure><img src=\"plots/").append(name).append(".png\" alt=\"").append(Html.esc(s.string("title", r)))
+                        .append("\"><figcaption><b>").append(Html.esc(s.string("title", r))).append(".</b> ").append(Html.esc(s.string("body", r)))
+                        .append(" <a href=\"plots/").append(name).append(".svg\">SVG</a></figcaption></figure>");
+                case "table" -> h.append("<h3>").append(Html.esc(s.string("title", r))).append("</h3>").append(s.string("body", r))
+                        .append("<p>As Arrow: <a href=\"tables/").append(name).append(".arrow\">").append(name).append(".arrow</a>.</p>");
+                default -> h.append(s.string("body", r));
+            }
+        }
+        return h.toString();
+    }
+
+    private static String html(JsonNode rec, ColumnTable s, List<String> tables) throws IOException {
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bitgrad report: ").append(Html.esc(rec.path("run_id").asText()))
+                .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                        + "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px}"
+                        + "th{background:#f0f0f0}td.num{text-align:right;font-family:monospace}img{max-width:100%;border:1px solid #eee}"
+                        + "pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}figure{margin:1.5em 0}"
+                        + "figcaption{font-size:13px;color:#555}.bad{color:#b00}</style></head><body>");
+        h.append("<h1>bitgrad run ").append(Html.esc(rec.path("run_id").asText())).append("</h1>");
+        h.append("<p>Experiment <b>").append(Html.esc(rec.path("experiment").asText())).append("</b> (")
+                .append(Html.esc(rec.path("source").asText())).append("), status <b class=\"")
+                .append(rec.path("status").asText().equals("ok") ? "" : "bad").append("\">").append(Html.esc(rec.path("status").asText()))
+                .append("</b>, ").append(String.format(Locale.ROOT, "%.1f", rec.path("seconds").asDouble())).append(" s on the ")
+                .append(Html.esc(rec.path("runner").asText())).append(" runner.</p>");
+        if (rec.has("error")) {
+            h.append("<p class=bad>").append(Html.esc(rec.path("error").asText())).append("</p>");
+        }
+        h.append("<h2 id=results>Results</h2>").append(rows(s, ResultTables.SECTION, "table"));
+        h.append("<h2 id=provenance>Provenance</h2><table>");
+        for (String k : List.of("run_id", "seed", "git_commit", "git_dirty", "host", "os", "runner", "parallelism", "device", "started",
+                "finished")) {
+            h.append("<tr><th>").append(k).append("</th><td>").append(Html.esc(rec.path(k).asText())).append("</td></tr>");
+        }
+        rec.path("versions").fields().forEachRemaining(e -> h.append("<tr><th>").append(Html.esc(e.getKey())).append("</th><td>")
+                .append(Html.esc(e.getValue().asText())).append("</td></tr>"));
+        h.append("</table>");
+        h.append("<h2 id=stages>Stages and cache decisions</h2><table><tr><th>stage</th><th>cache</th><th>reason</th>"
+                + "<th>tasks</th><th>computed</th><th>seconds</th></tr>");
+        for (JsonNode st : rec.path("stages")) {
+            h.append("<tr><td><a href=\"#stage-").append(Html.esc(st.path("stage").asText())).append("\">")
+                    .append(Html.esc(st.path("stage").asText())).append("</a></td><td>").append(Html.esc(st.path("cache").asText()))
+                    .append("</td><td>").append(Html.esc(st.path("reason").asText())).append("</td><td class=num>")
+                    .append(st.path("tasks").asInt()).append("</td><td class=num>").append(st.path("computed").asInt())
+                    .append("</td><td class=num>").append(String.format(Locale.ROOT, "%.2f", st.path("seconds").asDouble()))
+                    .append("</td></tr>");
+        }
+        h.append("</table>");
+        for (JsonNode st : rec.path("stages")) {
+            String stage = st.path("stage").asText();
+            h.append("<h2 id=\"stage-").append(Html.esc(stage)).append("\">Stage ").append(Html.esc(stage)).append("</h2>");
+            h.append("<p>").append(st.path("tasks").asInt()).append(" tasks, ").append(st.path("computed").asInt())
+                    .append(" computed in this run (").append(Html.esc(st.path("reason").asText())).append(").</p>");
+            h.append(rows(s, stage, "figure")).append(rows(s, stage, "table")).append(rows(s, stage, "html"));
+        }
+        h.append("<h2 id=config>Configuration</h2><pre>")
+                .append(Html.esc(Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rec.path("config"))))
+                .append("</pre>");
+        if (!tables.isEmpty()) {
+            h.append("<p>Tables as Arrow files:");
+            for (String t : tables) {
+                h.append(" <a href=\"tables/").append(t).append("\">").append(t).append("</a>");
+            }
+            h.append(".</p>");
+        }
+        h.append("</body></html>\n");
+        return h.toString();
+    }
+}

@@ -1,0 +1,51 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.Tables;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The run's results: every setting's best decrease (mean and spread over repeats), the best
+ * setting per family, every cosine, and one {@code result} headline per (grid point, estimator).
+ */
+final class ResultTables implements Part {
+
+    /** The section the page shows first. */
+    static final String SECTION = "results";
+
+    @Override
+    public void render(ReportContext c) throws IOException {
+        List<Cells.Cell> cells = Cells.of(c);
+        if (cells.isEmpty()) {
+            return;
+        }
+        ColumnTable hp = Tables.BEST_HYPERPARAMETERS.empty();
+        Map<String, Cells.Cell> bestOf = new TreeMap<>();
+        Map<String, String> familyOf = new TreeMap<>();
+        for (Cells.Cell cell : cells) {
+            String fam = cell.spec() instanceof NesEstimator nes ? "nes n=" + nes.samples() : cell.spec().family();
+            String k = cell.variant() + "|" + String.format(Locale.ROOT, "%05d", cell.dim()) + "|" + fam;
+            familyOf.put(k, fam);
+            bestOf.merge(k, cell, (x, y) -> x.mean() >= y.mean() ? x : y);
+        }
+        bestOf.forEach((k, cell) -> hp.add(cell.variant(), cell.dim(), familyOf.get(k), cell.estimator(), cell.spec().specJson(),
+                cell.mean()));
+        c.table(SECTION, "Best hyperparameter per family", hp);
+        ColumnTable best = Tables.BEST_SETTINGS.empty();
+        for (Cells.Cell cell : cells) {
+            best.add(cell.variant(), cell.dim(), cell.estimator(), cell.spec().specJson(), cell.mean(), cell.sd(), cell.meanLr(),
+                    (long) cell.best().size(), cell.flops() / 1e9);
+            c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
+                    + "best_decrease=%.6g best_lr=%.4g repeats=%d", cell.dim(), cell.activation(), cell.rows(), cell.pretrained(),
+                    cell.estimator(), cell.mean(), cell.meanLr(), cell.best().size()));
+        }
+        c.table(SECTION, "Every setting", best);
+        ColumnTable cosine = Cells.cosines(c);
+        c.html("lr-sweep", "<details><summary>All cosines (" + cosine.rows() + " rows)</summary>" + Html.table(cosine) + "</details>");
+    }
+}
