@@ -94,12 +94,18 @@ class PipelineTest {
     }
 
     @Test
-    void forceFromAndOnlyRerunWhatTheySay(@TempDir Path runs) {
+    void forceFromAndOnlyRerunWhatTheySay(@TempDir Path runs) throws Exception {
+        CliFixture.Result early = CliFixture.cli("run", CliFixture.TINY, "--runs-dir", runs.toString(), "--only", "lr-sweep");
+        assertEquals(2, early.code(), "--only with its inputs not cached is a usage error: " + early.err());
+        try (Stream<Path> s = Files.walk(runs)) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().equals("run.json")), "a usage error leaves no run record");
+        }
         CliFixture.run(runs);
         CliFixture.Result r = CliFixture.run(runs, "--force", "lr-sweep");
         CliFixture.assertStage(r, "estimate", "hit", 0);
         CliFixture.assertStage(r, "lr-sweep", "miss", 2);
         CliFixture.assertStage(r, "summary", "hit", 0);
+        CliFixture.assertStage(r, "plot", "hit", 0);
         r = CliFixture.run(runs, "--from", "lr-sweep");
         CliFixture.assertStage(r, "estimate", "hit", 0);
         CliFixture.assertStage(r, "lr-sweep", "miss", 2);
