@@ -29,7 +29,7 @@ import java.util.Locale;
 public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, long seed) {
 
     /** One timed batch. */
-    public record BatchResult(int batch, float baseLoss, float bestLoss, float bestLr, double seconds, double flops) {
+    public record BatchResult(int batch, float baseLoss, float bestLoss, float bestLr, double seconds, double sweepSeconds, double flops) {
     }
 
     /** The whole run. */
@@ -44,6 +44,11 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
         /** Mean seconds per batch (estimate + normalisation + lr sweep). */
         public double secondsPerGradient() {
             return batches.stream().mapToDouble(BatchResult::seconds).average().orElse(Double.NaN);
+        }
+
+        /** Mean seconds per batch of the lr sweep alone. */
+        public double sweepSeconds() {
+            return batches.stream().mapToDouble(BatchResult::sweepSeconds).average().orElse(Double.NaN);
         }
 
         /** Achieved nominal GFLOP/s over all batches. */
@@ -80,11 +85,13 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
                 long t0 = System.nanoTime();
                 ParamSet g = Gradients.normalize(estimator.estimate(o, Seeds.derive(seed, "estimate", i)),
                         Gradients.Norm.PER_TENSOR);
+                long s0 = System.nanoTime();
                 LrSweep.Result sweep = LrSweep.sweep(o, g, grid);
+                double sweepSeconds = (System.nanoTime() - s0) / 1e9;
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double flops = estimator.nominalFlops(o) + (grid.length + 1) * o.forwardFlops();
                 BatchResult r = new BatchResult(i, sweep.baseLoss(), sweep.baseLoss() - sweep.bestDecrease(),
-                        sweep.bestLr(), seconds, flops);
+                        sweep.bestLr(), seconds, sweepSeconds, flops);
                 results.add(r);
                 out.printf(Locale.ROOT, "batch=%d best_loss=%.6g best_lr=%.4g seconds=%.3f%n", i, r.bestLoss(), r.bestLr(),
                         seconds);
@@ -93,8 +100,9 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
             probes.add(MatmulRate.gflops(1024, 3));
         }
         Summary s = new Summary(results, probes.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
-        out.printf(Locale.ROOT, "%s seconds_per_gradient=%.4f gflops=%.2f matmul_gflops=%.2f ratio=%.3f%n", name,
-                s.secondsPerGradient(), s.gflops(), s.matmulGflops(), s.ratio());
+        out.printf(Locale.ROOT, "%s seconds_per_gradient=%.4f estimate_seconds=%.4f sweep_seconds=%.4f gflops=%.2f matmul_gflops=%.2f "
+                + "ratio=%.3f%n", name, s.secondsPerGradient(), s.secondsPerGradient() - s.sweepSeconds(), s.sweepSeconds(), s.gflops(),
+                s.matmulGflops(), s.ratio());
         return s;
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import bitgrad.models.Nd;
 import bitgrad.models.objectives.Objective;
+import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.schemas.ParamSet;
 
 /**
@@ -16,12 +17,46 @@ import bitgrad.schemas.ParamSet;
  *
  * @param eps the finite-difference step, > 0
  */
-public record CdgEstimator(double eps) implements Estimator {
+public record CdgEstimator(double eps, Method method) implements Estimator {
+
+    /** How the perturbed losses are computed; both give the same estimate up to float rounding. */
+    public enum Method {
+        /**
+         * Propagate only what a perturbation changes (the toy MLP; other objectives fall back to
+         * {@link #DENSE}): the default.
+         */
+        DELTA,
+        /** Evaluate every perturbed copy in full, batched: the reference. */
+        DENSE;
+
+        /** The config word. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The method named by a config word. */
+        public static Method parse(String word) {
+            for (Method m : values()) {
+                if (m.key().equalsIgnoreCase(word)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("CDG method must be delta or dense, got '" + word + "'");
+        }
+    }
 
     public CdgEstimator {
         if (!(eps > 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException("CDG eps must be a positive number, got " + eps);
         }
+        if (method == null) {
+            throw new IllegalArgumentException("CDG needs a method (delta or dense)");
+        }
+    }
+
+    /** CDG with the default method, delta propagation. */
+    public CdgEstimator(double eps) {
+        this(eps, Method.DELTA);
     }
 
     @Override
@@ -31,16 +66,19 @@ public record CdgEstimator(double eps) implements Estimator {
 
     @Override
     public ObjectNode toJson() {
-        return Estimators.spec(family()).put("eps", eps);
+        return Estimators.spec(family()).put("eps", eps).put("method", method.key());
     }
 
     @Override
     public String label() {
-        return "cdg(eps=" + eps + ")";
+        return "cdg(eps=" + eps + (method == Method.DENSE ? ",dense" : "") + ")";
     }
 
     @Override
     public ParamSet estimate(Objective objective, long seed) {
+        if (method == Method.DELTA && objective instanceof TeacherStudentObjective toy) {
+            return DeltaCdg.estimate(toy, eps);
+        }
         ParamSet point = objective.point();
         float[][] g = new float[point.count()][];
         int chunk = Math.max(1, objective.copiesPerChunk() / 2);

@@ -36,7 +36,8 @@ public final class Estimators {
 
     static {
         FAMILIES.put("ste", n -> new SteEstimator());
-        FAMILIES.put("cdg", n -> new CdgEstimator(num(n, "eps")));
+        FAMILIES.put("cdg", n -> new CdgEstimator(num(n, "eps"),
+                n.has("method") ? CdgEstimator.Method.parse(text(n, "method")) : CdgEstimator.Method.DELTA));
         FAMILIES.put("nes", n -> new NesEstimator(num(n, "sigma"), count(n, "samples"), bool(n, "antithetic"), bool(n, "baseline"),
                 bool(n, "rank_shaping")));
         FAMILIES.put("sr-ste", n -> new SrSteEstimator(num(n, "tau"), count(n, "k"),

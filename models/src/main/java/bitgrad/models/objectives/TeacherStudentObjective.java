@@ -185,6 +185,45 @@ public final class TeacherStudentObjective implements Objective {
         return Mlp.forwardFrom(spec, params, tensor + 2, spec.activation().forward(z), Forward.EXACT);
     }
 
+    /**
+     * Host copies of one slice's exact forward pass, what delta-propagation CDG starts from.
+     *
+     * @param rows rows in the slice (B)
+     * @param x the inputs, {@code (B, dim)} row-major
+     * @param z the pre-activation of every layer {@code l}, {@code (B, out_l)} row-major; the last is
+     *     the output
+     * @param target the teacher's output, {@code (B)}
+     * @param sums binary weights only (else null): every layer's sums before the row scale,
+     *     {@code h @ sign(W)^T}, {@code (B, out_l)}; exact integers on binary inputs
+     * @param alpha binary weights only (else null): every layer's row scales mean|W|, {@code (out_l)}
+     */
+    public record Pass(int rows, float[] x, float[][] z, float[] target, float[][] sums, float[][] alpha) {
+    }
+
+    /** The exact forward pass of slice {@code s} at {@code params}, on the host. */
+    public Pass pass(NDList params, int s) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray[] xy = data(s);
+            float[][] z = new float[spec.layers()][];
+            float[][] sums = spec.binaryWeights() ? new float[spec.layers()][] : null;
+            float[][] alpha = spec.binaryWeights() ? new float[spec.layers()][] : null;
+            NDArray h = xy[0];
+            for (int l = 0; l < spec.layers(); l++) {
+                NDArray zl = Mlp.linear(spec, h, params.get(l), false);
+                z[l] = zl.toFloatArray();
+                if (sums != null) {
+                    sums[l] = h.matMul(Nd.transposeLast2(Nd.signPm1(params.get(l)))).toFloatArray();
+                    alpha[l] = Mlp.rowScale(params.get(l)).toFloatArray();
+                }
+                if (l < spec.depth()) {
+                    h = spec.activation().forward(zl);
+                }
+            }
+            return new Pass(batch.rows(s), xy[0].toFloatArray(), z, xy[1].toFloatArray(), sums, alpha);
+        }
+    }
+
     @Override
     public int copiesPerChunk() {
         long rows = batch.maxRows();

@@ -28,6 +28,14 @@ public sealed interface Quantizer {
      */
     float apply(float x);
 
+    /**
+     * The inputs where the forward value jumps from one level to the next (none for the identity):
+     * a perturbation of a pre-activation can change the output only by crossing one of them.
+     */
+    default double[] thresholds() {
+        return new double[] {0};
+    }
+
     /** A function whose derivative is the pseudo-derivative (used to route STE gradients). */
     NDArray surrogate(NDArray x);
 
@@ -116,6 +124,11 @@ public sealed interface Quantizer {
         @Override
         public float apply(float x) {
             return x;
+        }
+
+        @Override
+        public double[] thresholds() {
+            return new double[0];
         }
 
         @Override
@@ -288,6 +301,11 @@ public sealed interface Quantizer {
         }
 
         @Override
+        public double[] thresholds() {
+            return new double[] {-threshold, threshold};
+        }
+
+        @Override
         public NDArray surrogate(NDArray x) {
             return x.clip(-1, 1);
         }
@@ -328,6 +346,16 @@ public sealed interface Quantizer {
             float levels = (1 << bits) - 1;
             float p = Math.min(Math.max((x + 1f) / 2f, 0f), 1f);
             return (float) Math.rint(p * levels) / levels * 2f - 1f;
+        }
+
+        @Override
+        public double[] thresholds() {
+            int levels = (1 << bits) - 1;
+            double[] t = new double[levels];
+            for (int k = 0; k < levels; k++) {
+                t[k] = 2.0 * (k + 0.5) / levels - 1;
+            }
+            return t;
         }
 
         @Override

@@ -57,8 +57,13 @@ final class BenchCommand implements Callable<Integer> {
             Estimator e = estimator();
             EstimatorBench bench = new EstimatorBench(toy.spec(spec), toy.batch, batches, lrs, toy.seed);
             PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
-            bench.run(e, spec.name(), out);
+            bench.run(e, name(), out);
             return 0;
+        }
+
+        /** What the summary line starts with. */
+        String name() {
+            return spec.name();
         }
     }
 
@@ -67,10 +72,23 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--eps", defaultValue = "0.1", paramLabel = "E", description = "Step (default: ${DEFAULT-VALUE}).")
         double eps;
 
+        @Option(names = "--method", defaultValue = "delta", paramLabel = "M",
+                description = "delta (propagate only what changes) or dense (every perturbed copy in full) (default: ${DEFAULT-VALUE}).")
+        String method;
+
         @Override
         Estimator estimator() {
             Check.positive(spec, "--eps", eps);
-            return new CdgEstimator(eps);
+            try {
+                return new CdgEstimator(eps, CdgEstimator.Method.parse(method));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--method: " + e.getMessage());
+            }
+        }
+
+        @Override
+        String name() {
+            return "cdg method=" + method;
         }
     }
 

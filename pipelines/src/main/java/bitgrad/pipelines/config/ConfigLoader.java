@@ -221,6 +221,8 @@ public final class ConfigLoader {
         require(c.pretrain().batch() >= 1 && c.pretrain().batch() <= 65536, "pretrain.batch must be in 1..65536");
         ExperimentConfig.Estimators e = c.estimators();
         e.cdg().eps().forEach(v -> require(positive(v), "estimators.cdg.eps values must be > 0, got " + v));
+        require(Set.of("delta", "dense").contains(e.cdg().method()), "estimators.cdg.method must be delta or dense, got '"
+                + e.cdg().method() + "'");
         e.nes().sigma().forEach(v -> require(positive(v), "estimators.nes.sigma values must be > 0, got " + v));
         e.nes().samples().forEach(v -> require(v != null && v >= 1, "estimators.nes.samples values must be >= 1, got " + v));
         e.srSte().tau().forEach(v -> require(positive(v), "estimators.sr_ste.tau values must be > 0, got " + v));

@@ -100,8 +100,9 @@ public record ExperimentConfig(String name, String description, long seed, List<
     /**
      * @param eps CDG steps
      * @param coords ResNet only: coordinates per layer, sampled with a seed (0: all)
+     * @param method delta (propagate only what changes; the toy MLP) or dense (every perturbed copy in full)
      */
-    public record Cdg(List<Double> eps, int coords) {
+    public record Cdg(List<Double> eps, int coords, String method) {
     }
 
     /**

@@ -87,7 +87,7 @@ public final class Planner {
             out.add(new SteEstimator());
         }
         for (double eps : e.cdg().eps()) {
-            out.add(new CdgEstimator(eps));
+            out.add(new CdgEstimator(eps, CdgEstimator.Method.parse(e.cdg().method())));
         }
         for (String mode : e.nes().modes()) {
             for (double sigma : e.nes().sigma()) {
@@ -184,6 +184,7 @@ public final class Planner {
         if (c.rosenbrock().enabled()) {
             ExperimentConfig.Rosenbrock r = c.rosenbrock();
             List<Estimator> ests = new ArrayList<>();
+            // the default method: on a function that is not the toy MLP it evaluates every copy (there is nothing to propagate)
             r.cdgEps().forEach(eps -> ests.add(new CdgEstimator(eps)));
             r.nesSigma().forEach(s -> ests.add(NesEstimator.antithetic(s, r.nesSamples())));
             for (int s = 0; s < r.starts(); s++) {

@@ -87,7 +87,8 @@ class CliTest {
 
     static final Pattern BATCH = Pattern.compile("batch=(\\d+) best_loss=(\\S+) best_lr=(\\S+) seconds=(\\S+)");
     static final Pattern SUMMARY = Pattern.compile(
-            "(\\S+) seconds_per_gradient=(\\S+) gflops=(\\S+) matmul_gflops=(\\S+) ratio=(\\S+)");
+            "(\\S+(?: method=\\S+)?) seconds_per_gradient=(\\S+) estimate_seconds=\\S+ sweep_seconds=\\S+ gflops=(\\S+) "
+                    + "matmul_gflops=(\\S+) ratio=(\\S+)");
 
     @Test
     void benchPrintsOneLinePerBatchAndASummary() {
@@ -105,7 +106,7 @@ class CliTest {
         }
         Matcher s = SUMMARY.matcher(lines[3]);
         assertTrue(s.matches(), lines[3]);
-        assertEquals("cdg", s.group(1));
+        assertEquals("cdg method=delta", s.group(1));
         assertTrue(Double.parseDouble(s.group(3)) > 0 && Double.parseDouble(s.group(4)) > 0, lines[3]);
     }
 

@@ -1,0 +1,393 @@
+package bitgrad.models.estimators;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import bitgrad.models.Nd;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.models.quant.Quantizer;
+import bitgrad.schemas.ParamSet;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * CDG on the toy MLP by delta propagation: the same central differences as the dense method,
+ * computed from what a perturbation changes instead of from two full forward passes
+ * (science.md §3).
+ *
+ * <p>Perturbing weight (j, i) of layer l by {@code d} changes only unit j's pre-activation:
+ * by {@code d h_i} per row with FP weights, by {@code (a' - a) S_j + a' (s' - s) h_i} with XNOR
+ * weights ({@code a} the row scale mean|W_j|, {@code s} the weight's sign, {@code S_j} the row's
+ * integer sum). Then:
+ * <ul>
+ *   <li>through a quantized activation a row's output changes only if the new pre-activation
+ *       lands on another level; only rows within {@code |change|} of a threshold can, so they are
+ *       found from the distances to the thresholds, and only those rows are carried on, each as a
+ *       sparse change of the next layer's units, to the output;</li>
+ *   <li>through the identity activation the change stays rank one to the output:
+ *       {@code dy = c_j dz_j} with {@code c} the product of the later layers, and the loss change
+ *       follows from a few per-slice sums (as it does for the output layer itself);</li>
+ *   <li>the loss changes by {@code (1/B) sum_changed [(r + dy)^2 - r^2]}, {@code r = y - t}.</li>
+ * </ul>
+ * Rows stream in the objective's slices; coordinates are split over threads by output unit
+ * (each coordinate's sum has one fixed order, so results do not depend on the thread count).
+ * The result equals the dense method's up to float rounding, except where a pre-activation lies
+ * within float rounding of a threshold (the two methods round the new pre-activation
+ * differently there).
+ */
+final class DeltaCdg {
+
+    private final MlpSpec spec;
+    private final Quantizer q;
+    private final double eps;
+    private final int layers;
+    private final int[] in;
+    private final int[] out;
+    /** Raw weights per layer, (out, in) row-major. */
+    private final float[][] w;
+    /** Effective weights (W, or sign(W) mean|W| per row), transposed: column j of layer l at [j * out_l ..]. */
+    private final double[][] weffT;
+    /** The factor that multiplies a layer's input (W, or sign(W) for binary weights), transposed like {@link #weffT}. */
+    private final double[][] factorT;
+    /** XNOR row scales per layer (binary weights only). */
+    private final double[][] alpha;
+    /** Identity activation: the output's sensitivity to each unit's pre-activation, per layer. */
+    private final double[][] c;
+    /** Per layer and coordinate, sum over rows of the loss change for +eps (index 2k) and -eps (2k + 1). */
+    private final double[][] acc;
+    private final double[] thresholds;
+
+    private DeltaCdg(MlpSpec spec, ParamSet point, double eps) {
+        this.spec = spec;
+        this.q = spec.activation();
+        this.eps = eps;
+        this.layers = spec.layers();
+        this.in = new int[layers];
+        this.out = new int[layers];
+        this.w = new float[layers][];
+        this.weffT = new double[layers][];
+        this.factorT = new double[layers][];
+        this.alpha = new double[layers][];
+        this.acc = new double[layers][];
+        for (int l = 0; l < layers; l++) {
+            long[] shape = spec.weightShape(l);
+            out[l] = (int) shape[0];
+            in[l] = (int) shape[1];
+            w[l] = point.get(l).data();
+            alpha[l] = new double[out[l]];
+            weffT[l] = new double[out[l] * in[l]];
+            factorT[l] = new double[out[l] * in[l]];
+            for (int j = 0; j < out[l]; j++) {
+                double a = 0;
+                for (int i = 0; i < in[l]; i++) {
+                    a += Math.abs(w[l][j * in[l] + i]);
+                }
+                alpha[l][j] = (float) (a / in[l]);
+                for (int i = 0; i < in[l]; i++) {
+                    float v = w[l][j * in[l] + i];
+                    weffT[l][i * out[l] + j] = spec.binaryWeights() ? sign(v) * alpha[l][j] : v;
+                    factorT[l][i * out[l] + j] = spec.binaryWeights() ? sign(v) : v;
+                }
+            }
+            acc[l] = new double[2 * out[l] * in[l]];
+        }
+        this.thresholds = q.thresholds();
+        this.c = new double[layers][];
+        c[layers - 1] = new double[] {1};
+        for (int l = layers - 2; l >= 0; l--) {
+            c[l] = new double[out[l]];
+            for (int j = 0; j < out[l]; j++) {
+                double s = 0;
+                for (int k = 0; k < out[l + 1]; k++) {
+                    s += c[l + 1][k] * weffT[l + 1][j * out[l + 1] + k];
+                }
+                c[l][j] = s;
+            }
+        }
+    }
+
+    private static float sign(float v) {
+        return v >= 0 ? 1f : -1f;
+    }
+
+    /** The CDG estimate of {@code o} at its point with step {@code eps}. */
+    static ParamSet estimate(TeacherStudentObjective o, double eps) {
+        DeltaCdg d = new DeltaCdg(o.spec(), o.point(), eps);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDList params = Nd.toNd(m, o.point());
+            for (int s = 0; s < o.slices(); s++) {
+                d.slice(o.pass(params, s));
+            }
+        }
+        double n = o.batch().size();
+        return o.point().map(l -> {
+            float[] g = new float[d.out[l] * d.in[l]];
+            for (int k = 0; k < g.length; k++) {
+                g[k] = (float) ((d.acc[l][2 * k] - d.acc[l][2 * k + 1]) / n / (2 * eps));
+            }
+            return g;
+        });
+    }
+
+    /** One slice's host state: activations and residuals. */
+    private final class Slice {
+        final int rows;
+        final float[][] z;
+        final float[][] a;
+        final double[] r;
+        final float[] x;
+        /** Binary weights: each layer's sums before the row scale, and the engine's row scales. */
+        final float[][] sums;
+        final float[][] scale;
+
+        Slice(TeacherStudentObjective.Pass p) {
+            rows = p.rows();
+            z = p.z();
+            x = p.x();
+            sums = p.sums();
+            scale = p.alpha();
+            a = new float[layers - 1][];
+            for (int l = 0; l < layers - 1; l++) {
+                a[l] = new float[z[l].length];
+                for (int k = 0; k < a[l].length; k++) {
+                    a[l][k] = q.apply(z[l][k]);
+                }
+            }
+            r = new double[rows];
+            for (int b = 0; b < rows; b++) {
+                r[b] = (double) z[layers - 1][b] - p.target()[b];
+            }
+            maxAbsH = new double[layers][];
+            for (int l = 0; l < layers; l++) {
+                float[] h = h(l);
+                int n = in[l];
+                maxAbsH[l] = new double[n];
+                for (int b = 0; b < rows; b++) {
+                    for (int i = 0; i < n; i++) {
+                        maxAbsH[l][i] = Math.max(maxAbsH[l][i], Math.abs(h[b * n + i]));
+                    }
+                }
+            }
+        }
+
+        /** Per layer and input index, the largest |input| over the slice's rows. */
+        final double[][] maxAbsH;
+
+        /** Input of layer l, (rows, in_l). */
+        float[] h(int l) {
+            return l == 0 ? x : a[l - 1];
+        }
+    }
+
+    private void slice(TeacherStudentObjective.Pass p) {
+        Slice s = new Slice(p);
+        for (int l = 0; l < layers; l++) {
+            int layer = l;
+            IntStream.range(0, out[l]).parallel().forEach(j -> unit(s, layer, j));
+        }
+    }
+
+    /** Every coordinate (j, i) of layer l, both signs, on one slice. */
+    private void unit(Slice s, int l, int j) {
+        int n = in[l];
+        int rows = s.rows;
+        float[] h = s.h(l);
+        boolean binary = spec.binaryWeights();
+        double[] sum = null;
+        double sumAbs = 0;
+        if (binary) {
+            sum = new double[rows];
+            int o = out[l];
+            for (int b = 0; b < rows; b++) {
+                sum[b] = s.sums[l][b * o + j];
+            }
+            for (int i = 0; i < n; i++) {
+                sumAbs += Math.abs(w[l][j * n + i]);
+            }
+        }
+        boolean linear = l == layers - 1 || q.fullPrecision();
+        if (linear) {
+            linearUnit(s, l, j, h, sum, sumAbs);
+        } else {
+            quantizedUnit(s, l, j, h, sum, sumAbs);
+        }
+    }
+
+    /** The change of unit j's pre-activation in row b when weight (j, i) of layer l moves by d (linear layers). */
+    private double dz(Slice s, int l, int j, int i, double d, float[] h, int b, double[] sum, double sumAbs) {
+        int n = in[l];
+        if (!spec.binaryWeights()) {
+            return d * h[b * n + i];
+        }
+        return newZ(l, j, i, d, h, b, sum, sumAbs) - s.z[l][b * out[l] + j];
+    }
+
+    /**
+     * Unit j's new pre-activation in row b when weight (j, i) of layer l moves by d, with binary
+     * weights rounded as the engine rounds it: the exact new sum, times the new row scale.
+     */
+    private float newZ(int l, int j, int i, double d, float[] h, int b, double[] sum, double sumAbs) {
+        int n = in[l];
+        float v = w[l][j * n + i];
+        float v2 = (float) (v + d);
+        float a2 = (float) ((sumAbs - Math.abs(v) + Math.abs(v2)) / n);
+        float sum2 = (float) sum[b] + (sign(v2) - sign(v)) * h[b * n + i];
+        return sum2 * a2;
+    }
+
+    /** Output layer, or identity activations: dy = c_j dz per row, summed in closed form. */
+    private void linearUnit(Slice s, int l, int j, float[] h, double[] sum, double sumAbs) {
+        int n = in[l];
+        double cj = c[l][j];
+        for (int i = 0; i < n; i++) {
+            for (int sg = 0; sg < 2; sg++) {
+                double d = sg == 0 ? eps : -eps;
+                double total = 0;
+                for (int b = 0; b < s.rows; b++) {
+                    double dy = cj * dz(s, l, j, i, d, h, b, sum, sumAbs);
+                    total += dy * (2 * s.r[b] + dy);
+                }
+                acc[l][2 * (j * n + i) + sg] += total;
+            }
+        }
+    }
+
+    /** Distance from v to the nearest threshold of the quantizer. */
+    private double distance(double v) {
+        double best = Double.POSITIVE_INFINITY;
+        for (double t : thresholds) {
+            best = Math.min(best, Math.abs(v - t));
+        }
+        return best;
+    }
+
+    /** A quantized hidden layer: only rows near a threshold can change; each is carried to the output. */
+    private void quantizedUnit(Slice s, int l, int j, float[] h, double[] sum, double sumAbs) {
+        int n = in[l];
+        int rows = s.rows;
+        float[] zl = s.z[l];
+        int o = out[l];
+        // rows by distance to the nearest threshold: (float bits of the distance, row) packed in one long
+        long[] keys = new long[rows];
+        double zmax = 0;
+        for (int b = 0; b < rows; b++) {
+            float dist = (float) distance(zl[b * o + j]);
+            keys[b] = ((long) Float.floatToIntBits(dist) << 32) | b;
+            zmax = Math.max(zmax, Math.abs(zl[b * o + j]));
+        }
+        Arrays.sort(keys);
+        int[] order = new int[rows];
+        double[] sorted = new double[rows];
+        for (int k = 0; k < rows; k++) {
+            order[k] = (int) (keys[k] & 0xffffffffL);
+            sorted[k] = Float.intBitsToFloat((int) (keys[k] >>> 32));
+        }
+        double margin = 1e-5 * (zmax + 1);
+        double maxSum = 0;
+        if (sum != null) {
+            for (double v : sum) {
+                maxSum = Math.max(maxSum, Math.abs(v));
+            }
+        }
+        double[] scratch = new double[maxWidth()];
+        double[] next = new double[maxWidth()];
+        // the output change of a row depends only on the row and its new level, not on which weight moved:
+        // computed once per (row, level change) and reused by every coordinate of the unit
+        float[] cachedDa = new float[rows];
+        double[] cachedDy = new double[rows];
+        // the largest |dz| any row can see, per coordinate and sign: a bound, so no row that can change is skipped
+        double[] bounds = new double[2 * n];
+        double maxBound = 0;
+        for (int i = 0; i < n; i++) {
+            for (int sg = 0; sg < 2; sg++) {
+                double d = sg == 0 ? eps : -eps;
+                double bound;
+                if (!spec.binaryWeights()) {
+                    bound = eps * s.maxAbsH[l][i];
+                } else {
+                    float v = w[l][j * n + i];
+                    boolean flips = sign((float) (v + d)) != sign(v);
+                    bound = flips ? Double.POSITIVE_INFINITY : eps / n * maxSum;
+                }
+                bounds[2 * i + sg] = bound * (1 + 1e-5) + margin;
+                maxBound = Math.max(maxBound, bounds[2 * i + sg]);
+            }
+        }
+        // rows nearest a threshold first; each coordinate sums its rows in this one order
+        double[] totals = new double[2 * n];
+        float[] al = s.a[l];
+        for (int k = 0; k < rows && sorted[k] <= maxBound; k++) {
+            int b = order[k];
+            double dist = sorted[k];
+            float z0 = zl[b * o + j];
+            float a0 = al[b * o + j];
+            double r2 = 2 * s.r[b];
+            for (int i = 0; i < n; i++) {
+                for (int sg = 0; sg < 2; sg++) {
+                    if (dist > bounds[2 * i + sg]) {
+                        continue;
+                    }
+                    double d = sg == 0 ? eps : -eps;
+                    float z1 = spec.binaryWeights() ? newZ(l, j, i, d, h, b, sum, sumAbs) : (float) (z0 + d * h[b * n + i]);
+                    float da = q.apply(z1) - a0;
+                    if (da != 0) {
+                        if (cachedDa[b] != da) {
+                            cachedDa[b] = da;
+                            cachedDy[b] = carry(s, l, j, b, da, scratch, next);
+                        }
+                        double dy = cachedDy[b];
+                        totals[2 * i + sg] += dy * (r2 + dy);
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < 2 * n; c++) {
+            acc[l][2 * j * n + c] += totals[c];
+        }
+    }
+
+    private int maxWidth() {
+        int m = 1;
+        for (int v : out) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    /**
+     * The output change of row b when unit j of hidden layer l changes its output by {@code da}:
+     * the next layer's pre-activations move by {@code da} times column j of its weight factor
+     * (for binary weights in the exact sums, then scaled as the engine scales them); units that
+     * change level pass their changes on, the others stop.
+     */
+    private double carry(Slice s, int l, int j, int b, float da, double[] dz, double[] next) {
+        boolean binary = spec.binaryWeights();
+        int m = l + 1;
+        int om = out[m];
+        for (int k = 0; k < om; k++) {
+            dz[k] = da * factorT[m][j * om + k];
+        }
+        while (m < layers - 1) {
+            int width = out[m];
+            int nextWidth = out[m + 1];
+            Arrays.fill(next, 0, nextWidth, 0);
+            boolean any = false;
+            for (int k = 0; k < width; k++) {
+                float z1 = binary ? (float) (s.sums[m][b * width + k] + dz[k]) * s.scale[m][k] : (float) (s.z[m][b * width + k] + dz[k]);
+                float dak = q.apply(z1) - s.a[m][b * width + k];
+                if (dak != 0) {
+                    any = true;
+                    for (int u = 0; u < nextWidth; u++) {
+                        next[u] += dak * factorT[m + 1][k * nextWidth + u];
+                    }
+                }
+            }
+            if (!any) {
+                return 0;
+            }
+            System.arraycopy(next, 0, dz, 0, nextWidth);
+            m++;
+        }
+        return binary ? dz[0] * s.scale[m][0] : dz[0];
+    }
+}
