@@ -84,6 +84,14 @@ public final class ArtifactStore {
 
     /** Verifies artifact {@code (stage, key)}: present, manifest readable, every file's size and checksum right. */
     public Check check(String stage, String key) {
+        return check(stage, key, List.of());
+    }
+
+    /**
+     * {@link #check(String, String)}, and every file in {@code required} (the files the stage
+     * declares) is listed in the manifest: a manifest that lost an entry is not trusted.
+     */
+    public Check check(String stage, String key, List<String> required) {
         Path dir = dir(stage, key);
         if (!Files.isDirectory(dir)) {
             return Check.bad("not cached");
@@ -96,6 +104,16 @@ public final class ArtifactStore {
         }
         if (m.files() == null || !stage.equals(m.stage()) || !key.equals(m.key())) {
             return Check.bad("manifest does not describe this artifact");
+        }
+        for (String name : required) {
+            if (!m.files().containsKey(name)) {
+                return Check.bad("manifest lacks the declared file " + name);
+            }
+        }
+        for (String name : m.files().keySet()) {
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}") || name.equals(MANIFEST)) {
+                return Check.bad("manifest names a file outside the artifact");
+            }
         }
         for (Map.Entry<String, FileEntry> f : m.files().entrySet()) {
             Path p = dir.resolve(f.getKey());
@@ -174,6 +192,14 @@ public final class ArtifactStore {
          * key is already there (another process got there first) it is kept unless {@code replace}.
          */
         public void commit(Map<String, Object> info, boolean replace) throws IOException {
+            commit(info, replace, List.of());
+        }
+
+        /**
+         * {@link #commit(Map, boolean)}, where an artifact already in place counts as valid only if
+         * its manifest also lists every file in {@code required}.
+         */
+        public void commit(Map<String, Object> info, boolean replace, List<String> required) throws IOException {
             if (staging != null) {
                 try (Stream<Path> s = Files.list(staging)) {
                     for (Path p : s.sorted().toList()) {
@@ -193,7 +219,7 @@ public final class ArtifactStore {
             Files.createDirectories(target.getParent());
             for (int attempt = 0; attempt < 3 && !committed; attempt++) {
                 if (Files.exists(target)) {
-                    if (!replace && check(stage, key).valid()) {
+                    if (!replace && check(stage, key, required).valid()) {
                         deleteTree(tmp);
                         committed = true;
                         return;

@@ -58,7 +58,7 @@ public final class StageFn extends DoFn<String, String> {
         if (!t.stage().equals(stageName)) {
             throw new IllegalArgumentException("a " + t.stage() + " task reached the " + stageName + " stage");
         }
-        if (!force && store.check(t.stage(), t.key()).valid()) {
+        if (!force && Stages.check(store, t.stage(), t.key()).valid()) {
             hits.inc();
             out.output(result(t, "hit", 0));
             return;
@@ -73,7 +73,7 @@ public final class StageFn extends DoFn<String, String> {
             info.put("seconds", seconds);
             info.put("label", label);
             info.put("task", Task.JSON.readTree(t.toJson()));
-            pending.commit(info, force);
+            pending.commit(info, force, stage.outputs().stream().filter(o -> !o.pattern()).map(Stage.Output::file).toList());
             computed.inc();
             Progress.done(t.stage(), label, seconds);
             out.output(result(t, "computed", seconds));

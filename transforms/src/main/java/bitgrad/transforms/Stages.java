@@ -64,6 +64,17 @@ public final class Stages {
         return s;
     }
 
+    /**
+     * Verifies a cached artifact of {@code stage}: its manifest, checksums and Arrow schemas, and
+     * that every file the stage declares is there (an unknown stage's artifact: the manifest alone).
+     */
+    public static bitgrad.schemas.ArtifactStore.Check check(bitgrad.schemas.ArtifactStore store, String stage, String key) {
+        Stage<?> s = STAGES.get(stage);
+        List<String> required = s == null ? List.of()
+                : s.outputs().stream().filter(o -> !o.pattern()).map(Stage.Output::file).toList();
+        return store.check(stage, key, required);
+    }
+
     /** Code version of {@code stage}: bump it when the stage's output for the same parameters changes. */
     public static int version(String stage) {
         return get(stage).version();

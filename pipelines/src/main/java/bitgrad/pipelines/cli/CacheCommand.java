@@ -41,11 +41,12 @@ final class CacheCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
+            RunsDir.requireExisting(runs.runsDir);
             ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
             int ok = 0;
             int bad = 0;
             for (String[] a : store.list()) {
-                ArtifactStore.Check c = store.check(a[0], a[1]);
+                ArtifactStore.Check c = bitgrad.transforms.Stages.check(store, a[0], a[1]);
                 if (c.valid()) {
                     ok++;
                 } else {
@@ -78,6 +79,7 @@ final class CacheCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
+            RunsDir.requireExisting(runs.runsDir);
             var out = spec.commandLine().getOut();
             Path cache = runs.runsDir.resolve("cache");
             ArtifactStore store = new ArtifactStore(cache);

@@ -27,6 +27,7 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RunsDir.requireExisting(runs.runsDir);
         String id = RunsDir.resolve(runs.runsDir, run);
         RunsDir.record(runs.runsDir, id); // a damaged record is a one-line error, before anything is rendered
         ReportPage.Written report = ReportPage.write(runs.runsDir.resolve(id), new ArtifactStore(runs.runsDir.resolve("cache")));

@@ -133,10 +133,25 @@ final class RunsDir {
         return c;
     }
 
-    /** Every {@code stage/key} a run record refers to. */
+    /** What an artifact reference in a run record must look like: {@code stage/key}, nothing that could leave the cache. */
+    private static final java.util.regex.Pattern ARTIFACT = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,40}/[0-9a-f]{8,64}");
+
+    /** Every {@code stage/key} a run record refers to (entries of any other form are ignored: they could point outside the cache). */
     static List<String> artifacts(JsonNode record) {
         List<String> out = new ArrayList<>();
-        record.path("stages").forEach(s -> s.path("artifacts").forEach(a -> out.add(a.asText())));
+        record.path("stages").forEach(s -> s.path("artifacts").forEach(a -> {
+            if (ARTIFACT.matcher(a.asText()).matches()) {
+                out.add(a.asText());
+            }
+        }));
         return out;
+    }
+
+    /** Throws a one-line error unless {@code runsDir} is an existing folder (commands that only read it). */
+    static void requireExisting(Path runsDir) {
+        if (!Files.isDirectory(runsDir)) {
+            throw new ConfigException(Files.exists(runsDir) ? "runs dir " + runsDir + " is not a folder"
+                    : "runs dir " + runsDir + " does not exist");
+        }
     }
 }

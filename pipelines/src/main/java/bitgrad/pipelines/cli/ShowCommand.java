@@ -52,6 +52,7 @@ final class ShowCommand implements Callable<Integer> {
         if (!List.of("table", "csv", "json").contains(format)) {
             throw new ConfigException("--format must be table, csv or json, got '" + format + "'");
         }
+        RunsDir.requireExisting(runs.runsDir);
         String id = RunsDir.resolve(runs.runsDir, run);
         ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
         List<String> files = new ArrayList<>();
@@ -79,6 +80,12 @@ final class ShowCommand implements Callable<Integer> {
         if (matches.size() > 1) {
             throw new ConfigException("artifact '" + artifact + "' is ambiguous in run " + id + ": " + matches.size()
                     + " files match, e.g. " + matches.get(0) + " (give stage/key/file)");
+        }
+        String[] parts = matches.get(0).split("/");
+        ArtifactStore.Check check = store.check(parts[0], parts[1]);
+        if (!check.valid()) {
+            throw new ConfigException("artifact " + parts[0] + "/" + parts[1] + " of run " + id + " is damaged (" + check.reason()
+                    + "); rerun the experiment to compute it again");
         }
         ColumnTable t = ArrowFiles.read(store.root().resolve(matches.get(0)));
         switch (format) {

@@ -23,6 +23,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        RunsDir.requireExisting(experiment.runs.runsDir);
         Plan plan = Planner.plan(experiment.load(), bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
         var out = spec.commandLine().getOut();
         for (Runner.StageOutcome s : new Runner(plan, RunOptions.defaults(experiment.runs.runsDir), System.out).status()) {

@@ -97,6 +97,7 @@ public final class ConfigLoader {
         for (String set : sets) {
             applySet(tree, set);
         }
+        requireValues(tree, "", source);
         ExperimentConfig config = bind(tree, source);
         validate(config);
         return new Loaded(config, tree, source);
@@ -132,7 +133,9 @@ public final class ConfigLoader {
             String key = prefix + e.getKey();
             JsonNode existing = base.get(e.getKey());
             if (existing == null) {
-                throw new ConfigException("unknown key '" + key + "' in " + source + "; known here: " + fieldNames(base));
+                // a key is echoed only when it looks like one: a file that is not an experiment must not be printed
+                String shown = key.matches("[A-Za-z0-9_.\\-]{1,60}") ? "'" + key + "'" : "(not a bitgrad setting)";
+                throw new ConfigException("unknown key " + shown + " in " + source + "; known here: " + fieldNames(base));
             }
             if (existing.isObject()) {
                 if (!e.getValue().isObject()) {
@@ -179,6 +182,28 @@ public final class ConfigLoader {
         node.set(last, parse(text, "--set " + key));
     }
 
+    /** Every setting needs a value: {@code ~}, {@code null} or an empty {@code key:} is an error that names the key. */
+    private static void requireValues(JsonNode n, String prefix, String source) {
+        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix + e.getKey();
+            if (e.getValue().isNull() || e.getValue().isMissingNode()) {
+                throw new ConfigException(key + " needs a value (got none) in " + source);
+            }
+            if (e.getValue().isObject()) {
+                requireValues(e.getValue(), key + ".", source);
+            }
+            if (e.getValue().isArray()) {
+                for (JsonNode v : e.getValue()) {
+                    if (v.isNull()) {
+                        throw new ConfigException(key + " has an empty entry in " + source);
+                    }
+                }
+            }
+        }
+    }
+
     private static ExperimentConfig bind(ObjectNode tree, String source) {
         try {
             return YAML.treeToValue(tree, ExperimentConfig.class);
@@ -197,7 +222,24 @@ public final class ConfigLoader {
         }
     }
 
+    /** Largest accepted sizes: far beyond the notes' experiments, small enough that no count overflows. */
+    static final int MAX_DIM = 4096;
+    static final int MAX_DEPTH = 64;
+    static final long MAX_ROWS = 100_000_000L;
+    static final int MAX_SAMPLES = 10_000_000;
+    static final int MAX_LRS = 100_000;
+
     private static void validate(ExperimentConfig c) {
+        require(c.name() != null && c.name().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
+                "name must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got '" + c.name() + "'");
+        c.dims().forEach(d -> require(d == null || d <= MAX_DIM, "dims must be <= " + MAX_DIM + ", got " + d));
+        require(c.model().depth() <= MAX_DEPTH, "model.depth must be <= " + MAX_DEPTH + ", got " + c.model().depth());
+        c.data().batch().forEach(b -> require(b == null || b <= MAX_ROWS, "data.batch must be <= " + MAX_ROWS + " rows, got " + b));
+        c.dims().forEach(d -> require(d == null || (long) d * c.data().sliceRows() < Integer.MAX_VALUE,
+                "data.slice_rows x dim must stay below 2^31 values per slice, got " + c.data().sliceRows() + " x " + d));
+        c.estimators().nes().samples().forEach(v -> require(v == null || v <= MAX_SAMPLES,
+                "estimators.nes.samples must be <= " + MAX_SAMPLES + ", got " + v));
+        require(c.sweep().lrCount() <= MAX_LRS, "sweep.lr_count must be <= " + MAX_LRS + ", got " + c.sweep().lrCount());
         require(!c.dims().isEmpty() || c.rosenbrock().enabled() || c.resnet().enabled(),
                 "dims must list at least one width (or enable rosenbrock or resnet)");
         c.dims().forEach(d -> require(d != null && d >= 1, "dims must be >= 1, got " + d));

@@ -125,7 +125,7 @@ public final class Runner {
         List<Task> missing = new ArrayList<>();
         Map<String, Integer> reasons = new LinkedHashMap<>();
         for (Task t : tasks) {
-            ArtifactStore.Check c = store.check(t.stage(), t.key());
+            ArtifactStore.Check c = Stages.check(store, t.stage(), t.key());
             if (!c.valid()) {
                 missing.add(t);
                 reasons.merge(c.reason(), 1, Integer::sum);
@@ -194,7 +194,7 @@ public final class Runner {
                 return;
             }
             for (Task t : e.getValue()) {
-                if (!store.check(t.stage(), t.key()).valid()) {
+                if (!Stages.check(store, t.stage(), t.key()).valid()) {
                     throw new ConfigException("--only " + opts.only() + " needs its inputs cached, but stage " + e.getKey()
                             + " is not (run without --only first)");
                 }
@@ -214,7 +214,7 @@ public final class Runner {
                 throw new StageFailedException("stage " + stage + " failed: " + rootMessage(e), e);
             }
             for (Task t : tasks) {
-                ArtifactStore.Check c = store.check(t.stage(), t.key());
+                ArtifactStore.Check c = Stages.check(store, t.stage(), t.key());
                 if (!c.valid()) {
                     throw new StageFailedException("stage " + stage + " failed: task " + t.key() + " left no valid artifact ("
                             + c.reason() + ")", null);
