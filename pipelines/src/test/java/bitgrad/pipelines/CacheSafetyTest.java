@@ -123,6 +123,36 @@ class CacheSafetyTest {
     }
 
     @Test
+    void whatDeadProcessesLeftIsRemovedOnTheNextStart(@TempDir Path dir) throws Exception {
+        Process gone = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true).start();
+        gone.getInputStream().readAllBytes();
+        gone.waitFor();
+        long dead = gone.pid();
+        Path sysTmp = Files.createDirectories(dir.resolve("systmp"));
+        Path runs = dir.resolve("runs");
+        Path staleStaging = Files.createDirectories(sysTmp.resolve("bitgrad-estimate-p" + dead + "-123"));
+        Files.writeString(staleStaging.resolve("gradient.arrow"), "half");
+        Path staleTmp = Files.createDirectories(runs.resolve("cache/.tmp/estimate-abc-p" + dead + "-uuid"));
+        Path live = Files.createDirectories(sysTmp.resolve("bitgrad-estimate-p" + ProcessHandle.current().pid() + "-456"));
+        Path foreign = Files.createDirectories(sysTmp.resolve("someone-else-p" + dead + "-789"));
+        Process p = new ProcessBuilder(CliFixture.cliCommand(List.of("-Djava.io.tmpdir=" + sysTmp), "run", CliFixture.TINY, "--runs-dir",
+                runs.toString())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("cleanup removed=2"), out);
+        assertFalse(Files.exists(staleStaging), "a dead worker's staging folder is removed");
+        assertFalse(Files.exists(staleTmp), "a dead run's cache temporary is removed");
+        assertTrue(Files.exists(live), "a live process's folder is kept");
+        assertTrue(Files.exists(foreign), "folders that are not bitgrad's are kept");
+        try (Stream<Path> s = Files.list(sysTmp)) {
+            assertEquals(List.of(live.getFileName().toString()), s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith("bitgrad-"))
+                    .toList(), "the run's own staging folders are gone when it ends");
+        }
+    }
+
+    @Test
     void gcNeverFollowsALinkOutOfTheRunsDir(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
         CliFixture.run(runs);

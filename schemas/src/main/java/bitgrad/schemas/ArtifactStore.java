@@ -157,7 +157,7 @@ public final class ArtifactStore {
      * landed, and renamed into place. With a null staging folder files are produced in place.
      */
     public Pending begin(String stage, String key, Path staging, FileWriter writer) throws IOException {
-        Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + UUID.randomUUID());
+        Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + ownerTag() + "-" + UUID.randomUUID());
         Files.createDirectories(tmp);
         return new Pending(stage, key, tmp, staging, writer);
     }
@@ -224,7 +224,7 @@ public final class ArtifactStore {
                         committed = true;
                         return;
                     }
-                    Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + UUID.randomUUID());
+                    Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + ownerTag() + "-" + UUID.randomUUID());
                     try {
                         Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
                         deleteTree(trash);
@@ -286,7 +286,7 @@ public final class ArtifactStore {
             return;
         }
         requireConfined(target);
-        Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + UUID.randomUUID());
+        Path trash = root.resolve(".tmp").resolve("old-" + stage + "-" + key + "-" + ownerTag() + "-" + UUID.randomUUID());
         Files.createDirectories(trash.getParent());
         Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(trash);
@@ -298,6 +298,58 @@ public final class ArtifactStore {
      */
     public Path checkpoint(String stage, String key) {
         return root.resolve(".checkpoints").resolve(stage + "-" + key + ".arrow");
+    }
+
+    /** Prefix of a worker's local staging folders in the system temp folder. */
+    public static final String LEFTOVER_PREFIX = "bitgrad-";
+
+    private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile(".*-p(\\d+)-.*");
+
+    /** {@code p<pid>}: names every temporary this process creates, so that what a dead process left can be told apart. */
+    public static String ownerTag() {
+        return "p" + ProcessHandle.current().pid();
+    }
+
+    /** True when {@code name} carries the tag of a process that no longer runs on this machine. */
+    static boolean ownerDead(String name) {
+        java.util.regex.Matcher m = OWNER.matcher(name);
+        if (!m.matches()) {
+            return false;
+        }
+        long pid = Long.parseLong(m.group(1));
+        return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    }
+
+    /**
+     * Removes what processes that died left behind: their folders in this store's {@code .tmp} and
+     * their staging folders in the system temp folder (never following a link). Returns how many.
+     */
+    public int removeLeftovers() throws IOException {
+        int n = 0;
+        Path tmp = root.resolve(".tmp");
+        if (Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> s = Files.list(tmp)) {
+                for (Path p : s.toList()) {
+                    if (ownerDead(p.getFileName().toString())) {
+                        deleteInside(p);
+                        n++;
+                    }
+                }
+            }
+        }
+        Path sys = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> s = Files.list(sys)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(LEFTOVER_PREFIX) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && ownerDead(name)) {
+                    deleteTree(p);
+                    n++;
+                }
+            }
+        } catch (IOException e) {
+            // the system temp folder may not be listable; leftovers there are not ours to insist on
+        }
+        return n;
     }
 
     /** Temporary folders left by runs that died (older than {@code minAgeMillis}). */

@@ -65,7 +65,7 @@ public final class StageFn extends DoFn<String, String> {
         }
         long t0 = System.nanoTime();
         Map<String, Object> info = new LinkedHashMap<>();
-        Path staging = Files.createTempDirectory("bitgrad-" + t.stage() + "-");
+        Path staging = Files.createTempDirectory(ArtifactStore.LEFTOVER_PREFIX + t.stage() + "-" + ArtifactStore.ownerTag() + "-");
         try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key(), staging, StageFn::writeThroughBeam)) {
             String label = compute(stage, t, pending, info);
             checkOutputs(stage, staging);

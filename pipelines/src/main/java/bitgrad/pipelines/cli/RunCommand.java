@@ -80,7 +80,14 @@ final class RunCommand implements Callable<Integer> {
             ReportPage.printHeadlines(Task.JSON.readTree(o.runDir().resolve("run.json").toFile()), store, out);
         }
         long r0 = System.nanoTime();
-        ReportPage.Written report = ReportPage.write(o.runDir(), store);
+        ReportPage.Written report;
+        try {
+            report = ReportPage.write(o.runDir(), store);
+        } catch (java.io.IOException | RuntimeException e) {
+            String why = "report: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            Runner.markFailed(o.runDir(), why);
+            throw new bitgrad.pipelines.run.StageFailedException(why, e);
+        }
         out.printf(Locale.ROOT, "stage=report figures=%d seconds=%.2f path=%s%n", report.figures(), (System.nanoTime() - r0) / 1e9,
                 report.page());
         out.printf(Locale.ROOT, "run_id=%s seconds=%.2f record=%s%n", o.runId(), (System.nanoTime() - t0) / 1e9,

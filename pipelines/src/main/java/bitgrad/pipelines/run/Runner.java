@@ -147,6 +147,14 @@ public final class Runner {
         String runId = ID.format(Instant.now()) + "-" + plan.loaded().config().name();
         Path runDir = opts.runsDir().resolve(runId);
         Instant started = Instant.now();
+        try {
+            int cleaned = store.removeLeftovers();
+            if (cleaned > 0) {
+                out.printf(Locale.ROOT, "cleanup removed=%d temporaries of processes that died%n", cleaned);
+            }
+        } catch (IOException e) {
+            out.println("bitgrad: could not remove temporaries of dead processes: " + e.getMessage());
+        }
         List<StageOutcome> done = new ArrayList<>();
         String error = null;
         RunLease lease = null;
@@ -286,6 +294,18 @@ public final class Runner {
             writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
         } catch (IOException e) {
             out.println("bitgrad: could not write " + runDir.resolve("run.json") + ": " + e.getMessage());
+        }
+    }
+
+    /** Marks the record of the run in {@code runDir} failed with {@code error} (a step after the stages failed). */
+    public static void markFailed(Path runDir, String error) {
+        try {
+            ObjectNode r = (ObjectNode) Task.JSON.readTree(runDir.resolve("run.json").toFile());
+            r.put("status", "failed");
+            r.put("error", error);
+            writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
+        } catch (IOException | RuntimeException e) {
+            // the record stays as it was; the caller reports the failure on the terminal
         }
     }
 
