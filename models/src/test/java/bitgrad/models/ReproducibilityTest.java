@@ -1,5 +1,6 @@
 package bitgrad.models;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,6 +71,32 @@ class ReproducibilityTest {
             double c1 = Gradients.cosine(ste, new SrSteEstimator(1, 1, StochasticRounding.Backward.QUANTIZER).estimate(o, 3));
             assertTrue(c1 > 0.2 && c1 < 0.9999, "sr-STE with one sample is a noisy relative of STE: " + c1);
         }
+    }
+
+    @Test
+    void srSteTemperatureActsOnlyThroughTheRelaxedBackward() {
+        ToyProblem toy = new ToyProblem(SPEC, 4);
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(6, 2048, 8))) {
+            ParamSet q1 = new SrSteEstimator(0.5, 2, StochasticRounding.Backward.QUANTIZER).estimate(o, 3);
+            ParamSet q2 = new SrSteEstimator(2.0, 2, StochasticRounding.Backward.QUANTIZER).estimate(o, 3);
+            assertTrue(q1.contentEquals(q2), "STE-like backward: the hard samples are Bernoulli(p) whatever tau");
+            ParamSet r1 = new SrSteEstimator(0.5, 2, StochasticRounding.Backward.RELAXED).estimate(o, 3);
+            ParamSet r2 = new SrSteEstimator(2.0, 2, StochasticRounding.Backward.RELAXED).estimate(o, 3);
+            assertFalse(r1.contentEquals(r2), "the relaxed sample's derivative depends on tau");
+            assertFalse(q1.contentEquals(r1), "the two backwards differ on the same samples");
+            double c = Gradients.cosine(q1, r1);
+            assertTrue(c > 0, "same samples, related directions: " + c);
+        }
+    }
+
+    @Test
+    void srSteSettingsShareTheirDrawsApartFromWhatTheyCount() {
+        SrSteEstimator a = new SrSteEstimator(0.5, 1, StochasticRounding.Backward.QUANTIZER);
+        SrSteEstimator b = new SrSteEstimator(2.0, 10, StochasticRounding.Backward.RELAXED);
+        assertEquals(a.seedIdentity(), b.seedIdentity());
+        bitgrad.models.estimators.NesEstimator n1 = bitgrad.models.estimators.NesEstimator.antithetic(0.1, 500);
+        assertEquals(n1.seedIdentity(), bitgrad.models.estimators.NesEstimator.antithetic(0.1, 5000).seedIdentity(), "nested NES samples");
+        assertNotEquals(n1.seedIdentity(), bitgrad.models.estimators.NesEstimator.antithetic(0.01, 500).seedIdentity());
     }
 
     @Test

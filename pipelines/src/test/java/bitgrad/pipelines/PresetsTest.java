@@ -80,7 +80,12 @@ class PresetsTest {
                 "sweep.lr_count=50"));
         assertFigures(run, "lr_curves_", "best_vs_k_", "pretrain");
         ColumnTable best = ArrowFiles.read(run.resolve("tables/best_settings.arrow"));
-        assertEquals(2 * 2 * 4, best.rows(), "raw and pretrained x two batch sizes x (STE + 3 sr-STE)");
+        assertEquals(2 * 2 * (1 + 3 * 2), best.rows(), "raw and pretrained x two batch sizes x (STE + 3 k x 2 backwards)");
+        long relaxed = 0;
+        for (int i = 0; i < best.rows(); i++) {
+            relaxed += best.string("estimator", i).endsWith(",relaxed)") ? 1 : 0;
+        }
+        assertEquals(2 * 2 * 3, relaxed, "the preset runs the relaxed backward next to the STE-like default");
     }
 
     @Test

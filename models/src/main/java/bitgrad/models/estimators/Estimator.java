@@ -23,19 +23,19 @@ public interface Estimator {
     }
 
     /**
-     * The hyperparameter that only counts draws (NES samples, sr-STE k), or null. Seeds derive from
-     * the identity without it, so a larger count reuses the smaller one's draws (nested samples).
+     * The hyperparameters that do not change what is drawn, only how many draws are used or how
+     * they are used (NES samples; sr-STE k, tau and backward). Seeds derive from the identity
+     * without them, so settings that differ only there share their draws: N = 500 uses the first 500
+     * of N = 5000's directions, and sr-STE variants see the same uniforms (common random numbers).
      */
-    default String countField() {
-        return null;
+    default java.util.List<String> sharedDraws() {
+        return java.util.List.of();
     }
 
-    /** Canonical text of {@link #toJson} without {@link #countField}: what seeds derive from. */
+    /** Canonical text of {@link #toJson} without {@link #sharedDraws}: what seeds derive from. */
     default String seedIdentity() {
         ObjectNode n = toJson();
-        if (countField() != null) {
-            n.remove(countField());
-        }
+        sharedDraws().forEach(n::remove);
         return Estimators.canonical(n);
     }
 

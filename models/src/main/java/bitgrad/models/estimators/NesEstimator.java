@@ -61,8 +61,8 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
     }
 
     @Override
-    public String countField() {
-        return "samples";
+    public java.util.List<String> sharedDraws() {
+        return java.util.List.of("samples");
     }
 
     /** The form as a word: antithetic, one-sided or no-baseline. */

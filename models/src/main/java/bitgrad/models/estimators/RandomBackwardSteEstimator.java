@@ -36,8 +36,8 @@ public record RandomBackwardSteEstimator(double keep, int samples) implements Es
     }
 
     @Override
-    public String countField() {
-        return "k";
+    public java.util.List<String> sharedDraws() {
+        return java.util.List.of("k");
     }
 
     @Override

@@ -39,13 +39,14 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
     }
 
     @Override
-    public String countField() {
-        return "k";
+    public java.util.List<String> sharedDraws() {
+        // the hard sample sign(y - 0.5) is Bernoulli(p) whatever tau: given the uniforms, only the backward sees tau
+        return java.util.List.of("k", "tau", "backward");
     }
 
     @Override
     public String label() {
-        return "sr-ste(tau=" + tau + ",k=" + samples + ")";
+        return "sr-ste(tau=" + tau + ",k=" + samples + (backward == StochasticRounding.Backward.RELAXED ? ",relaxed" : "") + ")";
     }
 
     @Override

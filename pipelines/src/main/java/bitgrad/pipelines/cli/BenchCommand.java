@@ -134,7 +134,7 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--k", defaultValue = "1", paramLabel = "K", description = "Samples averaged (default: ${DEFAULT-VALUE}).")
         int k;
 
-        @Option(names = "--backward", defaultValue = "RELAXED", paramLabel = "R",
+        @Option(names = "--backward", defaultValue = "QUANTIZER", paramLabel = "R",
                 description = "Gradient route: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         StochasticRounding.Backward backward;
 

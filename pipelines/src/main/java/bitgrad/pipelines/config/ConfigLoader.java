@@ -269,7 +269,8 @@ public final class ConfigLoader {
         e.nes().samples().forEach(v -> require(v != null && v >= 1, "estimators.nes.samples values must be >= 1, got " + v));
         e.srSte().tau().forEach(v -> require(positive(v), "estimators.sr_ste.tau values must be > 0, got " + v));
         e.srSte().k().forEach(v -> require(v != null && v >= 1, "estimators.sr_ste.k values must be >= 1, got " + v));
-        require(Set.of("relaxed", "quantizer").contains(e.srSte().backward()), "estimators.sr_ste.backward must be relaxed or quantizer");
+        e.srSte().backward().forEach(b -> require(Set.of("relaxed", "quantizer").contains(b),
+                "estimators.sr_ste.backward values must be quantizer or relaxed, got '" + b + "'"));
         e.nes().modes().forEach(m -> require(Set.of("antithetic", "one-sided", "no-baseline").contains(m),
                 "estimators.nes.modes values must be antithetic, one-sided or no-baseline, got " + m));
         for (int i = 0; i < e.extra().size(); i++) {

@@ -117,9 +117,9 @@ public record ExperimentConfig(String name, String description, long seed, List<
     /**
      * @param tau temperatures
      * @param k sample counts (crossed with tau)
-     * @param backward relaxed or quantizer
+     * @param backward gradient routes, each quantizer (STE-like, the default) or relaxed
      */
-    public record SrSte(List<Double> tau, List<Integer> k, String backward) {
+    public record SrSte(List<Double> tau, List<Integer> k, List<String> backward) {
     }
 
     /**

@@ -20,7 +20,8 @@ final class BestVsDim implements Part {
             String series = cell.spec() instanceof CdgEstimator ? "CDG (best eps)"
                     : cell.spec() instanceof NesEstimator nes ? "NES n=" + nes.samples()
                             + (nes.mode().equals("antithetic") ? "" : " " + nes.mode()) + " (best sigma)"
-                    : cell.spec() instanceof SrSteEstimator sr ? "sr-STE k=" + sr.samples() + " (best tau)"
+                    : cell.spec() instanceof SrSteEstimator sr ? "sr-STE k=" + sr.samples() + (sr.backward()
+                            == bitgrad.models.nets.StochasticRounding.Backward.RELAXED ? " relaxed" : "") + " (best tau)"
                     : cell.spec().family().toUpperCase(Locale.ROOT);
             byVariant.computeIfAbsent(cell.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new TreeMap<>())
                     .merge(cell.dim(), cell.mean(), Math::max);

@@ -2,6 +2,7 @@ package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.nets.StochasticRounding;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
@@ -19,7 +20,8 @@ final class BestVsK implements Part {
         for (Cells.Cell cell : Cells.of(c)) {
             String v = cell.variant() + ", dim=" + cell.dim();
             if (cell.spec() instanceof SrSteEstimator sr) {
-                byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("sr-STE tau=" + sr.tau(), x -> new TreeMap<>())
+                String series = "sr-STE tau=" + sr.tau() + (sr.backward() == StochasticRounding.Backward.RELAXED ? " relaxed backward" : "");
+                byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent(series, x -> new TreeMap<>())
                         .put((long) sr.samples(), cell.mean());
             } else if (cell.spec() instanceof SteEstimator) {
                 ste.put(v, cell.mean());
@@ -46,7 +48,9 @@ final class BestVsK implements Part {
                 Figures.line(chart, "STE", ks, y, colour);
             }
             c.figure("lr-sweep", chart, "best_vs_k_" + (n++), "Best decrease vs k: " + v.getKey(),
-                    "Each point: the best loss decrease over the lr grid of the averaged sr-STE estimate, measured with the deterministic sign.");
+                    "Each point: the best loss decrease over the lr grid of the averaged sr-STE estimate, measured with the deterministic sign. "
+                            + "The hard sample sign(y - 0.5) is Bernoulli(p) whatever tau, and all settings share their uniforms: "
+                            + "with the STE-like backward tau changes nothing; it matters only through the relaxed backward.");
         }
     }
 }

@@ -101,9 +101,11 @@ public final class Planner {
                 out.add(new RandomBackwardSteEstimator(keep, k));
             }
         }
-        for (double tau : e.srSte().tau()) {
-            for (int k : e.srSte().k()) {
-                out.add(new SrSteEstimator(tau, k, StochasticRounding.Backward.parse(e.srSte().backward())));
+        for (String backward : e.srSte().backward()) {
+            for (double tau : e.srSte().tau()) {
+                for (int k : e.srSte().k()) {
+                    out.add(new SrSteEstimator(tau, k, StochasticRounding.Backward.parse(backward)));
+                }
             }
         }
         e.extra().forEach(spec -> out.add(Estimators.decode(spec)));
