@@ -27,6 +27,17 @@ public final class HostRandom {
     }
 
     /** {@code n} values uniform on {@code [lo, hi)} drawn from {@code seed}. */
+    /**
+     * {@code n} values of U(0, 1) from {@code seed} into {@code out[offset..]}, allocating nothing:
+     * the same values as {@code uniform(seed, n, 0, 1)}.
+     */
+    public static void uniformInto(long seed, float[] out, int offset, int n) {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            out[offset + i] = (float) r.nextDouble(0, 1);
+        }
+    }
+
     public static float[] uniform(long seed, int n, double lo, double hi) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] out = new float[n];

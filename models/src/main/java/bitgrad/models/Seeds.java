@@ -34,6 +34,15 @@ public final class Seeds {
         return h;
     }
 
+    /**
+     * {@code derive(seed, index)} without the varargs path's allocations, for hot loops (equal to
+     * the varargs form with one integral element).
+     */
+    public static long derive(long seed, long index) {
+        long h = mix(seed + 0x9E3779B97F4A7C15L);
+        return mix(h ^ mix(index + 0x632BE59BD9B4E019L));
+    }
+
     /** SplitMix64 finaliser: a bijective 64-bit mix with good avalanche. */
     static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

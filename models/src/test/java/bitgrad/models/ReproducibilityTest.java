@@ -90,6 +90,44 @@ class ReproducibilityTest {
     }
 
     @Test
+    void srSteDoesNotDependOnHowTheBatchIsSliced() {
+        ToyProblem toy = new ToyProblem(SPEC, 9);
+        float[] x = GaussianBatch.of(11, 600, 8).slice(0);
+        for (StochasticRounding.Backward backward : StochasticRounding.Backward.values()) {
+            SrSteEstimator e = new SrSteEstimator(1.0, 2, backward);
+            ParamSet whole;
+            ParamSet sliced;
+            try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, 8, 600))) {
+                whole = e.estimate(o, 5);
+            }
+            try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, 8, 128))) {
+                assertEquals(5, o.slices());
+                sliced = e.estimate(o, 5);
+            }
+            for (int t = 0; t < whole.count(); t++) {
+                float[] a = whole.get(t).data();
+                float[] b = sliced.get(t).data();
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(a[i], b[i], 1e-5 * (1 + Math.abs(a[i])), backward + " tensor " + t + " coord " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theAllocationFreeSeedDerivationEqualsTheGeneralOne() {
+        for (long i : new long[] {0, 1, -1, 17, Long.MAX_VALUE}) {
+            assertEquals(Seeds.derive(42L, new Object[] {i}), Seeds.derive(42L, i));
+        }
+        float[] into = new float[10];
+        HostRandom.uniformInto(9, into, 3, 7);
+        float[] plain = HostRandom.uniform(9, 7, 0, 1);
+        for (int i = 0; i < 7; i++) {
+            assertEquals(plain[i], into[3 + i]);
+        }
+    }
+
+    @Test
     void srSteSettingsShareTheirDrawsApartFromWhatTheyCount() {
         SrSteEstimator a = new SrSteEstimator(0.5, 1, StochasticRounding.Backward.QUANTIZER);
         SrSteEstimator b = new SrSteEstimator(2.0, 10, StochasticRounding.Backward.RELAXED);

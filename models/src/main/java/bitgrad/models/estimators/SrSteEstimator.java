@@ -6,6 +6,7 @@ import bitgrad.models.Seeds;
 import bitgrad.models.nets.Forward;
 import bitgrad.models.nets.StochasticRounding;
 import bitgrad.models.objectives.Objective;
+import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.schemas.ParamSet;
 
 /**
@@ -51,8 +52,46 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
 
     @Override
     public ParamSet estimate(Objective objective, long seed) {
-        return Autograd.averageGradient(objective, samples,
-                j -> s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", j, s))));
+        if (!(objective instanceof TeacherStudentObjective toy)) {
+            return Autograd.averageGradient(objective, samples,
+                    j -> s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", j, s))));
+        }
+        return Autograd.averageGradient(objective, samples, j -> {
+            long drawSeed = Seeds.derive(seed, "sr", j);
+            float[][] extremes = extremes(toy, drawSeed);
+            return s -> new Forward.Stochastic(new StochasticRounding(tau, backward, drawSeed, toy.rowOffset(s), extremes[0], extremes[1]));
+        });
+    }
+
+    /**
+     * The largest and smallest pre-activation of every hidden layer over the whole batch, for one
+     * draw: layer by layer, each pass over the slices rounding the earlier layers with the extremes
+     * already found, exactly as the gradient pass will (science.md §3: the scaling is over the
+     * whole batch, however it is sliced).
+     */
+    private float[][] extremes(TeacherStudentObjective o, long drawSeed) {
+        int hidden = o.spec().depth();
+        float[] max = new float[hidden];
+        float[] min = new float[hidden];
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDList params = bitgrad.models.Nd.toNd(m, o.point());
+            for (int l = 0; l < hidden; l++) {
+                float hi = Float.NEGATIVE_INFINITY;
+                float lo = Float.POSITIVE_INFINITY;
+                for (int s = 0; s < o.slices(); s++) {
+                    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                        scope.suppressNotUsedWarning();
+                        Forward f = new Forward.Stochastic(new StochasticRounding(tau, backward, drawSeed, o.rowOffset(s), max, min));
+                        ai.djl.ndarray.NDArray z = o.preActivation(params, s, l, f);
+                        hi = Math.max(hi, z.max().getFloat());
+                        lo = Math.min(lo, z.min().getFloat());
+                    }
+                }
+                max[l] = hi;
+                min[l] = lo;
+            }
+        }
+        return new float[][] {max, min};
     }
 
     @Override

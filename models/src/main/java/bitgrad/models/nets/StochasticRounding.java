@@ -15,15 +15,27 @@ import bitgrad.models.quant.Quantizer;
  * {@code u ~ U(0, 1)}, and output {@code sign(y - 0.5)}.
  *
  * <p>The forward value is +1 with probability p whatever tau is; tau shapes the gradient. With
- * {@link Backward#RELAXED} (default) the gradient is the straight-through gradient of the final
- * sign, i.e. it flows through the relaxed sample {@code 2y - 1} (scales held constant); with
- * {@link Backward#QUANTIZER} it is the activation quantizer's own STE pseudo-derivative at A.
+ * {@link Backward#QUANTIZER} (the sr-STE default, "STE-like forward and backward") the gradient is
+ * the activation quantizer's own STE pseudo-derivative at A; with {@link Backward#RELAXED} it
+ * flows through the relaxed sample {@code 2y - 1} (scales held constant).
+ *
+ * <p>Row r of layer l draws its uniforms from {@code derive(seed, l, rowOffset + r)}, so a row's
+ * draws do not depend on how the batch is sliced. The scales come from {@code max}/{@code min}
+ * (per layer, over the whole batch) when given, else from the slice at hand.
  *
  * @param tau temperature, > 0
  * @param backward gradient route
- * @param seed seed of this forward pass; layer {@code l} draws from {@code derive(seed, l)}
+ * @param seed seed of this forward pass
+ * @param rowOffset index in the whole batch of the slice's first row
+ * @param max per hidden layer, the largest pre-activation over the whole batch (null: the slice's)
+ * @param min per hidden layer, the smallest pre-activation over the whole batch (null: the slice's)
  */
-public record StochasticRounding(double tau, Backward backward, long seed) {
+public record StochasticRounding(double tau, Backward backward, long seed, long rowOffset, float[] max, float[] min) {
+
+    /** Scales from each slice itself, rows numbered from 0 in every slice. */
+    public StochasticRounding(double tau, Backward backward, long seed) {
+        this(tau, backward, seed, 0, null, null);
+    }
 
     /** Clamp for p and u away from 0 and 1. */
     public static final float CLAMP = 1e-6f;
@@ -60,15 +72,21 @@ public record StochasticRounding(double tau, Backward backward, long seed) {
     /** Rounds pre-activation {@code z} of hidden layer {@code layer}. */
     public NDArray apply(Quantizer q, int layer, NDArray z) {
         NDArray a = z.stopGradient();
-        float max = a.max().getFloat();
-        float min = a.min().getFloat();
+        float max = this.max != null ? this.max[layer] : a.max().getFloat();
+        float min = this.min != null ? this.min[layer] : a.min().getFloat();
         float posScale = max > 0 ? 1f / max : 0f;
         float negScale = min < 0 ? 1f / -min : 0f;
         NDArray scaled = scaleTo(z, posScale, negScale);
         NDArray p = Nd.div(scaled.add(1), 2).clip(CLAMP, 1 - CLAMP);
-        int n = Math.toIntExact(z.size());
-        NDArray u = Nd.create(z.getManager(), HostRandom.uniform(Seeds.derive(seed, layer), n, 0, 1), new Shape(z.getShape().getShape()))
-                .clip(CLAMP, 1 - CLAMP);
+        long[] shape = z.getShape().getShape();
+        int width = (int) shape[shape.length - 1];
+        int rows = Math.toIntExact(z.size() / width);
+        float[] draws = new float[rows * width];
+        long layerSeed = Seeds.derive(seed, (long) layer);
+        for (int r = 0; r < rows; r++) {
+            HostRandom.uniformInto(Seeds.derive(layerSeed, rowOffset + r), draws, r * width, width);
+        }
+        NDArray u = Nd.create(z.getManager(), draws, new Shape(shape)).clip(CLAMP, 1 - CLAMP);
         NDArray logits = p.log().sub(p.neg().add(1).log()).add(u.log()).sub(u.neg().add(1).log());
         NDArray y = Activation.sigmoid(Nd.div(logits, tau));
         NDArray hard = Nd.signPm1(y.stopGradient().sub(0.5f));

@@ -224,6 +224,24 @@ public final class TeacherStudentObjective implements Objective {
         }
     }
 
+    /** Index in the whole batch of slice {@code s}'s first row. */
+    public long rowOffset(int s) {
+        long r = 0;
+        for (int i = 0; i < s; i++) {
+            r += batch.rows(i);
+        }
+        return r;
+    }
+
+    /** Pre-activation {@code (B_s, out_l)} of layer {@code layer} on slice {@code s}, earlier layers activated by {@code mode}. */
+    public NDArray preActivation(NDList params, int s, int layer, Forward mode) {
+        NDArray h = data(s)[0];
+        for (int l = 0; l < layer; l++) {
+            h = mode.activate(spec.activation(), l, Mlp.linear(spec, h, params.get(l), false));
+        }
+        return Mlp.linear(spec, h, params.get(layer), false);
+    }
+
     @Override
     public int copiesPerChunk() {
         long rows = batch.maxRows();
