@@ -2,6 +2,7 @@ package bitgrad.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDList;
@@ -86,6 +87,17 @@ class BatchedEvaluationTest {
             assertTrue(r.decrease()[0] > 0, "a small step along the true gradient goes downhill");
             assertTrue(r.bestDecrease() >= r.decrease()[0]);
             assertEquals(lrs[r.bestIndex()], r.bestLr());
+            assertTrue(r.descends());
+            ParamSet uphill = g.map(t -> {
+                float[] v = g.get(t).data().clone();
+                for (int j = 0; j < v.length; j++) {
+                    v[j] = -v[j];
+                }
+                return v;
+            });
+            LrSweep.Result up = LrSweep.sweep(o, uphill, lrs);
+            assertTrue(up.bestDecrease() < 0, "every step against the gradient goes uphill: " + up.bestDecrease());
+            assertFalse(up.descends(), "reported as no descent, not as a best lr");
         }
     }
 

@@ -69,7 +69,8 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 for (int k = 0; k < lrs.length; k++) {
                     curves.add(e.label(), spec, (double) lrs[k], (double) r.losses()[k], (double) d[k]);
                 }
-                best.add(e.label(), spec, (double) r.baseLoss(), (double) r.bestDecrease(), (double) r.bestLr(),
+                // no rate of the grid went downhill: no best lr (null), the best "decrease" stays to show by how much
+                best.add(e.label(), spec, (double) r.baseLoss(), (double) r.bestDecrease(), r.descends() ? (Double) (double) r.bestLr() : null,
                         ((Number) c.infoOf(ref, "nominal_flops")).doubleValue());
             }
         }

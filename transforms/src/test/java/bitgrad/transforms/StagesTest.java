@@ -143,6 +143,7 @@ class StagesTest {
                 max = Math.max(max, curves.getDouble("decrease", r * 10 + k));
             }
             assertEquals(max, best.getDouble("best_decrease", r), 1e-12, "best is the curve's maximum");
+            assertEquals(max > 0, best.get("best_lr", r) != null, "a best lr only where some rate went downhill");
         }
         ColumnTable cos = f.table(sweep, LrSweepStage.COSINE);
         assertEquals(3 * (3 + 1), cos.rows(), "3 pairs x (3 tensors + all)");

@@ -54,9 +54,14 @@ public final class LrSweep {
             return decrease()[bestIndex()];
         }
 
-        /** The learning rate of the largest decrease. */
+        /** The learning rate of the largest decrease (see {@link #descends}: it may be no decrease at all). */
         public float bestLr() {
             return lrs[bestIndex()];
+        }
+
+        /** True when some learning rate of the grid lowers the loss; false: "no descent" (no best lr to report). */
+        public boolean descends() {
+            return bestDecrease() > 0;
         }
     }
 

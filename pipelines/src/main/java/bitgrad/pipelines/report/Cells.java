@@ -29,6 +29,11 @@ final class Cells {
         double meanLr() {
             return lr.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         }
+
+        /** Repeats in which no learning rate of the grid lowered the loss. */
+        int noDescent() {
+            return best.size() - lr.size();
+        }
     }
 
     private Cells() {
@@ -56,7 +61,9 @@ final class Cells {
                     Estimators.decode(s.string("estimator_spec", row)), new ArrayList<>(), new ArrayList<>(),
                     s.getDouble("nominal_flops", row), s.getLong("rows", row)));
             cell.best().add(s.getDouble("best_decrease", r));
-            cell.lr().add(s.getDouble("best_lr", r));
+            if (s.get("best_lr", r) != null) {
+                cell.lr().add(s.getDouble("best_lr", r)); // repeats without descent have no best lr
+            }
         }
         return new ArrayList<>(agg.values());
     }

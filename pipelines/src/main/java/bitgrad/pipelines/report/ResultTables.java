@@ -41,8 +41,9 @@ final class ResultTables implements Part {
             best.add(cell.variant(), cell.dim(), cell.estimator(), cell.spec().specJson(), cell.mean(), cell.sd(), cell.meanLr(),
                     (long) cell.best().size(), cell.flops() / 1e9);
             c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
-                    + "best_decrease=%.6g best_lr=%.4g repeats=%d", cell.dim(), cell.activation(), cell.rows(), cell.pretrained(),
-                    cell.estimator(), cell.mean(), cell.meanLr(), cell.best().size()));
+                    + "best_decrease=%.6g best_lr=%s repeats=%d%s", cell.dim(), cell.activation(), cell.rows(), cell.pretrained(),
+                    cell.estimator(), cell.mean(), cell.lr().isEmpty() ? "none" : String.format(Locale.ROOT, "%.4g", cell.meanLr()),
+                    cell.best().size(), cell.noDescent() > 0 ? " no_descent=" + cell.noDescent() : ""));
         }
         c.table(SECTION, "Every setting", best);
         ColumnTable cosine = Cells.cosines(c);
