@@ -89,6 +89,22 @@ class PresetsTest {
     }
 
     @Test
+    void pretrainingAtIdenticalSettingsIsSharedAcrossPresets(@TempDir Path runs) throws Exception {
+        String[] same = {"num_init=1", "data.batch=[256]", "data.num_batch=1", "pretrain.enabled=[true]", "pretrain.steps=10",
+            "pretrain.batch=256", "sweep.lr_count=10"};
+        List<String> first = new ArrayList<>(List.of(same));
+        first.addAll(List.of("estimators.sr_ste.tau=[1.0]", "estimators.sr_ste.k=[1]", "estimators.sr_ste.backward=[quantizer]"));
+        CliFixture.Result a = preset(runs, "stochastic-rounding", first.toArray(String[]::new));
+        CliFixture.assertStage(a, "pretrain", "miss", 1);
+        List<String> second = new ArrayList<>(List.of(same));
+        second.addAll(List.of("estimators.nes.samples=[20]", "estimators.ste_random.keep=[]", "probes.nes_directions=4",
+                "probes.candidates=2", "probes.radii=[0.1]", "probes.lr_points=2"));
+        CliFixture.Result b = preset(runs, "discussion", second.toArray(String[]::new));
+        CliFixture.assertStage(b, "pretrain", "hit", 0);
+        assertTrue(b.out().contains("pretrain dim=16 model=0 steps=10 final_loss="), b.out());
+    }
+
+    @Test
     void rosenbrockConverges(@TempDir Path runs) throws Exception {
         CliFixture.Result r = preset(runs, "rosenbrock", "rosenbrock.starts=1", "rosenbrock.cdg_eps=[0.001]", "rosenbrock.nes_sigma=[]");
         assertFigures(runDir(r), "rosenbrock", "rosenbrock_cosine");

@@ -111,6 +111,10 @@ public final class Tables {
     public static final Schema BEST_HYPERPARAMETERS = declare("best_hyperparameters", "variant", STRING, "dim", LONG, "family",
             STRING, "best_setting", STRING, "best_setting_spec", STRING, "best_decrease_mean", DOUBLE);
 
+    /** Report table: whether each pretraining had plateaued (relative decrease over its last 10% of steps) or ended on a spike. */
+    public static final Schema PRETRAIN_PLATEAU = declare("pretrain_plateau", "dim", LONG, "model", LONG, "steps", LONG, "final_loss",
+            DOUBLE, "last_tenth_relative_decrease", DOUBLE, "plateaued", STRING, "ends_on_spike", STRING);
+
     /** Report table: mean cosine(CDG, STE) per activation, eps, dim and layer. */
     public static final Schema MISMATCH = declare("mismatch", "activation", STRING, "eps", DOUBLE, "dim", LONG, "layer", STRING,
             "cosine_cdg_ste", DOUBLE, "repeats", LONG);

@@ -45,6 +45,9 @@ public final class PretrainStage extends Stage<PretrainStage.Params> {
         c.write(CURVE, curve);
         float last = r.losses().length == 0 ? Float.NaN : r.losses()[r.losses().length - 1];
         c.info("final_loss", last);
+        c.info("last_tenth_relative_decrease", r.lastTenthRelativeDecrease());
+        c.info("plateaued", r.lastTenthRelativeDecrease() < 0.01);
+        c.info("ends_on_spike", Pretrainer.Result.endsOnSpike(r.losses()));
         return "dim=" + p.model().dim() + " steps=" + trainer.steps() + " loss=" + last;
     }
 }

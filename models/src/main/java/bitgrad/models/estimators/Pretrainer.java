@@ -35,6 +35,46 @@ public record Pretrainer(String optimizer, double lr, int steps, int batch) {
      * @param losses {@code losses[i]} is the training loss at step i (before its update)
      */
     public record Result(ParamSet weights, float[] losses) {
+
+        /**
+         * The relative loss decrease over the last 10% of the steps: mean loss of the 5% of steps
+         * before that window against the mean of its last 5%; below 1% counts as a plateau.
+         */
+        public double lastTenthRelativeDecrease() {
+            return lastTenthRelativeDecrease(losses);
+        }
+
+        /** The same for any loss curve. */
+        public static double lastTenthRelativeDecrease(float[] losses) {
+            int n = losses.length;
+            int w = Math.max(1, n / 20);
+            if (n < 4 * w) {
+                return Double.NaN;
+            }
+            double before = mean(losses, n - 3 * w, n - 2 * w);
+            double end = mean(losses, n - w, n);
+            return (before - end) / before;
+        }
+
+        /** True when the final loss is more than 1.5 times the median of the last 10% of steps (ended on a spike). */
+        public static boolean endsOnSpike(float[] losses) {
+            int n = losses.length;
+            int w = Math.max(1, n / 10);
+            if (n < 2) {
+                return false;
+            }
+            float[] tail = java.util.Arrays.copyOfRange(losses, n - w, n);
+            java.util.Arrays.sort(tail);
+            return losses[n - 1] > 1.5 * tail[tail.length / 2];
+        }
+
+        private static double mean(float[] v, int from, int to) {
+            double s = 0;
+            for (int i = from; i < to; i++) {
+                s += v[i];
+            }
+            return s / (to - from);
+        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package bitgrad.pipelines.report;
 
 import bitgrad.schemas.ColumnTable;
+import bitgrad.models.estimators.Pretrainer;
+import bitgrad.schemas.Tables;
 import bitgrad.transforms.PretrainStage;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -35,5 +37,26 @@ final class PretrainPart implements Part {
             i++;
         }
         c.figure("pretrain", chart, "pretrain", "Pretraining loss", "Training loss of each pretrained evaluate model.");
+        ColumnTable plateau = Tables.PRETRAIN_PLATEAU.empty();
+        int n = 0;
+        for (String k : keys) {
+            JsonNode p = c.params("pretrain", k);
+            ColumnTable t = c.table("pretrain", k, PretrainStage.CURVE.file());
+            float[] losses = new float[t.rows()];
+            for (int r = 0; r < t.rows(); r++) {
+                losses[r] = (float) t.getDouble("loss", r);
+            }
+            double rel = Pretrainer.Result.lastTenthRelativeDecrease(losses);
+            boolean plateaued = rel < 0.01;
+            boolean spike = Pretrainer.Result.endsOnSpike(losses);
+            plateau.add((long) p.path("model").path("dim").asInt(), (long) n, (long) losses.length,
+                    losses.length == 0 ? null : (double) losses[losses.length - 1], rel, plateaued ? "yes" : "NO", spike ? "SPIKE" : "");
+            c.headline("pretrain", String.format(java.util.Locale.ROOT, "pretrain dim=%d model=%d steps=%d final_loss=%.6g "
+                    + "last_tenth_relative_decrease=%.4f plateaued=%b ends_on_spike=%b", p.path("model").path("dim").asInt(), n,
+                    losses.length, losses.length == 0 ? Double.NaN : losses[losses.length - 1], rel, plateaued, spike));
+            n++;
+        }
+        c.table("pretrain", "Did pretraining converge? (relative loss decrease over the last 10% of the steps; below 1% is a plateau)",
+                plateau);
     }
 }
