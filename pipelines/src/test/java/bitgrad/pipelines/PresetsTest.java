@@ -75,7 +75,7 @@ class PresetsTest {
 
     @Test
     void stochasticRounding(@TempDir Path runs) throws Exception {
-        Path run = runDir(preset(runs, "stochastic-rounding", "data.batch=[256,1024]", "data.num_batch=1",
+        Path run = runDir(preset(runs, "stochastic-rounding", "num_init=1", "data.batch=[256,1024]", "data.num_batch=1",
                 "estimators.sr_ste.tau=[1.0]", "estimators.sr_ste.k=[1,2,3]", "pretrain.steps=30", "pretrain.batch=512",
                 "sweep.lr_count=50"));
         assertFigures(run, "lr_curves_", "best_vs_k_", "pretrain");
@@ -135,7 +135,7 @@ class PresetsTest {
 
     @Test
     void discussionProbesEachGetAFigure(@TempDir Path runs) throws Exception {
-        CliFixture.Result r = preset(runs, "discussion", "data.batch=[1024]", "data.num_batch=1", "pretrain.steps=20",
+        CliFixture.Result r = preset(runs, "discussion", "num_init=1", "data.batch=[1024]", "data.num_batch=1", "pretrain.steps=20",
                 "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=20",
                 "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50");
         Path run = runDir(r);
