@@ -76,7 +76,7 @@ class CacheSafetyTest {
         CliFixture.assertStage(again, "init-models", "hit", 0);
         CliFixture.assertStage(again, "pretrain", "hit", 0);
         int computed = Integer.parseInt(again.stages().get("estimate")[1]);
-        assertTrue(computed > 0 && computed <= 24 - 3, "finished estimates are kept: recomputed " + computed + " of 24");
+        assertTrue(computed > 0 && computed <= 16 - 3, "finished estimates are kept: recomputed " + computed + " of 16");
         // now the run finished: its record names everything, and an explicit --unfinished has nothing more to take
         CliFixture.Result after = cli("cache", "gc", "--yes", "--unfinished", "--runs-dir", runs.toString());
         assertEquals(0, after.code(), after.err());

@@ -131,7 +131,7 @@ public final class CliFixture {
     public static Path slowConfig(Path dir) throws Exception {
         Path config = dir.resolve("slow.yaml");
         Files.writeString(config, Files.readString(Path.of(TINY))
-                .replace("num_batch: 2", "num_batch: 6").replace("samples: [50]", "samples: [3000]").replace("batch: 256", "batch: 2048"));
+                .replace("num_batch: 2", "num_batch: 4").replace("samples: [50]", "samples: [2000]").replace("batch: 256", "batch: 2048"));
         return config;
     }
 }
