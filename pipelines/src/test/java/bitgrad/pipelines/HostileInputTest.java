@@ -63,6 +63,22 @@ class HostileInputTest {
     }
 
     @Test
+    void typosAndWrongTypesAreAnsweredInTheUsersTerms(@TempDir Path runs) throws Exception {
+        String[][] cases = {
+            {"run", "quickstrat", "unknown experiment 'quickstrat' (did you mean 'quickstart'?)"},
+            {"run", "quickstart", "--set", "estimators.nes.samples=many", "estimators.nes.samples: expected an integer, got 'many'"},
+            {"run", "quickstart", "--set", "dims=[8,x]", "dims: expected an integer, got 'x'"},
+            {"run", "quickstart", "--set", "estimators.ste=maybe", "estimators.ste: expected true or false, got 'maybe'"},
+            {"run", "quickstart", "--set", "dimz=[8]", "unknown --set key 'dimz' (did you mean 'dims'?); known here: name,"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of(c).subList(0, c.length - 1));
+            args.addAll(List.of("--runs-dir", runs.toString()));
+            assertUsageError(CliFixture.cli(args.toArray(String[]::new)), c[c.length - 1]);
+        }
+    }
+
+    @Test
     void damagedManifestsAndArtifactsAreNeverTrusted(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
         CliFixture.run(runs);

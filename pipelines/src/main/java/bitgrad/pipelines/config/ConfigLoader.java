@@ -80,8 +80,8 @@ public final class ConfigLoader {
             }
         } else {
             if (!PRESETS.contains(nameOrPath)) {
-                throw new ConfigException("unknown experiment '" + nameOrPath + "'; presets: " + String.join(", ", PRESETS)
-                        + " (or a path to a .yaml file)");
+                throw new ConfigException("unknown experiment '" + nameOrPath + "'" + suggest(nameOrPath, PRESETS) + "; presets: "
+                        + String.join(", ", PRESETS) + " (or a path to a .yaml file)");
             }
             source = "preset " + nameOrPath;
             user = parse(resource(nameOrPath), source);
@@ -170,7 +170,9 @@ public final class ConfigLoader {
         String last = path[path.length - 1];
         JsonNode old = node.get(last);
         if (old == null) {
-            throw new ConfigException("unknown --set key '" + key + "'" + (node == tree ? "" : "; known here: " + fieldNames(node)));
+            List<String> known = new ArrayList<>();
+            node.fieldNames().forEachRemaining(known::add);
+            throw new ConfigException("unknown --set key '" + key + "'" + suggest(last, known) + "; known here: " + fieldNames(node));
         }
         if (old.isObject()) {
             throw new ConfigException("--set " + key + " names a section; set one of its keys: " + fieldNames(old));
@@ -216,6 +218,10 @@ public final class ConfigLoader {
                     path.append('[').append(r.getIndex()).append(']');
                 }
             }
+            if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException mi && mi.getTargetType() != null) {
+                String key = path.toString().replaceAll("\\[\\d+\\]$", "");
+                throw new ConfigException(key + ": expected " + expected(mi.getTargetType()) + ", got " + given(tree, path.toString()));
+            }
             throw new ConfigException("wrong value for '" + path + "' in " + source + ": " + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": " + firstLine(e.getOriginalMessage()));
@@ -228,6 +234,47 @@ public final class ConfigLoader {
     static final long MAX_ROWS = 100_000_000L;
     static final int MAX_SAMPLES = 10_000_000;
     static final int MAX_LRS = 100_000;
+
+    /** What a Java type is called in the user's terms. */
+    private static String expected(Class<?> t) {
+        if (t == Integer.class || t == int.class || t == Long.class || t == long.class) {
+            return "an integer";
+        }
+        if (t == Double.class || t == double.class || t == Float.class || t == float.class) {
+            return "a number";
+        }
+        if (t == Boolean.class || t == boolean.class) {
+            return "true or false";
+        }
+        if (t == String.class) {
+            return "a word";
+        }
+        if (java.util.Collection.class.isAssignableFrom(t)) {
+            return "a list such as [1, 2]";
+        }
+        return "a mapping of keys to values";
+    }
+
+    /** The value at {@code path} (dotted, with [i] indices) as the user wrote it, quoted. */
+    private static String given(JsonNode tree, String path) {
+        JsonNode n = tree;
+        for (String part : path.split("\\.")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([^\\[]+)((?:\\[\\d+\\])*)").matcher(part);
+            if (!m.matches()) {
+                return "something else";
+            }
+            n = n.path(m.group(1));
+            java.util.regex.Matcher idx = java.util.regex.Pattern.compile("\\[(\\d+)\\]").matcher(m.group(2));
+            while (idx.find()) {
+                n = n.isArray() ? n.path(Integer.parseInt(idx.group(1))) : n; // a single value given for a list
+            }
+        }
+        if (n.isMissingNode()) {
+            return "something else";
+        }
+        String text = n.isValueNode() ? n.asText() : n.toString();
+        return "'" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'";
+    }
 
     private static void validate(ExperimentConfig c) {
         require(c.name() != null && c.name().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
@@ -347,6 +394,40 @@ public final class ConfigLoader {
         if (!ok) {
             throw new ConfigException(message);
         }
+    }
+
+    /** {@code " (did you mean 'x'?)"} for the closest candidate within a few edits, else "". */
+    static String suggest(String word, java.util.Collection<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = distance(word, c);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = c;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, word.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static String fieldNames(JsonNode n) {
