@@ -5,8 +5,6 @@ import static bitgrad.schemas.ColumnType.LONG;
 import static bitgrad.schemas.ColumnType.STRING;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Every table schema bitgrad writes, declared once: stages and the report create their tables
@@ -35,12 +33,8 @@ public final class Tables {
         }
     }
 
-    private static final Map<String, Schema> ALL = new LinkedHashMap<>();
-
     private static Schema declare(String kind, Object... namesAndTypes) {
-        Schema s = new Schema(kind, namesAndTypes);
-        ALL.put(kind, s);
-        return s;
+        return new Schema(kind, namesAndTypes);
     }
 
     /** Tensors: one row per tensor (name, shape, row-major values). */
@@ -135,15 +129,5 @@ public final class Tables {
             "title", STRING, "body", STRING);
 
     private Tables() {
-    }
-
-    /** The schema of {@code kind}, or null. */
-    public static Schema of(String kind) {
-        return ALL.get(kind);
-    }
-
-    /** Every declared schema, in declaration order. */
-    public static java.util.Collection<Schema> all() {
-        return java.util.Collections.unmodifiableCollection(ALL.values());
     }
 }

@@ -90,6 +90,11 @@ public abstract class Stage<P extends Record> {
         return outputs;
     }
 
+    /** The files every task must write: the declared outputs that are not patterns. */
+    public final List<String> requiredFiles() {
+        return outputs.stream().filter(o -> !o.pattern()).map(Output::file).toList();
+    }
+
     /**
      * Computes one task's files (through {@link StageContext#write}) and returns a one-line human
      * description of what was done.

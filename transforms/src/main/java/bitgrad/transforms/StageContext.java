@@ -38,11 +38,6 @@ public final class StageContext<P extends Record> {
         return params;
     }
 
-    /** The task's cache key. */
-    public String key() {
-        return task.key();
-    }
-
     /** The single input named {@code name}. */
     public TaskRef input(String name) {
         return task.input(name);

@@ -73,7 +73,7 @@ public final class StageFn extends DoFn<String, String> {
             info.put("seconds", seconds);
             info.put("label", label);
             info.put("task", Task.JSON.readTree(t.toJson()));
-            pending.commit(info, force, stage.outputs().stream().filter(o -> !o.pattern()).map(Stage.Output::file).toList());
+            pending.commit(info, force, stage.requiredFiles());
             computed.inc();
             Progress.done(t.stage(), label, seconds);
             out.output(result(t, "computed", seconds));
@@ -92,9 +92,9 @@ public final class StageFn extends DoFn<String, String> {
         try (java.util.stream.Stream<Path> files = Files.list(staging)) {
             files.forEach(f -> written.add(f.getFileName().toString()));
         }
-        for (Stage.Output o : s.outputs()) {
-            if (!o.pattern() && !written.contains(o.file())) {
-                throw new IllegalStateException("stage " + s.name() + " did not write its declared " + o.file());
+        for (String file : s.requiredFiles()) {
+            if (!written.contains(file)) {
+                throw new IllegalStateException("stage " + s.name() + " did not write its declared " + file);
             }
         }
         java.util.Set<String> undeclared = new java.util.TreeSet<>();

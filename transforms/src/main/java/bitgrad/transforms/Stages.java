@@ -70,9 +70,7 @@ public final class Stages {
      */
     public static bitgrad.schemas.ArtifactStore.Check check(bitgrad.schemas.ArtifactStore store, String stage, String key) {
         Stage<?> s = STAGES.get(stage);
-        List<String> required = s == null ? List.of()
-                : s.outputs().stream().filter(o -> !o.pattern()).map(Stage.Output::file).toList();
-        return store.check(stage, key, required);
+        return store.check(stage, key, s == null ? List.of() : s.requiredFiles());
     }
 
     /** Code version of {@code stage}: bump it when the stage's output for the same parameters changes. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -82,30 +81,7 @@ public final class Estimators {
 
     /** Canonical JSON text (keys sorted at every level). */
     public static String canonical(JsonNode n) {
-        try {
-            return JSON.writeValueAsString(sorted(n));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode sorted(JsonNode n) {
-        if (n.isObject()) {
-            ObjectNode out = JSON.createObjectNode();
-            TreeMap<String, JsonNode> fields = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                fields.put(e.getKey(), sorted(e.getValue()));
-            }
-            out.setAll(fields);
-            return out;
-        }
-        if (n.isArray()) {
-            var out = JSON.createArrayNode();
-            n.forEach(x -> out.add(sorted(x)));
-            return out;
-        }
-        return n;
+        return bitgrad.schemas.CanonicalJson.of(n);
     }
 
     private static JsonNode field(JsonNode n, String name) {

@@ -1,7 +1,6 @@
 package bitgrad.pipelines.cli;
 
 import bitgrad.pipelines.report.ReportPage;
-import bitgrad.transforms.Task;
 import bitgrad.pipelines.run.Plan;
 import bitgrad.pipelines.run.Planner;
 import bitgrad.pipelines.run.RunOptions;
@@ -76,9 +75,6 @@ final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Runner.Outcome o = new Runner(plan, opts, out).run();
         ArtifactStore store = new ArtifactStore(opts.cacheDir());
-        if (only == null) {
-            ReportPage.printHeadlines(Task.JSON.readTree(o.runDir().resolve("run.json").toFile()), store, out);
-        }
         long r0 = System.nanoTime();
         ReportPage.Written report;
         try {
@@ -87,6 +83,9 @@ final class RunCommand implements Callable<Integer> {
             String why = "report: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             Runner.markFailed(o.runDir(), why);
             throw new bitgrad.pipelines.run.StageFailedException(why, e);
+        }
+        if (only == null) {
+            report.headlines().forEach(out::println);
         }
         out.printf(Locale.ROOT, "stage=report figures=%d seconds=%.2f path=%s%n", report.figures(), (System.nanoTime() - r0) / 1e9,
                 report.page());

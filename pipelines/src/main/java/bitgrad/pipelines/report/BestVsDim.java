@@ -16,7 +16,7 @@ final class BestVsDim implements Part {
     @Override
     public void render(ReportContext c) throws IOException {
         Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
-        for (Cells.Cell cell : Cells.of(c)) {
+        for (Cells.Cell cell : c.cells()) {
             String series = cell.spec() instanceof CdgEstimator ? "CDG (best eps)"
                     : cell.spec() instanceof NesEstimator nes ? "NES n=" + nes.samples()
                             + (nes.mode().equals("antithetic") ? "" : " " + nes.mode()) + " (best sigma)"

@@ -17,7 +17,7 @@ final class BestVsK implements Part {
     public void render(ReportContext c) throws IOException {
         Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
         Map<String, Double> ste = new TreeMap<>();
-        for (Cells.Cell cell : Cells.of(c)) {
+        for (Cells.Cell cell : c.cells()) {
             String v = cell.variant() + ", dim=" + cell.dim();
             if (cell.spec() instanceof SrSteEstimator sr) {
                 String series = "sr-STE tau=" + sr.tau() + (sr.backward() == StochasticRounding.Backward.RELAXED ? " relaxed backward" : "");

@@ -32,7 +32,7 @@ final class CosineWithReference implements Part {
 
     @Override
     public void render(ReportContext c) throws IOException {
-        ColumnTable cosine = Cells.cosines(c);
+        ColumnTable cosine = c.cosines();
         if (cosine == null) {
             return;
         }

@@ -21,7 +21,7 @@ final class Efficiency implements Part {
         }
         int depth = c.params("lr-sweep", sweeps.get(0)).path("model").path("depth").asInt();
         Map<String, Map<String, List<double[]>>> byVariant = new TreeMap<>();
-        for (Cells.Cell cell : Cells.of(c)) {
+        for (Cells.Cell cell : c.cells()) {
             double forward = 2.0 * cell.rows() * ((double) depth * cell.dim() * cell.dim() + cell.dim());
             String series = cell.spec().family().toUpperCase(Locale.ROOT) + " dim=" + cell.dim();
             byVariant.computeIfAbsent(cell.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new ArrayList<>())

@@ -28,7 +28,7 @@ final class Mismatch implements Part {
 
     @Override
     public void render(ReportContext c) throws IOException {
-        ColumnTable cosine = Cells.cosines(c);
+        ColumnTable cosine = c.cosines();
         if (cosine == null) {
             return;
         }

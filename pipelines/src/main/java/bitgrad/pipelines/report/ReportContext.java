@@ -22,6 +22,8 @@ final class ReportContext {
 
     private final StageContext<?> task;
     private final ColumnTable sections = Tables.REPORT_SECTIONS.empty();
+    private List<Cells.Cell> cells;
+    private ColumnTable cosines;
 
     ReportContext(StageContext<?> task) {
         this.task = task;
@@ -55,6 +57,22 @@ final class ReportContext {
     String summaryKey() {
         List<String> k = keys("summary");
         return k.isEmpty() ? null : k.get(0);
+    }
+
+    /** The summary's cells, read once and shared by every part. */
+    List<Cells.Cell> cells() throws IOException {
+        if (cells == null) {
+            cells = Cells.of(this);
+        }
+        return cells;
+    }
+
+    /** The run's cosine table (null without a summary), read once and shared by every part. */
+    ColumnTable cosines() throws IOException {
+        if (cosines == null && summaryKey() != null) {
+            cosines = Cells.cosines(this);
+        }
+        return cosines;
     }
 
     // ------------------------------------------------------------------ writing

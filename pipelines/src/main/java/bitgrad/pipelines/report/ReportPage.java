@@ -8,7 +8,6 @@ import bitgrad.transforms.Task;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,20 +52,16 @@ public final class ReportPage {
         return ArrowFiles.read(store.file("plot", key, PlotStage.SECTIONS.file()));
     }
 
-    /** Prints the run's headline lines (what each section says in one line). */
-    public static void printHeadlines(JsonNode record, ArtifactStore store, PrintStream out) throws IOException {
-        ColumnTable s = sections(record, store);
-        for (int r = 0; s != null && r < s.rows(); r++) {
-            if (s.string("kind", r).equals("headline")) {
-                out.println(s.string("body", r));
-            }
-        }
-    }
-
     /** Writes {@code report.html}, {@code plots/} and {@code tables/} of the run in {@code runDir}; returns the page and figure count. */
     public static Written write(Path runDir, ArtifactStore store) throws IOException {
         JsonNode record = Task.JSON.readTree(runDir.resolve("run.json").toFile());
         ColumnTable sections = sections(record, store);
+        List<String> headlines = new ArrayList<>();
+        for (int r = 0; sections != null && r < sections.rows(); r++) {
+            if (sections.string("kind", r).equals("headline")) {
+                headlines.add(sections.string("body", r));
+            }
+        }
         List<String> tables = new ArrayList<>();
         int figures = 0;
         if (sections != null) {
@@ -90,11 +85,11 @@ public final class ReportPage {
         Path tmp = runDir.resolve(".report.html.tmp");
         Files.writeString(tmp, html(record, sections, tables), StandardCharsets.UTF_8);
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return new Written(out, figures);
+        return new Written(out, figures, headlines);
     }
 
-    /** The page written and how many figures it shows. */
-    public record Written(Path page, int figures) {
+    /** The page written, how many figures it shows, and the run's headline lines (each section's text form). */
+    public record Written(Path page, int figures, List<String> headlines) {
     }
 
     private static void copy(Path from, Path to) throws IOException {

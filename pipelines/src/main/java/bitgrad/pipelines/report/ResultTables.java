@@ -20,7 +20,7 @@ final class ResultTables implements Part {
 
     @Override
     public void render(ReportContext c) throws IOException {
-        List<Cells.Cell> cells = Cells.of(c);
+        List<Cells.Cell> cells = c.cells();
         if (cells.isEmpty()) {
             return;
         }
@@ -46,7 +46,7 @@ final class ResultTables implements Part {
                     cell.best().size(), cell.noDescent() > 0 ? " no_descent=" + cell.noDescent() : ""));
         }
         c.table(SECTION, "Every setting", best);
-        ColumnTable cosine = Cells.cosines(c);
+        ColumnTable cosine = c.cosines();
         c.html("lr-sweep", "<details><summary>All cosines (" + cosine.rows() + " rows)</summary>" + Html.table(cosine) + "</details>");
     }
 }

@@ -2,14 +2,13 @@ package bitgrad.pipelines.run;
 
 import bitgrad.pipelines.Versions;
 import bitgrad.schemas.ArtifactStore;
+import bitgrad.schemas.CanonicalJson;
 import bitgrad.schemas.Schemas;
 import bitgrad.transforms.Stages;
 import bitgrad.transforms.Task;
 import bitgrad.transforms.TaskRef;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -50,30 +49,6 @@ public final class CacheKeys {
 
     /** Canonical JSON: object keys sorted at every level, compact. */
     static String canonical(JsonNode n) {
-        try {
-            return Task.JSON.writeValueAsString(sorted(n));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode sorted(JsonNode n) {
-        if (n.isObject()) {
-            ObjectNode out = Task.JSON.createObjectNode();
-            TreeMap<String, JsonNode> fields = new TreeMap<>();
-            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                fields.put(e.getKey(), sorted(e.getValue()));
-            }
-            out.setAll(fields);
-            return out;
-        }
-        if (n.isArray()) {
-            var out = Task.JSON.createArrayNode();
-            n.forEach(x -> out.add(sorted(x)));
-            return out;
-        }
-        return n;
+        return CanonicalJson.of(n);
     }
 }
