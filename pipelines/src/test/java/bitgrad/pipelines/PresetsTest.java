@@ -106,13 +106,21 @@ class PresetsTest {
 
     @Test
     void rosenbrockConverges(@TempDir Path runs) throws Exception {
-        CliFixture.Result r = preset(runs, "rosenbrock", "rosenbrock.starts=1", "rosenbrock.cdg_eps=[0.001]", "rosenbrock.nes_sigma=[]");
-        assertFigures(runDir(r), "rosenbrock", "rosenbrock_cosine");
-        Matcher m = Pattern.compile("rosenbrock start=0 estimator=cdg\\(eps=0.001\\) final_f=(\\S+) distance_to_min=(\\S+) "
-                + "mean_cosine=(\\S+)").matcher(r.out());
+        CliFixture.Result r = preset(runs, "rosenbrock", "rosenbrock.starts=1", "rosenbrock.cdg_eps=[0.001]", "rosenbrock.nes_sigma=[]",
+                "rosenbrock.optimizers=[adam]", "rosenbrock.gradcheck.samples=[100,1000,10000]");
+        assertFigures(runDir(r), "rosenbrock_adam", "rosenbrock_cosine_adam", "gradcheck_cdg", "gradcheck_nes");
+        Matcher m = Pattern.compile("rosenbrock start=0 estimator=cdg\\(eps=0.001\\) optimizer=adam steps=100000 final_f=(\\S+) "
+                + "distance_to_min=(\\S+) final_cosine=(\\S+)").matcher(r.out());
         assertTrue(m.find(), r.out());
-        assertTrue(Double.parseDouble(m.group(1)) < 0.01, "f at the end: " + m.group(1));
-        assertTrue(Double.parseDouble(m.group(2)) < 0.05, "distance to all-ones: " + m.group(2));
+        assertTrue(Double.parseDouble(m.group(1)) < 1e-10, "f at the end: " + m.group(1));
+        assertTrue(Double.parseDouble(m.group(3)) > 0.999, "cosine at the end: " + m.group(3));
+        Matcher slope = Pattern.compile("gradcheck estimator=cdg slope=(\\S+) min_slope=(\\S+) max_slope=(\\S+) points=4").matcher(r.out());
+        assertTrue(slope.find(), r.out());
+        assertEquals(2.0, Double.parseDouble(slope.group(2)), 0.05, slope.group());
+        assertEquals(2.0, Double.parseDouble(slope.group(3)), 0.05, slope.group());
+        Matcher nes = Pattern.compile("gradcheck estimator=nes sigma=0.001 slope=(\\S+)").matcher(r.out());
+        assertTrue(nes.find(), r.out());
+        assertEquals(-0.5, Double.parseDouble(nes.group(1)), 0.1, nes.group());
     }
 
     @Test

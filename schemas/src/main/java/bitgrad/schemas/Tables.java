@@ -59,9 +59,17 @@ public final class Tables {
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",
             STRING, "cosine", DOUBLE);
 
-    /** A Rosenbrock descent: f, distance to all-ones and cosine with the analytic gradient per step. */
+    /** A Rosenbrock descent: f, distance to all-ones, cosine with the analytic gradient and eps or sigma per recorded step. */
     public static final Schema ROSENBROCK_PATH = declare("rosenbrock_path", "step", LONG, "f", DOUBLE, "distance", DOUBLE, "cosine",
-            DOUBLE);
+            DOUBLE, "perturbation", DOUBLE);
+
+    /** The Rosenbrock gradient check: one estimate against the analytic gradient at a fixed point. */
+    public static final Schema GRADCHECK = declare("gradcheck", "point", STRING, "family", STRING, "eps", DOUBLE, "sigma", DOUBLE,
+            "samples", LONG, "relative_error", DOUBLE, "cosine", DOUBLE, "gradient_norm", DOUBLE, "rounding", DOUBLE);
+
+    /** Log-log slopes of the gradient check's error: against eps for CDG, against samples for NES (per sigma). */
+    public static final Schema GRADCHECK_SLOPE = declare("gradcheck_slope", "point", STRING, "family", STRING, "sigma", DOUBLE,
+            "slope", DOUBLE, "expected", DOUBLE);
 
     /** The NES max-point probe: a step along each random direction and its negative. */
     public static final Schema PROBE_NES = declare("probe_nes", "direction", LONG, "sign", LONG, "decrease", DOUBLE, "cosine_ste",
@@ -87,7 +95,8 @@ public final class Tables {
 
     /** The end of every Rosenbrock descent. */
     public static final Schema SUMMARY_ROSENBROCK = declare("summary_rosenbrock", "start", LONG, "estimator", STRING,
-            "estimator_spec", STRING, "final_f", DOUBLE, "distance_to_min", DOUBLE, "mean_cosine", DOUBLE);
+            "estimator_spec", STRING, "optimizer", STRING, "steps", LONG, "final_f", DOUBLE, "distance_to_min", DOUBLE,
+            "mean_cosine", DOUBLE, "final_cosine", DOUBLE);
 
     /** ResNet pretraining loss and accuracy per step. */
     public static final Schema RESNET_PRETRAIN_CURVE = declare("resnet_pretrain_curve", "step", LONG, "loss", DOUBLE, "accuracy",

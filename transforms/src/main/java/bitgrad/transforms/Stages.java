@@ -25,6 +25,8 @@ public final class Stages {
     public static final ProbeStage PROBE = new ProbeStage();
     /** Stage {@code rosenbrock}. */
     public static final RosenbrockStage ROSENBROCK = new RosenbrockStage();
+    /** Stage {@code gradcheck}. */
+    public static final GradCheckStage GRADCHECK = new GradCheckStage();
     /** Stage {@code image-data}. */
     public static final ImageDataStage IMAGE_DATA = new ImageDataStage();
     /** Stage {@code resnet-pretrain}. */
@@ -37,7 +39,7 @@ public final class Stages {
     private static final Map<String, Stage<?>> STAGES = new LinkedHashMap<>();
 
     static {
-        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, PROBE, ROSENBROCK, IMAGE_DATA,
+        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, PROBE, ROSENBROCK, GRADCHECK, IMAGE_DATA,
                 RESNET_PRETRAIN, RESNET_GRAD, SUMMARY)) {
             STAGES.put(s.name(), s);
         }

@@ -24,9 +24,9 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
     /** The end of every Rosenbrock descent. */
     public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
 
-    /** Version 4: estimator spec columns; grid points read from the inputs' parameters. */
+    /** Version 5: the Rosenbrock table gains optimizer, steps and the final cosine. */
     public SummaryStage() {
-        super("summary", 4, Params.class, SUMMARY, COSINE, ROSENBROCK);
+        super("summary", 5, Params.class, SUMMARY, COSINE, ROSENBROCK);
     }
 
     @Override
@@ -54,15 +54,17 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
             ColumnTable path = c.read(run, RosenbrockStage.TRAJECTORY);
             double cos = 0;
             int n = 0;
+            Double lastCosine = null;
             for (int r = 0; r < path.rows(); r++) {
                 if (path.get("cosine", r) != null) {
-                    cos += path.getDouble("cosine", r);
+                    lastCosine = path.getDouble("cosine", r);
+                    cos += lastCosine;
                     n++;
                 }
             }
             int last = path.rows() - 1;
-            ros.add((long) p.start(), p.estimator().label(), p.estimator().specJson(), path.getDouble("f", last),
-                    path.getDouble("distance", last), n == 0 ? null : cos / n);
+            ros.add((long) p.start(), p.estimator().label(), p.estimator().specJson(), p.optimizer(), (long) p.steps(),
+                    path.getDouble("f", last), path.getDouble("distance", last), n == 0 ? null : cos / n, lastCosine);
         }
         c.write(SUMMARY, summary);
         c.write(COSINE, cosine);

@@ -168,7 +168,7 @@ class StagesTest {
 
         TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
         TaskRef ros = f.one(f.task(Stages.ROSENBROCK, new RosenbrockStage.Params(4, 3, 1, new CdgEstimator(0.01), "adam", 20, 0.1,
-                0.5, 10, 2), Map.of()));
+                0.5, 10, 1e-6, 2), Map.of()));
         TaskRef sum = f.one(f.task(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", List.of(sweep), "rosenbrock", List.of(ros))));
         ColumnTable s = f.table(sum, SummaryStage.SUMMARY);
         assertEquals(2, s.rows());
@@ -182,6 +182,24 @@ class StagesTest {
         ColumnTable path = f.table(ros, RosenbrockStage.TRAJECTORY);
         assertEquals(21, path.rows(), "every step plus the end point");
         assertTrue(path.getDouble("f", 20) < path.getDouble("f", 0), "descent lowers f");
+        assertEquals(0.005, path.getDouble("perturbation", 10), 1e-15, "eps decays with the lr");
+        assertEquals("adam", r.string("optimizer", 0));
+    }
+
+    @Test
+    void gradcheckFitsCdgsEpsSquaredAndNessRootN(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir);
+        TaskRef check = f.one(f.task(Stages.GRADCHECK, new GradCheckStage.Params(10, 4, new GradCheckStage.PathDescent("adam", 0.1, 0.5,
+                100), List.of(5, 50), List.of(1e-2, 1e-3, 1e-4), List.of(1e-3), List.of(100, 1000, 10_000), 7), Map.of()));
+        ColumnTable e = f.table(check, GradCheckStage.ERRORS);
+        assertEquals(4 * (3 + 3), e.rows(), "start, two path points, near-ones; 3 eps and 3 sample counts each");
+        ColumnTable s = f.table(check, GradCheckStage.SLOPES);
+        assertEquals(List.of("start", "start", "path-5", "path-5", "path-50", "path-50", "near-ones", "near-ones"),
+                java.util.stream.IntStream.range(0, s.rows()).mapToObj(r -> s.string("point", r)).toList());
+        for (int r = 0; r < s.rows(); r++) {
+            double expected = s.getDouble("expected", r);
+            assertEquals(expected, s.getDouble("slope", r), expected > 0 ? 0.02 : 0.2, s.string("point", r) + " " + s.string("family", r));
+        }
     }
 
     @Test

@@ -127,9 +127,14 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
     private static float[] directions(long seed, int k0, int k, int numel) {
         float[] u = new float[k * numel];
         for (int i = 0; i < k; i++) {
-            HostRandom.gaussian(Seeds.derive(seed, "nes", k0 + i), u, i * numel, numel);
+            direction(seed, k0 + i, u, i * numel, numel);
         }
         return u;
+    }
+
+    /** Direction {@code k} of the estimate seeded by {@code seed}, {@code numel} values into {@code out[off..]}. */
+    public static void direction(long seed, int k, float[] out, int off, int numel) {
+        HostRandom.gaussian(Seeds.derive(seed, "nes", k), out, off, numel);
     }
 
     /** Losses at {@code w + s u_i} (first k) and, if antithetic, {@code w - s u_i} (next k). */

@@ -31,6 +31,11 @@ public final class RosenbrockObjective implements Objective {
 
     /** f at {@code x}, in double precision. */
     public static double value(float[] x) {
+        return value(widen(x));
+    }
+
+    /** f at {@code x}. */
+    public static double value(double[] x) {
         double f = 0;
         for (int i = 0; i + 1 < x.length; i += 2) {
             double a = x[i];
@@ -40,16 +45,34 @@ public final class RosenbrockObjective implements Objective {
         return f;
     }
 
-    /** The analytic gradient of f at {@code x}. */
+    /** The analytic gradient of f at {@code x}, rounded to float. */
     public static float[] gradient(float[] x) {
-        float[] g = new float[x.length];
+        double[] g = gradient(widen(x));
+        float[] r = new float[g.length];
+        for (int i = 0; i < g.length; i++) {
+            r[i] = (float) g[i];
+        }
+        return r;
+    }
+
+    /** The analytic gradient of f at {@code x}. */
+    public static double[] gradient(double[] x) {
+        double[] g = new double[x.length];
         for (int i = 0; i + 1 < x.length; i += 2) {
             double a = x[i];
             double b = x[i + 1];
-            g[i] = (float) (400 * a * (a * a - b) + 2 * (a - 1));
-            g[i + 1] = (float) (-200 * (a * a - b));
+            g[i] = 400 * a * (a * a - b) + 2 * (a - 1);
+            g[i + 1] = -200 * (a * a - b);
         }
         return g;
+    }
+
+    private static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
     }
 
     /** f of each row of {@code x (C, N)}: shape {@code (C)}. */

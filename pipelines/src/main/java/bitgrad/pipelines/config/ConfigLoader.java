@@ -1,5 +1,6 @@
 package bitgrad.pipelines.config;
 
+import bitgrad.models.measure.RosenbrockDescent;
 import bitgrad.models.quant.Quantizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -343,13 +344,31 @@ public final class ConfigLoader {
         require(Set.of("per_tensor", "global").contains(c.sweep().normalize()), "sweep.normalize must be per_tensor or global");
         ExperimentConfig.Rosenbrock r = c.rosenbrock();
         require(r.n() >= 2 && r.n() % 2 == 0, "rosenbrock.n must be even and >= 2");
-        require(r.starts() >= 1 && r.steps() >= 1 && r.decayEvery() >= 1 && r.nesSamples() >= 1,
-                "rosenbrock.starts, steps, decay_every and nes_samples must be >= 1");
-        require(positive(r.lr()) && r.decay() > 0 && r.decay() <= 1, "rosenbrock.lr must be > 0 and decay in (0, 1]");
-        require(Set.of("adam", "normalized").contains(r.optimizer()), "rosenbrock.optimizer must be adam or normalized");
+        require(r.starts() >= 1 && r.steps() >= 1 && r.decayEvery() >= 1 && r.nesSamples() >= 1 && r.nesSteps() >= 1,
+                "rosenbrock.starts, steps, nes_steps, decay_every and nes_samples must be >= 1");
+        require(positive(r.lr()) && positive(r.sgdLr()) && r.decay() > 0 && r.decay() <= 1,
+                "rosenbrock.lr and sgd_lr must be > 0 and decay in (0, 1]");
+        require(positive(r.perturbationFloor()), "rosenbrock.perturbation_floor must be > 0");
+        require(!r.optimizers().isEmpty(), "rosenbrock.optimizers must list at least one of " + RosenbrockDescent.OPTIMIZERS);
+        r.optimizers().forEach(o -> require(RosenbrockDescent.OPTIMIZERS.contains(o),
+                "rosenbrock.optimizers: unknown optimizer '" + o + "' (known: " + RosenbrockDescent.OPTIMIZERS + ")"));
         r.cdgEps().forEach(v -> require(positive(v), "rosenbrock.cdg_eps values must be > 0, got " + v));
         r.nesSigma().forEach(v -> require(positive(v), "rosenbrock.nes_sigma values must be > 0, got " + v));
+        ExperimentConfig.GradCheck g = r.gradcheck();
+        g.eps().forEach(v -> require(positive(v), "rosenbrock.gradcheck.eps values must be > 0, got " + v));
+        g.sigma().forEach(v -> require(positive(v), "rosenbrock.gradcheck.sigma values must be > 0, got " + v));
+        require(increasing(g.samples()), "rosenbrock.gradcheck.samples must be increasing counts >= 1");
+        require(increasing(g.pathSteps()), "rosenbrock.gradcheck.path_steps must be increasing counts >= 1");
         validateResnet(c);
+    }
+
+    private static boolean increasing(List<Integer> v) {
+        for (int i = 0; i < v.size(); i++) {
+            if (v.get(i) == null || v.get(i) < 1 || i > 0 && v.get(i) <= v.get(i - 1)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void validateResnet(ExperimentConfig c) {

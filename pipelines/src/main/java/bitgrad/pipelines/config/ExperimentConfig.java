@@ -135,16 +135,31 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param enabled run the Rosenbrock check
      * @param n dimension (even)
      * @param starts random integer starts
-     * @param cdgEps CDG steps to descend with
-     * @param nesSigma NES radii to descend with
+     * @param cdgEps CDG steps to descend with (their initial eps)
+     * @param nesSigma NES radii to descend with (their initial sigma)
      * @param nesSamples NES samples per step
-     * @param optimizer adam or normalized
+     * @param nesSteps descent steps with NES (each costs nes_samples / n times a CDG step)
+     * @param optimizers adam, sgd and/or normalized
      * @param steps descent steps
-     * @param lr initial lr
-     * @param decay step-decay factor
+     * @param lr initial lr of adam and normalized
+     * @param sgdLr initial lr of plain gradient descent
+     * @param decay step-decay factor of the lr, eps and sigma
      * @param decayEvery steps between decays
+     * @param perturbationFloor smallest eps or sigma the decay reaches
+     * @param gradcheck the gradient check at fixed points
      */
     public record Rosenbrock(boolean enabled, int n, int starts, List<Double> cdgEps, List<Double> nesSigma, int nesSamples,
-            String optimizer, int steps, double lr, double decay, int decayEvery) {
+            int nesSteps, List<String> optimizers, int steps, double lr, double sgdLr, double decay, int decayEvery,
+            double perturbationFloor, GradCheck gradcheck) {
+    }
+
+    /**
+     * @param enabled run the gradient check
+     * @param eps CDG eps values
+     * @param sigma NES radii
+     * @param samples NES sample counts (increasing; nested draws)
+     * @param pathSteps steps of the exact-gradient descent after which a point is checked
+     */
+    public record GradCheck(boolean enabled, List<Double> eps, List<Double> sigma, List<Integer> samples, List<Integer> pathSteps) {
     }
 }

@@ -25,6 +25,7 @@ import bitgrad.transforms.PretrainStage;
 import bitgrad.transforms.ProbeStage;
 import bitgrad.transforms.ResNetGradStage;
 import bitgrad.transforms.ResNetPretrainStage;
+import bitgrad.transforms.GradCheckStage;
 import bitgrad.transforms.RosenbrockStage;
 import bitgrad.transforms.Stage;
 import bitgrad.transforms.StageParams;
@@ -191,10 +192,21 @@ public final class Planner {
             r.nesSigma().forEach(s -> ests.add(NesEstimator.antithetic(s, r.nesSamples())));
             for (int s = 0; s < r.starts(); s++) {
                 for (Estimator est : ests) {
-                    ros.add(add(Stages.ROSENBROCK, new RosenbrockStage.Params(r.n(), s, Seeds.derive(seed, "rosenbrock-start", s), est,
-                            r.optimizer(), r.steps(), r.lr(), r.decay(), r.decayEvery(), Seeds.derive(seed, "rosenbrock", s, est.seedIdentity())),
-                            Map.of()));
+                    for (String opt : r.optimizers()) {
+                        int steps = est instanceof NesEstimator ? r.nesSteps() : r.steps();
+                        double lr = opt.equals("sgd") ? r.sgdLr() : r.lr();
+                        ros.add(add(Stages.ROSENBROCK, new RosenbrockStage.Params(r.n(), s, Seeds.derive(seed, "rosenbrock-start", s), est,
+                                opt, steps, lr, r.decay(), r.decayEvery(), r.perturbationFloor(),
+                                Seeds.derive(seed, "rosenbrock", s, est.seedIdentity())), Map.of()));
+                    }
                 }
+            }
+            ExperimentConfig.GradCheck g = r.gradcheck();
+            if (g.enabled()) {
+                String opt = r.optimizers().get(0);
+                add(Stages.GRADCHECK, new GradCheckStage.Params(r.n(), Seeds.derive(seed, "rosenbrock-start", 0),
+                        new GradCheckStage.PathDescent(opt, opt.equals("sgd") ? r.sgdLr() : r.lr(), r.decay(), r.decayEvery()),
+                        g.pathSteps(), g.eps(), g.sigma(), g.samples(), Seeds.derive(seed, "gradcheck")), Map.of());
             }
         }
         if (c.resnet().enabled()) {
