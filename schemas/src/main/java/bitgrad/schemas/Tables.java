@@ -49,11 +49,16 @@ public final class Tables {
 
     /** Loss and decrease at every lr of the grid, per estimator. */
     public static final Schema LR_CURVE = declare("lr_curve", "estimator", STRING, "estimator_spec", STRING, "lr", DOUBLE, "loss",
-            DOUBLE, "decrease", DOUBLE);
+            DOUBLE, "decrease", DOUBLE, "heldout_loss", DOUBLE, "heldout_decrease", DOUBLE);
 
-    /** Best decrease and lr per estimator. */
+    /**
+     * Best decrease and lr per estimator on the gradient's batch; on the held-out batch the
+     * decrease at that lr ({@code heldout_decrease}, the fair number) and at its own best lr; the
+     * size of the estimator's weight perturbation.
+     */
     public static final Schema LR_BEST = declare("lr_best", "estimator", STRING, "estimator_spec", STRING, "base_loss", DOUBLE,
-            "best_decrease", DOUBLE, "best_lr", DOUBLE, "nominal_flops", DOUBLE);
+            "best_decrease", DOUBLE, "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease",
+            DOUBLE, "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
 
     /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",
@@ -86,7 +91,8 @@ public final class Tables {
     /** The run's best decreases, one row per (dim, activation, rows, init, batch, pretrained, estimator). */
     public static final Schema SUMMARY = declare("summary", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
             LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "base_loss", DOUBLE, "best_decrease", DOUBLE,
-            "best_lr", DOUBLE, "nominal_flops", DOUBLE);
+            "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease", DOUBLE,
+            "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
 
     /** The run's cosines with the grid point they belong to. */
     public static final Schema SUMMARY_COSINE = declare("summary_cosine", "dim", LONG, "activation", STRING, "rows", LONG, "init",
@@ -107,8 +113,9 @@ public final class Tables {
 
     /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats. */
     public static final Schema BEST_SETTINGS = declare("best_settings", "variant", STRING, "dim", LONG, "estimator", STRING,
-            "estimator_spec", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "repeats",
-            LONG, "nominal_gflop", DOUBLE);
+            "estimator_spec", STRING, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+            "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "repeats", LONG, "nominal_gflop",
+            DOUBLE);
 
     /** Report table: the best setting of every estimator family (NES per sample count). */
     public static final Schema BEST_HYPERPARAMETERS = declare("best_hyperparameters", "variant", STRING, "dim", LONG, "family",
@@ -121,6 +128,10 @@ public final class Tables {
     /** Report table: mean cosine(CDG, STE) per activation, eps, dim and layer. */
     public static final Schema MISMATCH = declare("mismatch", "activation", STRING, "eps", DOUBLE, "dim", LONG, "layer", STRING,
             "cosine_cdg_ste", DOUBLE, "repeats", LONG);
+
+    /** Report table: every estimator's cosine with every CDG eps, per tensor and over all (normalised), mean and spread over repeats. */
+    public static final Schema COSINE_WITH_CDG = declare("cosine_with_cdg", "variant", STRING, "dim", LONG, "reference", STRING,
+            "estimator", STRING, "estimator_spec", STRING, "tensor", STRING, "cosine_mean", DOUBLE, "cosine_sd", DOUBLE, "repeats", LONG);
 
     /** Report table: cosine(CDG, STE) per ResNet case, layer and eps. */
     public static final Schema RESNET_COSINE = declare("resnet_cosine", "channels", LONG, "weights", STRING, "activation", STRING,

@@ -14,10 +14,12 @@ import java.util.Locale;
 
 /**
  * Stage {@code lr-sweep}: for every estimate of one (model, batch), the loss-decrease curve over
- * the lr grid measured with the exact (vanilla sign) forward pass, the best decrease and lr, and
- * the cosine between every pair of estimators per tensor and overall. This is also the
+ * the lr grid measured with the exact (vanilla sign) forward pass, on the gradient's own batch and
+ * on a held-out batch (the decrease on the gradient's batch also rewards fitting that batch's
+ * noise); the best decrease and lr; and the cosine between every pair of estimators per tensor
+ * and over all tensors of the normalised directions actually stepped. This is also the
  * post-update evaluation of sr-STE: its update is always measured with the deterministic sign.
- * Inputs {@code model, init, data, estimates} (each estimate says which estimator made it).
+ * Inputs {@code model, init, data, heldout, estimates} (each estimate says which estimator made it).
  */
 public final class LrSweepStage extends Stage<LrSweepStage.Params> {
 
@@ -41,9 +43,12 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Cosine between every pair of estimates. */
     public static final Output COSINE = new Output("cosine.arrow", Tables.COSINE);
 
-    /** Version 3: tables carry each estimator's spec next to its label; the grid point is a parameter. */
+    /**
+     * Version 4: held-out batch; the all-tensor cosine is of the normalised directions stepped;
+     * perturbation norms.
+     */
     public LrSweepStage() {
-        super("lr-sweep", 3, Params.class, CURVES, BEST, COSINE);
+        super("lr-sweep", 4, Params.class, CURVES, BEST, COSINE);
     }
 
     @Override
@@ -57,21 +62,27 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
         ColumnTable cosine = Tables.COSINE.empty();
         List<ParamSet> grads = new ArrayList<>();
         List<Estimator> ests = new ArrayList<>();
-        try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
+        try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data);
+                ArrowBatch fresh = ToyInputs.heldout(c, p.model());
+                TeacherStudentObjective held = ToyInputs.objective(c, p.model(), fresh)) {
             for (TaskRef ref : refs) {
                 Estimator e = c.paramsOf(ref, Stages.ESTIMATE).estimator();
                 String spec = e.specJson();
-                ParamSet g = c.readParams(ref, EstimateStage.GRADIENT);
+                ParamSet g = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), norm);
                 grads.add(g);
                 ests.add(e);
-                LrSweep.Result r = LrSweep.sweep(o, Gradients.normalize(g, norm), lrs);
+                LrSweep.Result r = LrSweep.sweep(o, g, lrs);
+                LrSweep.Result h = LrSweep.sweep(held, g, lrs);
                 float[] d = r.decrease();
+                float[] hd = h.decrease();
                 for (int k = 0; k < lrs.length; k++) {
-                    curves.add(e.label(), spec, (double) lrs[k], (double) r.losses()[k], (double) d[k]);
+                    curves.add(e.label(), spec, (double) lrs[k], (double) r.losses()[k], (double) d[k], (double) h.losses()[k],
+                            (double) hd[k]);
                 }
                 // no rate of the grid went downhill: no best lr (null), the best "decrease" stays to show by how much
                 best.add(e.label(), spec, (double) r.baseLoss(), (double) r.bestDecrease(), r.descends() ? (Double) (double) r.bestLr() : null,
-                        ((Number) c.infoOf(ref, "nominal_flops")).doubleValue());
+                        ((Number) c.infoOf(ref, "nominal_flops")).doubleValue(), (double) h.baseLoss(), (double) hd[r.bestIndex()],
+                        (double) h.bestDecrease(), e.perturbationNorm(g.numel()));
             }
         }
         for (int i = 0; i < grads.size(); i++) {
@@ -82,8 +93,8 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 for (int t = 0; t < per.length; t++) {
                     cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), grads.get(i).get(t).name(), per[t]);
                 }
-                cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), "all",
-                        Gradients.cosine(grads.get(i), grads.get(j)));
+                // of the directions stepped (per-tensor normalised by default), not of the raw estimates
+                cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), "all", Gradients.cosine(grads.get(i), grads.get(j)));
             }
         }
         c.write(CURVES, curves);

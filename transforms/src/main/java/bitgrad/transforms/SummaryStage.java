@@ -24,9 +24,9 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
     /** The end of every Rosenbrock descent. */
     public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
 
-    /** Version 5: the Rosenbrock table gains optimizer, steps and the final cosine. */
+    /** Version 6: held-out decreases and perturbation norms; the Rosenbrock table gains optimizer, steps and the final cosine. */
     public SummaryStage() {
-        super("summary", 5, Params.class, SUMMARY, COSINE, ROSENBROCK);
+        super("summary", 6, Params.class, SUMMARY, COSINE, ROSENBROCK);
     }
 
     @Override
@@ -40,7 +40,8 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
             for (int r = 0; r < best.rows(); r++) {
                 summary.add((long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), pre, best.string("estimator", r),
                         best.string("estimator_spec", r), best.get("base_loss", r), best.get("best_decrease", r), best.get("best_lr", r),
-                        best.get("nominal_flops", r));
+                        best.get("nominal_flops", r), best.get("heldout_base_loss", r), best.get("heldout_decrease", r),
+                        best.get("heldout_best_decrease", r), best.get("perturbation_norm", r));
             }
             ColumnTable cos = c.read(sweep, LrSweepStage.COSINE);
             for (int r = 0; r < cos.rows(); r++) {

@@ -19,6 +19,11 @@ final class ToyInputs {
         return new ArrowBatch(c.path(c.input("data"), GenerateDataStage.DATA), spec.dim());
     }
 
+    /** The held-out batch (input {@code heldout}): same distribution, never seen by an estimate. */
+    static ArrowBatch heldout(StageContext<?> c, MlpSpec spec) throws IOException {
+        return new ArrowBatch(c.path(c.input("heldout"), GenerateDataStage.DATA), spec.dim());
+    }
+
     /** The objective at the evaluate model's weights on {@code data}. */
     static TeacherStudentObjective objective(StageContext<?> c, MlpSpec spec, ArrowBatch data) throws IOException {
         TaskRef model = c.input("model");

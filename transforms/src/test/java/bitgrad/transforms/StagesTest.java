@@ -2,6 +2,7 @@ package bitgrad.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,17 +32,26 @@ class StagesTest {
     static final MlpSpec SIGN = new MlpSpec(4, 2, Quantizer.parse("sign"), false);
     static final MlpSpec FP = new MlpSpec(4, 2, Quantizer.parse("identity"), false);
 
-    /** data, init and (optionally) a model for one toy problem. */
-    record Toy(TaskRef data, TaskRef init, TaskRef model) {
+    /** data, a held-out batch, init and (optionally) a model for one toy problem. */
+    record Toy(TaskRef data, TaskRef heldout, TaskRef init, TaskRef model) {
         Map<String, List<TaskRef>> inputs() {
             return Map.of("data", List.of(data), "init", List.of(init), "model", List.of(model));
+        }
+
+        /** What a sweep or probe reads besides the estimates. */
+        Map<String, List<TaskRef>> sweepInputs(List<TaskRef> estimates) {
+            Map<String, List<TaskRef>> in = new java.util.LinkedHashMap<>(inputs());
+            in.put("heldout", List.of(heldout));
+            in.put("estimates", estimates);
+            return in;
         }
     }
 
     static Toy toy(StageFixture f, MlpSpec spec, long rows) {
         TaskRef data = f.one(f.task(Stages.GENERATE_DATA, new GenerateDataStage.Params(spec.dim(), rows, 100, 7), Map.of()));
+        TaskRef heldout = f.one(f.task(Stages.GENERATE_DATA, new GenerateDataStage.Params(spec.dim(), rows, 100, 8), Map.of()));
         TaskRef init = f.one(f.task(Stages.INIT_MODELS, new InitModelsStage.Params(spec, 11), Map.of()));
-        return new Toy(data, init, init);
+        return new Toy(data, heldout, init, init);
     }
 
     static TaskRef estimate(StageFixture f, Toy toy, MlpSpec spec, Estimator e) {
@@ -126,8 +136,7 @@ class StagesTest {
         List<Estimator> ests = List.of(new SteEstimator(), new CdgEstimator(0.1), NesEstimator.antithetic(0.1, 20));
         List<TaskRef> refs = new ArrayList<>();
         ests.forEach(e -> refs.add(estimate(f, toy, SIGN, e)));
-        Map<String, List<TaskRef>> in = new java.util.LinkedHashMap<>(toy.inputs());
-        in.put("estimates", refs);
+        Map<String, List<TaskRef>> in = toy.sweepInputs(refs);
         GridPoint g = new GridPoint(4, "sign", 256, 0, 0, false);
         TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
         ColumnTable curves = f.table(sweep, LrSweepStage.CURVES);
@@ -144,11 +153,29 @@ class StagesTest {
             }
             assertEquals(max, best.getDouble("best_decrease", r), 1e-12, "best is the curve's maximum");
             assertEquals(max > 0, best.get("best_lr", r) != null, "a best lr only where some rate went downhill");
+            int at = 0;
+            double heldMax = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < 10; k++) {
+                at = curves.getDouble("decrease", r * 10 + k) == max && at == 0 ? k : at;
+                heldMax = Math.max(heldMax, curves.getDouble("heldout_decrease", r * 10 + k));
+            }
+            assertEquals(curves.getDouble("heldout_decrease", r * 10 + at), best.getDouble("heldout_decrease", r), 1e-12,
+                    "held-out decrease at the lr chosen on the gradient's batch");
+            assertEquals(heldMax, best.getDouble("heldout_best_decrease", r), 1e-12);
+            assertTrue(best.getDouble("heldout_base_loss", r) != best.getDouble("base_loss", r), "another batch");
         }
+        assertNull(best.get("perturbation_norm", 0), "STE perturbs no weight");
+        assertEquals(0.1, best.getDouble("perturbation_norm", 1), 0, "CDG moves one coordinate by eps");
+        assertEquals(0.1 * Math.sqrt(4 * 4 * 2 + 4), best.getDouble("perturbation_norm", 2), 1e-12, "NES: sigma sqrt(numel)");
         ColumnTable cos = f.table(sweep, LrSweepStage.COSINE);
         assertEquals(3 * (3 + 1), cos.rows(), "3 pairs x (3 tensors + all)");
         for (int r = 0; r < cos.rows(); r++) {
             assertTrue(Math.abs(cos.getDouble("cosine", r)) <= 1 + 1e-9);
+        }
+        for (int pair = 0; pair < 3; pair++) {
+            double mean = (cos.getDouble("cosine", pair * 4) + cos.getDouble("cosine", pair * 4 + 1) + cos.getDouble("cosine", pair * 4 + 2)) / 3;
+            assertEquals("all", cos.string("tensor", pair * 4 + 3));
+            assertEquals(mean, cos.getDouble("cosine", pair * 4 + 3), 1e-6, "all = cosine of per-tensor unit directions = mean per tensor");
         }
     }
 
@@ -157,8 +184,7 @@ class StagesTest {
         StageFixture f = new StageFixture(dir);
         Toy toy = toy(f, SIGN, 256);
         List<TaskRef> refs = List.of(estimate(f, toy, SIGN, new SteEstimator()), estimate(f, toy, SIGN, new CdgEstimator(0.1)));
-        Map<String, List<TaskRef>> in = new java.util.LinkedHashMap<>(toy.inputs());
-        in.put("estimates", refs);
+        Map<String, List<TaskRef>> in = toy.sweepInputs(refs);
         GridPoint g = new GridPoint(4, "sign", 256, 2, 1, true);
         TaskRef probe = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1, 0.5), 3, 2, 3, 9), in));
         ColumnTable nes = f.table(probe, ProbeStage.NES_POINTS);

@@ -70,6 +70,11 @@ public record CdgEstimator(double eps, Method method) implements Estimator {
     }
 
     @Override
+    public Double perturbationNorm(long numel) {
+        return eps;
+    }
+
+    @Override
     public String label() {
         return "cdg(eps=" + eps + (method == Method.DENSE ? ",dense" : "") + ")";
     }

@@ -39,6 +39,15 @@ public interface Estimator {
         return Estimators.canonical(n);
     }
 
+    /**
+     * The size of the weight perturbation this estimator evaluates, in the L2 norm over all
+     * {@code numel} weights: eps for CDG (one coordinate moved), about {@code sigma sqrt(numel)}
+     * for NES (every weight moved); null for the estimators that perturb no weight.
+     */
+    default Double perturbationNorm(long numel) {
+        return null;
+    }
+
     /** A short label with the hyperparameters, e.g. {@code cdg(eps=0.1)}: for people only. */
     String label();
 

@@ -71,6 +71,11 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
     }
 
     @Override
+    public Double perturbationNorm(long numel) {
+        return sigma * Math.sqrt(numel);
+    }
+
+    @Override
     public String label() {
         return "nes(sigma=" + sigma + ",n=" + samples + (antithetic ? "" : baseline ? ",one-sided" : ",no-baseline")
                 + (rankShaping ? ",ranks" : "") + ")";

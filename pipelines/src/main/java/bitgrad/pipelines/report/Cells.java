@@ -15,15 +15,33 @@ final class Cells {
 
     /** One (variant, dim, estimator) with every repeat's best decrease and lr; the variant is (activation, rows, pretrained). */
     record Cell(String variant, String activation, long pretrained, long dim, String estimator, Estimator spec, List<Double> best,
-            List<Double> lr, double flops, long rows) {
+            List<Double> lr, double flops, long rows, List<Double> heldout, Double perturbationNorm) {
 
         double mean() {
-            return best.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            return mean(best);
         }
 
         double sd() {
-            double m = mean();
-            return Math.sqrt(best.stream().mapToDouble(v -> (v - m) * (v - m)).sum() / Math.max(1, best.size() - 1));
+            return sd(best);
+        }
+
+        /** Mean over repeats of the held-out decrease at each repeat's best lr. */
+        double heldoutMean() {
+            return mean(heldout);
+        }
+
+        double heldoutSd() {
+            return sd(heldout);
+        }
+
+        static double mean(List<Double> v) {
+            return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        /** The sample standard deviation (0 for one value). */
+        static double sd(List<Double> v) {
+            double m = mean(v);
+            return Math.sqrt(v.stream().mapToDouble(x -> (x - m) * (x - m)).sum() / Math.max(1, v.size() - 1));
         }
 
         double meanLr() {
@@ -59,8 +77,10 @@ final class Cells {
             Cell cell = agg.computeIfAbsent(k, x -> new Cell(v, s.string("activation", row), s.getLong("pretrained", row),
                     s.getLong("dim", row), s.string("estimator", row),
                     Estimators.decode(s.string("estimator_spec", row)), new ArrayList<>(), new ArrayList<>(),
-                    s.getDouble("nominal_flops", row), s.getLong("rows", row)));
+                    s.getDouble("nominal_flops", row), s.getLong("rows", row), new ArrayList<>(),
+                    s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row)));
             cell.best().add(s.getDouble("best_decrease", r));
+            cell.heldout().add(s.getDouble("heldout_decrease", r));
             if (s.get("best_lr", r) != null) {
                 cell.lr().add(s.getDouble("best_lr", r)); // repeats without descent have no best lr
             }

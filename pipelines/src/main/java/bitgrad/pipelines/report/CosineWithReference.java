@@ -2,8 +2,8 @@ package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
-import bitgrad.models.estimators.SteEstimator;
 import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.Tables;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,23 +12,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.knowm.xchart.CategoryChart;
 
-/** Mean overall cosine of each estimator with the reference (CDG with the smallest eps, else STE). */
+/**
+ * Every estimator's cosine with every CDG eps (no single "reference": on a sign network the finest
+ * eps is the noisiest), per tensor and over all tensors of the normalised directions, with the
+ * mean and spread over repeats; one figure per (variant, CDG eps), one series per dim.
+ */
 final class CosineWithReference implements Part {
-
-    /** The reference estimator: CDG with the smallest eps, else STE. */
-    static Estimator reference(ColumnTable cosine) {
-        Estimator best = new SteEstimator();
-        double eps = Double.MAX_VALUE;
-        for (int r = 0; r < cosine.rows(); r++) {
-            for (String col : List.of("a_spec", "b_spec")) {
-                if (Cells.spec(cosine, col, r) instanceof CdgEstimator cdg && cdg.eps() < eps) {
-                    eps = cdg.eps();
-                    best = cdg;
-                }
-            }
-        }
-        return best;
-    }
 
     @Override
     public void render(ReportContext c) throws IOException {
@@ -36,33 +25,54 @@ final class CosineWithReference implements Part {
         if (cosine == null) {
             return;
         }
-        Estimator refSpec = reference(cosine);
-        String ref = refSpec.label();
-        Map<String, Map<String, Map<String, double[]>>> byVariant = new TreeMap<>();
+        // (variant, reference, dim, estimator, tensor) -> cosines over repeats
+        Map<List<Object>, List<Double>> cells = new LinkedHashMap<>();
+        Map<List<Object>, String> specs = new LinkedHashMap<>();
         for (int r = 0; r < cosine.rows(); r++) {
-            if (!cosine.string("tensor", r).equals("all")) {
-                continue;
-            }
-            boolean isA = Cells.spec(cosine, "a_spec", r).equals(refSpec);
-            if (!isA && !Cells.spec(cosine, "b_spec", r).equals(refSpec)) {
-                continue;
-            }
-            String other = isA ? cosine.string("b", r) : cosine.string("a", r);
+            Estimator a = Cells.spec(cosine, "a_spec", r);
+            Estimator b = Cells.spec(cosine, "b_spec", r);
             String v = Cells.variant(cosine.string("activation", r), cosine.getLong("rows", r), cosine.getLong("pretrained", r));
-            double[] acc = byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent("dim=" + cosine.getLong("dim", r),
-                    x -> new LinkedHashMap<>()).computeIfAbsent(other, x -> new double[2]);
-            acc[0] += cosine.getDouble("cosine", r);
-            acc[1]++;
-        }
-        int n = 0;
-        for (Map.Entry<String, Map<String, Map<String, double[]>>> v : byVariant.entrySet()) {
-            CategoryChart chart = Figures.bars("Cosine with " + ref + ", " + v.getKey(), "estimator", "cosine similarity (mean over repeats)");
-            for (Map.Entry<String, Map<String, double[]>> d : v.getValue().entrySet()) {
-                chart.addSeries(d.getKey(), new ArrayList<>(d.getValue().keySet()),
-                        d.getValue().values().stream().map(x -> (Number) (x[0] / x[1])).toList());
+            for (int side = 0; side < 2; side++) {
+                Estimator ref = side == 0 ? a : b;
+                if (!(ref instanceof CdgEstimator)) {
+                    continue;
+                }
+                String other = cosine.string(side == 0 ? "b" : "a", r);
+                List<Object> k = List.of(v, ref.label(), cosine.getLong("dim", r), other, cosine.string("tensor", r));
+                cells.computeIfAbsent(k, x -> new ArrayList<>()).add(cosine.getDouble("cosine", r));
+                specs.put(k, cosine.string(side == 0 ? "b_spec" : "a_spec", r));
             }
-            c.figure("lr-sweep", chart, "cosine_" + (n++), "Agreement with " + ref + ": " + v.getKey(),
-                    "Cosine between each estimate and the reference on the same model and batch, all layers together.");
+        }
+        if (cells.isEmpty()) {
+            return;
+        }
+        ColumnTable table = Tables.COSINE_WITH_CDG.empty();
+        // (variant, reference) -> dim -> estimator -> (mean, sd)
+        Map<String, Map<Long, Map<String, double[]>>> figures = new TreeMap<>();
+        cells.forEach((k, vals) -> {
+            double mean = Cells.Cell.mean(vals);
+            double sd = Cells.Cell.sd(vals);
+            table.add(k.get(0), k.get(2), k.get(1), k.get(3), specs.get(k), k.get(4), mean, sd, (long) vals.size());
+            if (k.get(4).equals("all")) {
+                figures.computeIfAbsent(k.get(0) + "|" + k.get(1), x -> new TreeMap<>())
+                        .computeIfAbsent((Long) k.get(2), x -> new LinkedHashMap<>()).put((String) k.get(3), new double[] {mean, sd});
+            }
+        });
+        c.table("lr-sweep", "Cosine with every CDG eps, per tensor and all (mean, sd over repeats)", table);
+        int n = 0;
+        for (Map.Entry<String, Map<Long, Map<String, double[]>>> f : figures.entrySet()) {
+            String[] vr = f.getKey().split("\\|");
+            CategoryChart chart = Figures.bars("Cosine with " + vr[1] + ", " + vr[0], "estimator",
+                    "cosine, all tensors (mean ± sd over repeats)");
+            for (Map.Entry<Long, Map<String, double[]>> d : f.getValue().entrySet()) {
+                List<String> x = new ArrayList<>(d.getValue().keySet());
+                chart.addSeries("dim=" + d.getKey(), x, d.getValue().values().stream().map(m -> (Number) m[0]).toList(),
+                        d.getValue().values().stream().map(m -> (Number) m[1]).toList());
+            }
+            c.figure("lr-sweep", chart, "cosine_" + (n++), "Agreement with " + vr[1] + ": " + vr[0],
+                    "Cosine between each estimate and CDG at this eps on the same model and batch, over all tensors of the"
+                            + " per-tensor-normalised directions (the steps the lr sweep takes); error bars: sd over repeats."
+                            + " Per-layer values in the table.");
         }
     }
 }

@@ -38,11 +38,12 @@ final class ResultTables implements Part {
         c.table(SECTION, "Best hyperparameter per family", hp);
         ColumnTable best = Tables.BEST_SETTINGS.empty();
         for (Cells.Cell cell : cells) {
-            best.add(cell.variant(), cell.dim(), cell.estimator(), cell.spec().specJson(), cell.mean(), cell.sd(), cell.meanLr(),
-                    (long) cell.best().size(), cell.flops() / 1e9);
+            best.add(cell.variant(), cell.dim(), cell.estimator(), cell.spec().specJson(), cell.perturbationNorm(), cell.mean(), cell.sd(),
+                    cell.heldoutMean(), cell.heldoutSd(), cell.meanLr(), (long) cell.best().size(), cell.flops() / 1e9);
             c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
-                    + "best_decrease=%.6g best_lr=%s repeats=%d%s", cell.dim(), cell.activation(), cell.rows(), cell.pretrained(),
-                    cell.estimator(), cell.mean(), cell.lr().isEmpty() ? "none" : String.format(Locale.ROOT, "%.4g", cell.meanLr()),
+                    + "best_decrease=%.6g heldout_decrease=%.6g best_lr=%s repeats=%d%s", cell.dim(), cell.activation(), cell.rows(),
+                    cell.pretrained(), cell.estimator(), cell.mean(), cell.heldoutMean(),
+                    cell.lr().isEmpty() ? "none" : String.format(Locale.ROOT, "%.4g", cell.meanLr()),
                     cell.best().size(), cell.noDescent() > 0 ? " no_descent=" + cell.noDescent() : ""));
         }
         c.table(SECTION, "Every setting", best);

@@ -114,7 +114,8 @@ public final class Planner {
     }
 
     /** The estimates of one (model, batch), their lr sweep and (optionally) the probes. */
-    private TaskRef sweep(MlpSpec model, GridPoint g, TaskRef init, TaskRef modelTask, TaskRef data, List<Estimator> estimators) {
+    private TaskRef sweep(MlpSpec model, GridPoint g, TaskRef init, TaskRef modelTask, TaskRef data, TaskRef heldout,
+            List<Estimator> estimators) {
         Map<String, List<TaskRef>> base = Map.of("model", List.of(modelTask), "init", List.of(init), "data", List.of(data));
         List<TaskRef> estimates = new ArrayList<>();
         for (Estimator est : estimators) {
@@ -123,6 +124,7 @@ public final class Planner {
         }
         Map<String, List<TaskRef>> in = new LinkedHashMap<>(base);
         in.put("estimates", estimates);
+        in.put("heldout", List.of(heldout));
         ExperimentConfig.Sweep s = c.sweep();
         if (c.probes().enabled()) {
             ExperimentConfig.Probes p = c.probes();
@@ -170,13 +172,16 @@ public final class Planner {
                         data.add(add(Stages.GENERATE_DATA, new GenerateDataStage.Params(dim, rows, c.data().sliceRows(),
                                 Seeds.derive(seed, "data", dim, rows, b)), Map.of()));
                     }
+                    // one fresh batch per (dim, rows) on which every step is also measured
+                    TaskRef heldout = add(Stages.GENERATE_DATA, new GenerateDataStage.Params(dim, rows, c.data().sliceRows(),
+                            Seeds.derive(seed, "heldout", dim, rows)), Map.of());
                     for (int i = 0; i < c.numInit(); i++) {
                         TaskRef init = add(Stages.INIT_MODELS, new InitModelsStage.Params(model, Seeds.derive(seed, "init", dim, i)), Map.of());
                         for (boolean pretrained : c.pretrain().enabled()) {
                             TaskRef modelTask = pretrained ? pretrain(model, init, dim, i) : init;
                             for (int b = 0; b < data.size(); b++) {
                                 GridPoint g = new GridPoint(dim, model.activation().name(), rows, i, b, pretrained);
-                                sweeps.add(sweep(model, g, init, modelTask, data.get(b), estimators));
+                                sweeps.add(sweep(model, g, init, modelTask, data.get(b), heldout, estimators));
                             }
                         }
                     }
