@@ -76,9 +76,17 @@ public final class Tables {
     public static final Schema GRADCHECK_SLOPE = declare("gradcheck_slope", "point", STRING, "family", STRING, "sigma", DOUBLE,
             "slope", DOUBLE, "expected", DOUBLE);
 
-    /** The NES max-point probe: a step along each random direction and its negative. */
-    public static final Schema PROBE_NES = declare("probe_nes", "direction", LONG, "sign", LONG, "decrease", DOUBLE, "cosine_ste",
-            DOUBLE, "cosine_cdg", DOUBLE, "lr", DOUBLE, "ste_decrease", DOUBLE, "cdg_decrease", DOUBLE);
+    /**
+     * The NES max-point probe: each sample point {@code w +- sigma u_k} of the NES estimate (its
+     * own directions), its decrease at radius sigma, and the decrease of its normalised direction
+     * stepped at NES's own best lr, with cosines to the STE, CDG and NES estimates.
+     */
+    public static final Schema PROBE_NES = declare("probe_nes", "direction", LONG, "sign", LONG, "point_decrease", DOUBLE,
+            "step_decrease", DOUBLE, "cosine_ste", DOUBLE, "cosine_cdg", DOUBLE, "cosine_nes", DOUBLE);
+
+    /** The probes' estimators, each at its own best lr. */
+    public static final Schema PROBE_BEST = declare("probe_best", "estimator", STRING, "estimator_spec", STRING, "best_lr", DOUBLE,
+            "best_decrease", DOUBLE);
 
     /** The search for a steeper direction near STE, per radius. */
     public static final Schema PROBE_SEARCH = declare("probe_search", "radius", DOUBLE, "best_decrease", DOUBLE, "mean_decrease",

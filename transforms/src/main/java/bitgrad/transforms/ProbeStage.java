@@ -3,6 +3,7 @@ package bitgrad.transforms;
 import bitgrad.models.Seeds;
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.NesEstimator;
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.models.measure.Gradients;
@@ -18,11 +19,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Stage {@code probe}: the discussion probes for one (model, batch), at the lr where STE's step is
- * best. (a) NES max point: the decrease of a step along each of N random directions and their
- * negatives, with their cosine to STE and CDG. (b) Steepest descent near STE: the best and mean
- * decrease of {@code normalize(g_ste + r xi)} over candidates per radius r. (d) sr-STE after the
- * update: the decrease measured with the vanilla sign and with the stochastic forward. Inputs
+ * Stage {@code probe}: the discussion probes for one (model, batch), each estimator at its own
+ * best lr (table {@code best}). (a) NES max point: the NES estimate's own sample points
+ * {@code w +- sigma u_k}, their decrease at radius sigma, and the decrease of each normalised
+ * {@code u_k} stepped at NES's best lr, with cosines to STE, CDG and NES. (b) Steepest descent
+ * near STE: the best and mean decrease of {@code normalize(g_ste + r xi)} over candidates per
+ * radius r, at STE's best lr. (d) sr-STE after the update: the decrease measured with the vanilla
+ * sign and with the stochastic forward, whose before and after losses share their draws. Inputs
  * {@code model, init, data, estimates}.
  */
 public final class ProbeStage extends Stage<ProbeStage.Params> {
@@ -53,27 +56,42 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
     /** Probe (d). */
     public static final Output SR_UPDATE = new Output("sr_update.arrow", Tables.PROBE_SR_UPDATE);
 
-    /** Version 2: estimators found by their spec, not their label; the grid point is a parameter. */
+    /** Each probed estimator at its own best lr. */
+    public static final Output BEST = new Output("best.arrow", Tables.PROBE_BEST);
+
+    /** Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
     public ProbeStage() {
-        super("probe", 2, Params.class, NES_POINTS, SEARCH, SR_UPDATE);
+        super("probe", 3, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }
 
     @Override
     public String compute(StageContext<Params> c) throws Exception {
         Params p = c.params();
+        Estimator steE = null;
+        Estimator cdgE = null;
+        NesEstimator nesE = null;
+        long nesSeed = 0;
+        SrSteEstimator srE = null;
         ParamSet ste = null;
         ParamSet cdg = null;
+        ParamSet nes = null;
         ParamSet sr = null;
-        double tau = 1;
         for (TaskRef ref : c.inputs("estimates")) {
-            Estimator e = c.paramsOf(ref, Stages.ESTIMATE).estimator();
-            if (e instanceof SteEstimator) {
-                ste = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.PER_TENSOR);
+            EstimateStage.Params ep = c.paramsOf(ref, Stages.ESTIMATE);
+            Estimator e = ep.estimator();
+            if (e instanceof SteEstimator && ste == null) {
+                steE = e;
+                ste = direction(c, ref);
             } else if (e instanceof CdgEstimator && cdg == null) {
-                cdg = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.PER_TENSOR);
+                cdgE = e;
+                cdg = direction(c, ref);
+            } else if (e instanceof NesEstimator n && n.antithetic() && nes == null) {
+                nesE = n;
+                nesSeed = ep.seed();
+                nes = direction(c, ref);
             } else if (e instanceof SrSteEstimator s && sr == null) {
-                sr = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.PER_TENSOR);
-                tau = s.tau();
+                srE = s;
+                sr = direction(c, ref);
             }
         }
         if (ste == null) {
@@ -82,28 +100,46 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
         long seed = p.seed();
         float[] grid = LrSweep.grid(p.lrStart(), p.lrStep(), p.lrCount());
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
-            LrSweep.Result steSweep = LrSweep.sweep(o, ste, grid);
+            ColumnTable best = Tables.PROBE_BEST.empty();
+            LrSweep.Result steSweep = own(o, steE, ste, grid, best);
+            LrSweep.Result cdgSweep = cdg == null ? null : own(o, cdgE, cdg, grid, best);
+            LrSweep.Result nesSweep = nes == null ? null : own(o, nesE, nes, grid, best);
+            if (sr != null) {
+                own(o, srE, sr, grid, best);
+            }
+            c.write(BEST, best);
             float lr = steSweep.bestLr();
             c.info("lr", lr);
-            float steDecrease = Probes.decreases(o, List.of(ste), lr)[0];
-            float cdgDecrease = cdg == null ? Float.NaN : Probes.decreases(o, List.of(cdg), lr)[0];
+            c.info("ste_decrease", steSweep.bestDecrease());
+            c.info("cdg_decrease", cdgSweep == null ? null : cdgSweep.bestDecrease());
+            c.info("nes_decrease", nesSweep == null ? null : nesSweep.bestDecrease());
 
-            List<ParamSet> points = Probes.antitheticDirections(ste, p.nesDirections(), Seeds.derive(seed, "nes"));
-            float[] nes = Probes.decreases(o, points, lr);
             ColumnTable t = Tables.PROBE_NES.empty();
-            int best = 0;
-            for (int i = 0; i < nes.length; i++) {
-                best = nes[i] > nes[best] ? i : best;
-                t.add((long) (i / 2), i % 2 == 0 ? 1L : -1L, (double) nes[i], Gradients.cosine(points.get(i), ste),
-                        cdg == null ? null : Gradients.cosine(points.get(i), cdg), (double) lr, (double) steDecrease,
-                        cdg == null ? null : (double) cdgDecrease);
+            if (nes != null) {
+                int k = Math.min(p.nesDirections(), nesE.samples());
+                List<ParamSet> points = new ArrayList<>(2 * k);
+                for (int i = 0; i < k; i++) {
+                    ParamSet u = Probes.nesDirection(o.point(), nesSeed, i);
+                    points.add(Probes.negate(u)); // w - sigma (-u) = w + sigma u
+                    points.add(u);
+                }
+                float[] atSigma = Probes.decreases(o, points, (float) nesE.sigma());
+                List<ParamSet> steps = points.stream().map(d -> Gradients.normalize(d, Gradients.Norm.PER_TENSOR)).toList();
+                float[] stepped = Probes.decreases(o, steps, nesSweep.bestLr());
+                int bestPoint = 0;
+                for (int i = 0; i < points.size(); i++) {
+                    bestPoint = atSigma[i] > atSigma[bestPoint] ? i : bestPoint;
+                    t.add((long) (i / 2), i % 2 == 0 ? 1L : -1L, (double) atSigma[i], (double) stepped[i], Gradients.cosine(steps.get(i), ste),
+                            cdg == null ? null : Gradients.cosine(steps.get(i), cdg), Gradients.cosine(steps.get(i), nes));
+                }
+                c.info("nes_max_decrease", stepped[bestPoint]);
+                c.info("nes_lr", nesSweep.bestLr());
             }
             c.write(NES_POINTS, t);
-            c.info("nes_max_decrease", nes[best]);
-            c.info("ste_decrease", steDecrease);
 
             ColumnTable search = Tables.PROBE_SEARCH.empty();
             int m = p.candidates();
+            float steDecrease = steSweep.bestDecrease();
             for (double r : p.radii()) {
                 List<ParamSet> cands = new ArrayList<>(m);
                 for (int k = 0; k < m; k++) {
@@ -123,17 +159,30 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
 
             ColumnTable srT = Tables.PROBE_SR_UPDATE.empty();
             if (sr != null) {
-                float stochBase = Probes.stochasticLoss(o, o.point(), tau, p.srSamples(), Seeds.derive(seed, "sr-base"));
+                // before and after with the same uniforms (common random numbers): the difference is the step's, not the draws'
+                long draws = Seeds.derive(seed, "sr");
+                float stochBase = Probes.stochasticLoss(o, o.point(), srE.tau(), p.srSamples(), draws);
                 float vanillaBase = o.loss();
                 for (int i = 0; i < p.lrPoints(); i++) {
                     float step = grid[(int) ((long) i * (grid.length - 1) / Math.max(1, p.lrPoints() - 1))];
                     ParamSet w = Probes.step(o.point(), sr, step);
                     srT.add((double) step, (double) (vanillaBase - o.loss(w)),
-                            (double) (stochBase - Probes.stochasticLoss(o, w, tau, p.srSamples(), Seeds.derive(seed, "sr", i))));
+                            (double) (stochBase - Probes.stochasticLoss(o, w, srE.tau(), p.srSamples(), draws)));
                 }
             }
             c.write(SR_UPDATE, srT);
-            return String.format(Locale.ROOT, "dim=%d lr=%.4g", p.model().dim(), lr);
+            return String.format(Locale.ROOT, "dim=%d ste_lr=%.4g", p.model().dim(), lr);
         }
+    }
+
+    private static ParamSet direction(StageContext<Params> c, TaskRef ref) throws java.io.IOException {
+        return Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.PER_TENSOR);
+    }
+
+    /** The sweep of {@code g} on the grid, recorded in {@code best} with the estimator's own best lr. */
+    private static LrSweep.Result own(TeacherStudentObjective o, Estimator e, ParamSet g, float[] grid, ColumnTable best) {
+        LrSweep.Result r = LrSweep.sweep(o, g, grid);
+        best.add(e.label(), e.specJson(), r.descends() ? (Double) (double) r.bestLr() : null, (double) r.bestDecrease());
+        return r;
     }
 }

@@ -187,10 +187,38 @@ class StagesTest {
         Map<String, List<TaskRef>> in = toy.sweepInputs(refs);
         GridPoint g = new GridPoint(4, "sign", 256, 2, 1, true);
         TaskRef probe = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1, 0.5), 3, 2, 3, 9), in));
-        ColumnTable nes = f.table(probe, ProbeStage.NES_POINTS);
-        assertEquals(10, nes.rows(), "5 directions and their negatives");
+        assertEquals(0, f.table(probe, ProbeStage.NES_POINTS).rows(), "no NES estimate, no NES points");
         assertEquals(2, f.table(probe, ProbeStage.SEARCH).rows());
         assertEquals(0, f.table(probe, ProbeStage.SR_UPDATE).rows(), "no sr-STE estimate, no sr probe");
+        assertEquals(2, f.table(probe, ProbeStage.BEST).rows(), "STE and CDG, each at its own best lr");
+
+        // the NES max point probes NES's own sample points: from their losses the NES estimate is rebuilt exactly
+        TaskRef nesRef = estimate(f, toy, SIGN, NesEstimator.antithetic(0.1, 5));
+        List<TaskRef> withNes = List.of(refs.get(0), refs.get(1), nesRef);
+        TaskRef probeNes = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1), 3, 2, 3, 9),
+                toy.sweepInputs(withNes)));
+        ColumnTable nes = f.table(probeNes, ProbeStage.NES_POINTS);
+        assertEquals(10, nes.rows(), "5 directions and their negatives");
+        ParamSet estimate = f.tensors(nesRef, EstimateStage.GRADIENT);
+        float[] rebuilt = new float[Math.toIntExact(estimate.numel())];
+        float[] u = new float[rebuilt.length];
+        for (int k = 0; k < 5; k++) {
+            assertEquals(1L, nes.getLong("sign", 2 * k), "w + sigma u first");
+            // L(w + s u) - L(w - s u) = (base - d+) - (base - d-) = d- - d+
+            double coef = (nes.getDouble("point_decrease", 2 * k + 1) - nes.getDouble("point_decrease", 2 * k)) / (2 * 0.1) / 5;
+            NesEstimator.direction(5, k, u, 0, u.length);
+            for (int i = 0; i < u.length; i++) {
+                rebuilt[i] += (float) (coef * u[i]);
+            }
+        }
+        float[] flat = new float[rebuilt.length];
+        int off = 0;
+        for (int t = 0; t < estimate.count(); t++) {
+            System.arraycopy(estimate.get(t).data(), 0, flat, off, estimate.get(t).size());
+            off += estimate.get(t).size();
+        }
+        assertEquals(1.0, bitgrad.models.measure.Gradients.cosine(rebuilt, flat), 1e-4, "the probe's points are the estimate's own");
+        assertEquals(3, f.table(probeNes, ProbeStage.BEST).rows());
 
         TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
         TaskRef ros = f.one(f.task(Stages.ROSENBROCK, new RosenbrockStage.Params(4, 3, 1, new CdgEstimator(0.01), "adam", 20, 0.1,

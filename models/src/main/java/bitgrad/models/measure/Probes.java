@@ -108,15 +108,24 @@ public final class Probes {
         });
     }
 
-    /** Directions {@code d} and {@code -d} for each of {@code n} random directions: the NES sample points. */
-    public static List<ParamSet> antitheticDirections(ParamSet like, int n, long seed) {
-        List<ParamSet> out = new ArrayList<>(2 * n);
-        for (int k = 0; k < n; k++) {
-            ParamSet d = randomDirection(like, Seeds.derive(seed, k));
-            out.add(d);
-            out.add(d.map(t -> negate(d.get(t).data())));
-        }
-        return out;
+    /**
+     * Direction {@code k} of the NES estimate drawn from {@code seed} (unnormalised, the very
+     * {@code u_k} the estimate evaluated at {@code w +- sigma u_k}), shaped like {@code like}.
+     */
+    public static ParamSet nesDirection(ParamSet like, long seed, int k) {
+        float[] u = new float[Math.toIntExact(like.numel())];
+        bitgrad.models.estimators.NesEstimator.direction(seed, k, u, 0, u.length);
+        int[] off = {0};
+        return like.map(t -> {
+            float[] part = java.util.Arrays.copyOfRange(u, off[0], off[0] + like.get(t).size());
+            off[0] += part.length;
+            return part;
+        });
+    }
+
+    /** {@code -d}. */
+    public static ParamSet negate(ParamSet d) {
+        return d.map(t -> negate(d.get(t).data()));
     }
 
     private static float[] negate(float[] v) {

@@ -20,7 +20,7 @@ final class ProbePart implements Part {
             JsonNode p = c.params("probe", k);
             String what = "dim=" + p.path("model").path("dim").asInt() + " " + p.path("model").path("activation").asText() + " #" + n;
             ColumnTable nes = c.table("probe", k, ProbeStage.NES_POINTS.file());
-            nesMaxPoint(c, nes, what, n);
+            nesMaxPoint(c, nes, c.table("probe", k, ProbeStage.BEST.file()), what, n);
             ColumnTable s = c.table("probe", k, ProbeStage.SEARCH.file());
             search(c, s, what, n);
             ColumnTable sr = c.table("probe", k, ProbeStage.SR_UPDATE.file());
@@ -28,42 +28,53 @@ final class ProbePart implements Part {
                 srUpdate(c, sr, what, n);
             }
             Map<String, Object> info = c.info("probe", k);
+            ColumnTable own = c.table("probe", k, ProbeStage.BEST.file());
+            c.table("probe", "Each estimator at its own best lr, " + what, own);
             int best = 0;
             for (int r = 1; r < s.rows(); r++) {
                 best = s.getDouble("best_decrease", r) > s.getDouble("best_decrease", best) ? r : best;
             }
-            c.headline("probe", String.format(Locale.ROOT, "discussion dim=%d lr=%.4g ste_decrease=%.6g nes_max_decrease=%.6g "
-                    + "search_best_radius=%s search_best_decrease=%.6g", p.path("model").path("dim").asInt(),
+            c.headline("probe", String.format(Locale.ROOT, "discussion dim=%d ste_lr=%.4g ste_decrease=%.6g nes_decrease=%s "
+                    + "nes_max_decrease=%s search_best_radius=%s search_best_decrease=%.6g", p.path("model").path("dim").asInt(),
                     ((Number) info.get("lr")).doubleValue(), ((Number) info.get("ste_decrease")).doubleValue(),
-                    ((Number) info.get("nes_max_decrease")).doubleValue(), s.rows() == 0 ? "none" : s.get("radius", best),
-                    s.rows() == 0 ? Double.NaN : s.getDouble("best_decrease", best)));
+                    number(info.get("nes_decrease")), number(info.get("nes_max_decrease")),
+                    s.rows() == 0 ? "none" : s.get("radius", best), s.rows() == 0 ? Double.NaN : s.getDouble("best_decrease", best)));
             n++;
         }
     }
 
-    private static void nesMaxPoint(ReportContext c, ColumnTable nes, String what, int n) throws IOException {
-        double[] dec = new double[nes.rows()];
-        for (int r = 0; r < nes.rows(); r++) {
-            dec[r] = nes.getDouble("decrease", r);
+    private static String number(Object v) {
+        return v == null ? "none" : String.format(Locale.ROOT, "%.6g", ((Number) v).doubleValue());
+    }
+
+    private static void nesMaxPoint(ReportContext c, ColumnTable nes, ColumnTable own, String what, int n) throws IOException {
+        if (nes.rows() == 0) {
+            return;
         }
-        Arrays.sort(dec);
-        double[] ranks = new double[dec.length];
-        double[] desc = new double[dec.length];
-        for (int r = 0; r < dec.length; r++) {
+        Integer[] order = new Integer[nes.rows()];
+        for (int r = 0; r < order.length; r++) {
+            order[r] = r;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(nes.getDouble("point_decrease", b), nes.getDouble("point_decrease", a)));
+        double[] ranks = new double[order.length];
+        double[] stepped = new double[order.length];
+        for (int r = 0; r < order.length; r++) {
             ranks[r] = r + 1;
-            desc[r] = dec[dec.length - 1 - r];
+            stepped[r] = nes.getDouble("step_decrease", order[r]);
         }
-        XYChart chart = Figures.lines("NES max point: random directions vs STE and CDG, " + what, "direction rank (best first)",
-                "loss decrease at STE's best lr");
+        XYChart chart = Figures.lines("NES max point: its own sample points vs the estimators, " + what,
+                "sample point rank by its decrease at radius sigma (best first)", "loss decrease of the step");
         chart.getStyler().setXAxisDecimalPattern("0");
-        Figures.line(chart, "random directions (+-u)", ranks, desc, 0);
-        double[] ends = {1, dec.length};
-        Figures.line(chart, "STE", ends, new double[] {nes.getDouble("ste_decrease", 0), nes.getDouble("ste_decrease", 0)}, 1);
-        if (nes.get("cdg_decrease", 0) != null) {
-            Figures.line(chart, "CDG", ends, new double[] {nes.getDouble("cdg_decrease", 0), nes.getDouble("cdg_decrease", 0)}, 2);
+        Figures.line(chart, "normalised u_k stepped at NES's best lr", ranks, stepped, 0).setMarker(SeriesMarkers.CIRCLE);
+        double[] ends = {1, order.length};
+        for (int r = 0; r < own.rows(); r++) {
+            double d = own.getDouble("best_decrease", r);
+            Figures.line(chart, own.string("estimator", r) + " at its best lr", ends, new double[] {d, d}, r + 1);
         }
         c.figure("probe", chart, "probe_nes_" + n, "NES max point: " + what,
-                "Every sampled direction (and its negative) stepped at STE's best lr; the best of them is NES's max point.");
+                "The NES estimate's own sample points w +- sigma u_k, ranked by how much each lowers the loss at radius sigma; each"
+                        + " direction normalised and stepped at NES's best lr (the max point is rank 1), against every estimator"
+                        + " stepped at its own best lr.");
     }
 
     private static void search(ReportContext c, ColumnTable s, String what, int n) throws IOException {
