@@ -379,4 +379,67 @@ class DeltaCdgTest {
             return v;
         });
     }
+
+    @Test
+    void crossingsCountTheRowsWhosePerturbedUnitChangesLevel() {
+        SplittableRandom r = new SplittableRandom(7);
+        for (String act : new String[] {"sign", "ternary", "identity"}) {
+            MlpSpec spec = new MlpSpec(6, 3, Quantizer.parse(act), false);
+            ToyProblem toy = new ToyProblem(spec, 99);
+            float[] x = new float[400 * spec.dim()];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = (float) r.nextGaussian();
+            }
+            double eps = 0.05;
+            CdgEstimator.Counted counted;
+            try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, spec.dim(), 128))) {
+                counted = new CdgEstimator(eps).estimateCounted(o, 0);
+            }
+            // brute force in float64: forward each row, count level changes of unit j under w_ji +- eps
+            double[][] eff = effective(spec, toy.student());
+            int rows = x.length / spec.dim();
+            for (int l = 0; l < spec.layers(); l++) {
+                Double got = counted.crossings().get(l);
+                if (l == spec.layers() - 1 || act.equals("identity")) {
+                    assertEquals(null, got, act + " layer " + l + ": no quantizer follows");
+                    continue;
+                }
+                int out = (int) spec.weightShape(l)[0];
+                int in = (int) spec.weightShape(l)[1];
+                long changed = 0;
+                for (int b = 0; b < rows; b++) {
+                    double[] h = new double[spec.dim()];
+                    for (int i = 0; i < h.length; i++) {
+                        h[i] = x[b * spec.dim() + i];
+                    }
+                    for (int m = 0; m < l; m++) {
+                        h = layer64(spec, eff[m], h, (int) spec.weightShape(m)[0], true);
+                    }
+                    double[] z = layer64(spec, eff[l], h, out, false);
+                    for (int j = 0; j < out; j++) {
+                        for (int i = 0; i < in; i++) {
+                            for (double d : new double[] {eps, -eps}) {
+                                changed += apply64(spec.activation(), z[j] + d * h[i]) != apply64(spec.activation(), z[j]) ? 1 : 0;
+                            }
+                        }
+                    }
+                }
+                double expected = changed / (2.0 * out * in);
+                assertTrue(expected > 0.2, act + " layer " + l + ": the check needs crossings to count, got " + expected);
+                assertEquals(expected, got, 0.01 * expected, act + " layer " + l);
+            }
+        }
+    }
+
+    /** One FP layer in float64: {@code eff h}, quantized when {@code quantize}. */
+    static double[] layer64(MlpSpec spec, double[] eff, double[] h, int out, boolean quantize) {
+        double[] z = new double[out];
+        for (int j = 0; j < out; j++) {
+            for (int i = 0; i < h.length; i++) {
+                z[j] += eff[j * h.length + i] * h[i];
+            }
+            z[j] = quantize ? apply64(spec.activation(), z[j]) : z[j];
+        }
+        return z;
+    }
 }

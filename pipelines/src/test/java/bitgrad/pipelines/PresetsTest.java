@@ -138,7 +138,8 @@ class PresetsTest {
                 assertTrue(c < 0.99, "binary first layers disagree: " + c);
             }
         }
-        assertTrue(r.out().contains("mismatch activation=identity eps=0.1 layer=0 cosine="), r.out());
+        assertTrue(r.out().contains("mismatch dim=32 activation=identity eps=0.1 layer=0 cosine="), r.out());
+        assertTrue(r.out().matches("(?s).*mismatch dim=32 activation=sign eps=0.01 layer=0 cosine=\\S+ sd=\\S+ repeats=1 crossings_per_coordinate=[0-9.]+\\n.*"), r.out());
     }
 
     @Test

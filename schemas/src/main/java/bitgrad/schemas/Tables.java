@@ -133,9 +133,14 @@ public final class Tables {
     public static final Schema PRETRAIN_PLATEAU = declare("pretrain_plateau", "dim", LONG, "model", LONG, "steps", LONG, "final_loss",
             DOUBLE, "last_tenth_relative_decrease", DOUBLE, "plateaued", STRING, "ends_on_spike", STRING);
 
-    /** Report table: mean cosine(CDG, STE) per activation, eps, dim and layer. */
+    /**
+     * Report table: cosine(CDG, STE) per activation, eps, dim and layer (mean, sd over repeats) and
+     * the mean number of rows whose perturbed unit changes level per coordinate and sign (and as a
+     * fraction of the rows).
+     */
     public static final Schema MISMATCH = declare("mismatch", "activation", STRING, "eps", DOUBLE, "dim", LONG, "layer", STRING,
-            "cosine_cdg_ste", DOUBLE, "repeats", LONG);
+            "cosine_cdg_ste", DOUBLE, "cosine_sd", DOUBLE, "repeats", LONG, "crossings_per_coordinate", DOUBLE, "crossing_fraction",
+            DOUBLE);
 
     /** Report table: every estimator's cosine with every CDG eps, per tensor and over all (normalised), mean and spread over repeats. */
     public static final Schema COSINE_WITH_CDG = declare("cosine_with_cdg", "variant", STRING, "dim", LONG, "reference", STRING,

@@ -1,5 +1,6 @@
 package bitgrad.transforms;
 
+import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.objectives.TeacherStudentObjective;
@@ -24,9 +25,9 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
     /** The raw (unnormalised) gradient, one tensor per weight tensor. */
     public static final Output GRADIENT = new Output("gradient.arrow", Tables.TENSORS);
 
-    /** Version 2: seeds derive from the estimator's structured identity (was its label). */
+    /** Version 3: CDG records its level crossings per tensor (info {@code crossings}). */
     public EstimateStage() {
-        super("estimate", 2, Params.class, GRADIENT);
+        super("estimate", 3, Params.class, GRADIENT);
     }
 
     @Override
@@ -35,9 +36,17 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
         try (ArrowBatch data = ToyInputs.data(c, c.params().model());
                 TeacherStudentObjective o = ToyInputs.objective(c, c.params().model(), data)) {
             long t0 = System.nanoTime();
-            ParamSet g = e.estimate(o, c.params().seed());
+            ParamSet g;
+            if (e instanceof CdgEstimator cdg) {
+                CdgEstimator.Counted counted = cdg.estimateCounted(o, c.params().seed());
+                g = counted.gradient();
+                c.info("crossings", counted.crossings());
+            } else {
+                g = e.estimate(o, c.params().seed());
+            }
             c.info("estimate_seconds", (System.nanoTime() - t0) / 1e9);
             c.info("nominal_flops", e.nominalFlops(o));
+            c.info("rows", o.batch().size());
             for (var t : g.tensors()) {
                 for (float v : t.data()) {
                     if (!Float.isFinite(v)) {

@@ -79,6 +79,26 @@ public record CdgEstimator(double eps, Method method) implements Estimator {
         return "cdg(eps=" + eps + (method == Method.DENSE ? ",dense" : "") + ")";
     }
 
+    /**
+     * An estimate with its level crossings.
+     *
+     * @param gradient the estimate
+     * @param crossings per tensor, the mean number of rows whose perturbed unit changes its
+     *     activation level, per coordinate and sign (null for tensors no quantizer follows, and for
+     *     every tensor when the dense method ran)
+     */
+    public record Counted(ParamSet gradient, java.util.List<Double> crossings) {
+    }
+
+    /** {@link #estimate} with the crossings the delta method sees on the way. */
+    public Counted estimateCounted(Objective objective, long seed) {
+        if (method == Method.DELTA && objective instanceof TeacherStudentObjective toy) {
+            return DeltaCdg.estimateCounted(toy, eps);
+        }
+        ParamSet g = estimate(objective, seed);
+        return new Counted(g, java.util.Collections.nCopies(g.count(), null));
+    }
+
     @Override
     public ParamSet estimate(Objective objective, long seed) {
         if (method == Method.DELTA && objective instanceof TeacherStudentObjective toy) {

@@ -56,6 +56,8 @@ final class DeltaCdg {
     /** Per layer and coordinate, sum over rows of the loss change for +eps (index 2k) and -eps (2k + 1). */
     private final double[][] acc;
     private final double[] thresholds;
+    /** Per hidden quantized layer and unit: rows whose level the perturbation changed, summed over coordinates, signs and slices. */
+    private final long[][] crossings;
 
     private DeltaCdg(MlpSpec spec, ParamSet point, double eps) {
         this.spec = spec;
@@ -91,6 +93,10 @@ final class DeltaCdg {
             }
             acc[l] = new double[2 * out[l] * in[l]];
         }
+        this.crossings = new long[layers][];
+        for (int l = 0; l < layers; l++) {
+            crossings[l] = new long[out[l]];
+        }
         this.thresholds = q.thresholds();
         this.c = new double[layers][];
         c[layers - 1] = new double[] {1};
@@ -112,6 +118,11 @@ final class DeltaCdg {
 
     /** The CDG estimate of {@code o} at its point with step {@code eps}. */
     static ParamSet estimate(TeacherStudentObjective o, double eps) {
+        return estimateCounted(o, eps).gradient();
+    }
+
+    /** The estimate with the mean number of level crossings per coordinate and sign of each tensor (null where no quantizer follows). */
+    static CdgEstimator.Counted estimateCounted(TeacherStudentObjective o, double eps) {
         DeltaCdg d = new DeltaCdg(o.spec(), o.point(), eps);
         try (NDManager m = NDManager.newBaseManager()) {
             NDList params = Nd.toNd(m, o.point());
@@ -120,13 +131,24 @@ final class DeltaCdg {
             }
         }
         double n = o.batch().size();
-        return o.point().map(l -> {
-            float[] g = new float[d.out[l] * d.in[l]];
-            for (int k = 0; k < g.length; k++) {
-                g[k] = (float) ((d.acc[l][2 * k] - d.acc[l][2 * k + 1]) / n / (2 * eps));
+        ParamSet g = o.point().map(l -> {
+            float[] v = new float[d.out[l] * d.in[l]];
+            for (int k = 0; k < v.length; k++) {
+                v[k] = (float) ((d.acc[l][2 * k] - d.acc[l][2 * k + 1]) / n / (2 * eps));
             }
-            return g;
+            return v;
         });
+        Double[] perCoordinate = new Double[d.layers];
+        for (int l = 0; l < d.layers; l++) {
+            if (l < d.layers - 1 && !d.q.fullPrecision()) {
+                long total = 0;
+                for (long v : d.crossings[l]) {
+                    total += v;
+                }
+                perCoordinate[l] = total / (2.0 * d.out[l] * d.in[l]);
+            }
+        }
+        return new CdgEstimator.Counted(g, java.util.Arrays.asList(perCoordinate));
     }
 
     /** One slice's host state: activations and residuals. */
@@ -315,6 +337,7 @@ final class DeltaCdg {
         }
         // rows nearest a threshold first; each coordinate sums its rows in this one order
         double[] totals = new double[2 * n];
+        long changed = 0;
         float[] al = s.a[l];
         for (int k = 0; k < rows && sorted[k] <= maxBound; k++) {
             int b = order[k];
@@ -331,6 +354,7 @@ final class DeltaCdg {
                     float z1 = spec.binaryWeights() ? newZ(l, j, i, d, h, b, sum, sumAbs) : (float) (z0 + d * h[b * n + i]);
                     float da = q.apply(z1) - a0;
                     if (da != 0) {
+                        changed++;
                         if (cachedDa[b] != da) {
                             cachedDa[b] = da;
                             cachedDy[b] = carry(s, l, j, b, da, scratch, next);
@@ -344,6 +368,7 @@ final class DeltaCdg {
         for (int c = 0; c < 2 * n; c++) {
             acc[l][2 * j * n + c] += totals[c];
         }
+        crossings[l][j] += changed;
     }
 
     private int maxWidth() {

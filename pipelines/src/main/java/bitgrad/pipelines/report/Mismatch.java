@@ -2,12 +2,15 @@ package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.Estimators;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +18,11 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.knowm.xchart.CategoryChart;
 
-/** The gradient mismatch: cosine(CDG, STE) per layer for every activation, as bars and as a table (and headlines when activations vary). */
+/**
+ * The gradient mismatch: cosine(CDG, STE) per layer for every activation, eps and dim (never
+ * averaged across dims), with the spread over repeats and the level crossings each CDG
+ * coordinate rests on; bars with error bars, a table, and headlines when activations vary.
+ */
 final class Mismatch implements Part {
 
     /** The CDG estimator of a row that pairs CDG with STE, else null. */
@@ -32,59 +39,101 @@ final class Mismatch implements Part {
         if (cosine == null) {
             return;
         }
-        Map<String, Map<String, Map<String, double[]>>> byEps = new TreeMap<>();
-        Map<String, double[]> table = new TreeMap<>();
+        // (activation, eps, dim, layer) -> cosines over repeats
+        Map<List<Object>, List<Double>> cells = new TreeMap<>(Mismatch::compare);
         Set<String> activations = new TreeSet<>();
         for (int r = 0; r < cosine.rows(); r++) {
             activations.add(cosine.string("activation", r));
             CdgEstimator cdg = cdgVsSte(cosine, r);
-            if (cdg == null) {
-                continue;
+            if (cdg != null) {
+                cells.computeIfAbsent(List.of(cosine.string("activation", r), cdg.eps(), cosine.getLong("dim", r),
+                        layer(cosine.string("tensor", r))), x -> new ArrayList<>()).add(cosine.getDouble("cosine", r));
             }
-            if (!cosine.string("tensor", r).equals("all")) {
-                String layer = cosine.string("tensor", r).replace(".weight", "");
-                double[] acc = byEps.computeIfAbsent(cdg.label(), x -> new TreeMap<>()).computeIfAbsent(layer, x -> new LinkedHashMap<>())
-                        .computeIfAbsent(cosine.string("activation", r), x -> new double[2]);
-                acc[0] += cosine.getDouble("cosine", r);
-                acc[1]++;
-            }
-            double[] t = table.computeIfAbsent(cosine.string("activation", r) + "|" + cdg.eps() + "|" + cosine.getLong("dim", r) + "|"
-                    + cosine.string("tensor", r), x -> new double[2]);
-            t[0] += cosine.getDouble("cosine", r);
-            t[1]++;
         }
-        if (table.isEmpty()) {
+        if (cells.isEmpty()) {
             return;
         }
-        int n = 0;
-        for (Map.Entry<String, Map<String, Map<String, double[]>>> e : byEps.entrySet()) {
-            CategoryChart chart = Figures.bars("Gradient mismatch: cosine(" + e.getKey() + ", STE) per layer", "activation", "cosine(CDG, STE)");
-            for (Map.Entry<String, Map<String, double[]>> layer : e.getValue().entrySet()) {
-                chart.addSeries(layer.getKey(), new ArrayList<>(layer.getValue().keySet()),
-                        layer.getValue().values().stream().map(x -> (Number) (x[0] / x[1])).toList());
-            }
-            c.figure("lr-sweep", chart, "mismatch_" + (n++), "cosine(" + e.getKey() + ", STE) per layer",
-                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1.");
-        }
+        Map<List<Object>, double[]> crossings = crossings(c);
         ColumnTable t = Tables.MISMATCH.empty();
-        table.forEach((k, v) -> {
-            String[] p = k.split("\\|");
-            t.add(p[0], Double.parseDouble(p[1]), Long.parseLong(p[2]), p[3], v[0] / v[1], (long) v[1]);
+        // (eps, dim) -> activation -> layer -> (mean, sd)
+        Map<String, Map<String, Map<String, double[]>>> figures = new TreeMap<>();
+        cells.forEach((k, v) -> {
+            double[] x = crossings.get(k);
+            t.add(k.get(0), k.get(1), k.get(2), k.get(3), Cells.Cell.mean(v), Cells.Cell.sd(v), (long) v.size(),
+                    x == null ? null : x[0] / x[2], x == null ? null : x[1] / x[2]);
+            if (!k.get(3).equals("all")) {
+                figures.computeIfAbsent(String.format(Locale.ROOT, "eps=%s dim=%d", k.get(1), (Long) k.get(2)), y -> new TreeMap<>())
+                        .computeIfAbsent((String) k.get(0), y -> new LinkedHashMap<>())
+                        .put((String) k.get(3), new double[] {Cells.Cell.mean(v), Cells.Cell.sd(v)});
+            }
         });
-        c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per layer", t);
+        int n = 0;
+        for (Map.Entry<String, Map<String, Map<String, double[]>>> f : figures.entrySet()) {
+            CategoryChart chart = Figures.bars("Gradient mismatch: cosine(CDG, STE) per layer, " + f.getKey(), "layer (0 = first)",
+                    "cosine(CDG, STE) (mean ± sd over repeats)");
+            for (Map.Entry<String, Map<String, double[]>> act : f.getValue().entrySet()) {
+                chart.addSeries(act.getKey(), new ArrayList<>(act.getValue().keySet()),
+                        act.getValue().values().stream().map(m -> (Number) m[0]).toList(),
+                        act.getValue().values().stream().map(m -> (Number) m[1]).toList());
+            }
+            c.figure("lr-sweep", chart, "mismatch_" + (n++), "cosine(CDG, STE) per layer, " + f.getKey(),
+                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1. The table"
+                            + " gives the level crossings each CDG coordinate rests on: a few crossings make CDG noise.");
+        }
+        c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per layer, and the level crossings per CDG coordinate", t);
         if (activations.size() > 1) {
-            Map<String, double[]> lines = new LinkedHashMap<>();
             for (int r = 0; r < t.rows(); r++) {
                 if (t.string("layer", r).equals("all")) {
                     continue;
                 }
-                String k = String.format(Locale.ROOT, "activation=%s eps=%s layer=%s", t.string("activation", r), t.get("eps", r),
-                        t.string("layer", r).replace("layer", "").replace(".weight", ""));
-                double[] acc = lines.computeIfAbsent(k, x -> new double[2]);
-                acc[0] += t.getDouble("cosine_cdg_ste", r) * t.getLong("repeats", r);
-                acc[1] += t.getLong("repeats", r);
+                c.headline("lr-sweep", String.format(Locale.ROOT,
+                        "mismatch dim=%d activation=%s eps=%s layer=%s cosine=%.4f sd=%.4f repeats=%d crossings_per_coordinate=%s",
+                        t.getLong("dim", r), t.string("activation", r), t.get("eps", r), t.string("layer", r).replace("layer", ""),
+                        t.getDouble("cosine_cdg_ste", r), t.getDouble("cosine_sd", r), t.getLong("repeats", r),
+                        t.get("crossings_per_coordinate", r) == null ? "none"
+                                : String.format(Locale.ROOT, "%.4g", t.getDouble("crossings_per_coordinate", r))));
             }
-            lines.forEach((k, v) -> c.headline("lr-sweep", String.format(Locale.ROOT, "mismatch %s cosine=%.4f", k, v[0] / v[1])));
         }
+    }
+
+    /** (activation, eps, dim, layer) -> (sum of crossings per coordinate, sum of crossing fractions, count) over CDG estimates. */
+    private static Map<List<Object>, double[]> crossings(ReportContext c) {
+        Map<List<Object>, double[]> out = new TreeMap<>(Mismatch::compare);
+        for (String k : c.keys("estimate")) {
+            JsonNode p = c.params("estimate", k);
+            if (!(Estimators.decode(p.path("estimator")) instanceof CdgEstimator cdg)) {
+                continue;
+            }
+            Map<String, Object> info = c.info("estimate", k);
+            if (!(info.get("crossings") instanceof List<?> per) || !(info.get("rows") instanceof Number rows)) {
+                continue;
+            }
+            String activation = p.path("model").path("activation").asText();
+            long dim = p.path("model").path("dim").asLong();
+            for (int l = 0; l < per.size(); l++) {
+                if (per.get(l) instanceof Number x) {
+                    double[] acc = out.computeIfAbsent(List.of(activation, cdg.eps(), dim, "layer" + l), y -> new double[3]);
+                    acc[0] += x.doubleValue();
+                    acc[1] += x.doubleValue() / rows.doubleValue();
+                    acc[2]++;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String layer(String tensor) {
+        return tensor.replace(".weight", "");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compare(List<Object> a, List<Object> b) {
+        for (int i = 0; i < a.size(); i++) {
+            int c = ((Comparable) a.get(i)).compareTo(b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
     }
 }

@@ -36,7 +36,7 @@ public final class PlotStage extends Stage<PlotStage.Params> {
             new ResNetPart());
 
     /** The stages whose artifacts the parts read: the plot task's input names. */
-    public static final List<String> READS = List.of("summary", "lr-sweep", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
+    public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
     public PlotStage() {
