@@ -4,18 +4,20 @@ import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.NesEstimator;
 import bitgrad.models.estimators.SrSteEstimator;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** Best decrease against width: best CDG over eps, each NES sample size (best sigma), STE, best sr-STE per k. */
 final class BestVsDim implements Part {
 
     @Override
     public void render(ReportContext c) throws IOException {
-        Map<String, Map<String, TreeMap<Long, Double>>> byVariant = new TreeMap<>();
+        // variant -> series -> dim -> the best cell of the series at that dim
+        Map<String, Map<String, TreeMap<Long, Cells.Cell>>> byVariant = new TreeMap<>();
         for (Cells.Cell cell : c.cells()) {
             String series = cell.spec() instanceof CdgEstimator ? "CDG (best eps)"
                     : cell.spec() instanceof NesEstimator nes ? "NES n=" + nes.samples()
@@ -24,21 +26,38 @@ final class BestVsDim implements Part {
                             == bitgrad.models.nets.StochasticRounding.Backward.RELAXED ? " relaxed" : "") + " (best tau)"
                     : cell.spec().family().toUpperCase(Locale.ROOT);
             byVariant.computeIfAbsent(cell.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new TreeMap<>())
-                    .merge(cell.dim(), cell.mean(), Math::max);
+                    .merge(cell.dim(), cell, (a, b) -> a.relativeMean() >= b.relativeMean() ? a : b);
         }
         int n = 0;
-        for (Map.Entry<String, Map<String, TreeMap<Long, Double>>> v : byVariant.entrySet()) {
+        for (Map.Entry<String, Map<String, TreeMap<Long, Cells.Cell>>> v : byVariant.entrySet()) {
             XYChart chart = Figures.lines("Best loss decrease vs model width, " + v.getKey(), "num_dim (model width)",
-                    "best loss decrease over the lr grid (mean over repeats)");
+                    "best decrease / base loss (log scale)");
+            chart.getStyler().setYAxisLogarithmic(true);
             chart.getStyler().setXAxisDecimalPattern("0");
+            chart.getStyler().setErrorBarsColorSeriesColor(true);
             int colour = 0;
-            for (Map.Entry<String, TreeMap<Long, Double>> s : v.getValue().entrySet()) {
-                double[] x = s.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
-                double[] y = s.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
-                Figures.line(chart, s.getKey(), x, y, colour++).setMarker(SeriesMarkers.CIRCLE);
+            List<String> dropped = new ArrayList<>();
+            for (Map.Entry<String, TreeMap<Long, Cells.Cell>> s : v.getValue().entrySet()) {
+                List<double[]> pts = new ArrayList<>();
+                s.getValue().forEach((dim, cell) -> {
+                    if (cell.relativeMean() > 0) {
+                        // a log axis cannot show a bar below zero: bars are cut at a tenth of the mean
+                        pts.add(new double[] {dim, cell.relativeMean(), Math.min(cell.relativeSd(), 0.9 * cell.relativeMean())});
+                    } else {
+                        dropped.add(s.getKey() + " at dim " + dim);
+                    }
+                });
+                if (!pts.isEmpty()) {
+                    Figures.errorLine(chart, s.getKey(), pts.stream().mapToDouble(p -> p[0]).toArray(),
+                            pts.stream().mapToDouble(p -> p[1]).toArray(), pts.stream().mapToDouble(p -> p[2]).toArray(), colour);
+                }
+                colour++;
             }
             c.figure("lr-sweep", chart, "best_vs_dim_" + (n++), "Best loss decrease vs num_dim: " + v.getKey(),
-                    "Where the CDG line stays below an NES line, that NES setting beats every CDG eps tried.");
+                    "Best decrease over the lr grid relative to the loss before the step, mean over repeats, error bars one sd"
+                            + " (cut at a tenth of the mean where the sd is larger). Where the CDG line stays below an NES line,"
+                            + " that NES setting beats every CDG eps tried."
+                            + (dropped.isEmpty() ? "" : " Not drawn (no descent on average): " + String.join(", ", dropped) + "."));
         }
     }
 }

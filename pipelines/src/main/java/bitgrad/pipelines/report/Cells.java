@@ -15,7 +15,16 @@ final class Cells {
 
     /** One (variant, dim, estimator) with every repeat's best decrease and lr; the variant is (activation, rows, pretrained). */
     record Cell(String variant, String activation, long pretrained, long dim, String estimator, Estimator spec, List<Double> best,
-            List<Double> lr, double flops, long rows, List<Double> heldout, Double perturbationNorm) {
+            List<Double> lr, double flops, long rows, List<Double> heldout, Double perturbationNorm, List<Double> relative) {
+
+        /** Mean over repeats of best decrease / base loss. */
+        double relativeMean() {
+            return mean(relative);
+        }
+
+        double relativeSd() {
+            return sd(relative);
+        }
 
         double mean() {
             return mean(best);
@@ -78,9 +87,10 @@ final class Cells {
                     s.getLong("dim", row), s.string("estimator", row),
                     Estimators.decode(s.string("estimator_spec", row)), new ArrayList<>(), new ArrayList<>(),
                     s.getDouble("nominal_flops", row), s.getLong("rows", row), new ArrayList<>(),
-                    s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row)));
+                    s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row), new ArrayList<>()));
             cell.best().add(s.getDouble("best_decrease", r));
             cell.heldout().add(s.getDouble("heldout_decrease", r));
+            cell.relative().add(s.getDouble("best_decrease", r) / s.getDouble("base_loss", r));
             if (s.get("best_lr", r) != null) {
                 cell.lr().add(s.getDouble("best_lr", r)); // repeats without descent have no best lr
             }

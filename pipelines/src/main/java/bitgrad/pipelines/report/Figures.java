@@ -48,6 +48,16 @@ final class Figures {
         return s;
     }
 
+    /** A line with error bars ({@code err} either side of each point). */
+    static XYSeries errorLine(XYChart c, String name, double[] x, double[] y, double[] err, int colour) {
+        XYSeries s = c.addSeries(name, x, y, err);
+        s.setMarker(SeriesMarkers.CIRCLE);
+        s.setLineColor(PALETTE[colour % PALETTE.length]);
+        s.setMarkerColor(PALETTE[colour % PALETTE.length]);
+        s.setLineWidth(1.8f);
+        return s;
+    }
+
     /** A thin dashed companion line (the spread around a mean), kept out of the legend. */
     static void band(XYChart c, String name, double[] x, double[] y, int colour) {
         XYSeries s = c.addSeries(name, x, y);
