@@ -165,4 +165,38 @@ class PipelineTest {
             CliFixture.assertStage(again, stage, "hit", 0);
         }
     }
+
+    @Test
+    void aRunRecordReplaysExactlyThatConfiguration(@TempDir Path runs) throws Exception {
+        CliFixture.Result first = CliFixture.run(runs, "--set", "sweep.lr_count=12", "--set", "rosenbrock.enabled=false");
+        Path record = Path.of(first.out().replaceAll("(?s).*record=(\\S+).*", "$1"));
+        var rec = bitgrad.transforms.Task.JSON.readTree(record.toFile());
+        assertEquals(List.of("sweep.lr_count=12", "rosenbrock.enabled=false"),
+                List.of(rec.path("overrides").get(0).asText(), rec.path("overrides").get(1).asText()), "overrides kept in run.json");
+        CliFixture.Result replay = CliFixture.cli("run", record.toString(), "--runs-dir", runs.toString());
+        assertEquals(0, replay.code(), replay.err());
+        assertTrue(replay.out().contains("source=replay_of_run_" + rec.path("run_id").asText()), replay.out());
+        for (String stage : first.stages().keySet()) {
+            CliFixture.assertStage(replay, stage, "hit", 0);
+        }
+        assertEquals(first.out().lines().filter(l -> l.startsWith("result ")).toList(),
+                replay.out().lines().filter(l -> l.startsWith("result ")).toList(), "same numbers");
+
+        CliFixture.Result other = CliFixture.run(runs, "--set", "sweep.lr_count=14", "--set", "rosenbrock.enabled=false");
+        CliFixture.Result list = CliFixture.cli("runs", "--runs-dir", runs.toString());
+        assertEquals(0, list.code(), list.err());
+        List<String> lines = list.out().lines().toList();
+        assertEquals(3, lines.size(), list.out());
+        assertTrue(lines.get(0).matches("run=\\S+ experiment=tiny status=ok seconds=\\S+ overrides=sweep.lr_count=12,"
+                + "rosenbrock.enabled=false \\| result dim=4 .*"), lines.get(0));
+        String idA = rec.path("run_id").asText();
+        String idC = other.out().replaceAll("(?s).*run_id=(\\S+).*", "$1");
+        CliFixture.Result same = CliFixture.cli("compare", idA, lines.get(1).replaceAll("run=(\\S+) .*", "$1"), "--runs-dir",
+                runs.toString());
+        assertTrue(same.out().contains("config identical"), same.out());
+        CliFixture.Result diff = CliFixture.cli("compare", idA, idC, "--runs-dir", runs.toString());
+        assertEquals(0, diff.code(), diff.err());
+        assertTrue(diff.out().contains("config sweep.lr_count a=12 b=14"), diff.out());
+        assertTrue(diff.out().lines().anyMatch(l -> l.matches("result dim=4 .*estimator=ste.* best_decrease=\\S+->\\S+ .*")), diff.out());
+    }
 }

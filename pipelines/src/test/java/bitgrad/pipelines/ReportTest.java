@@ -36,13 +36,18 @@ class ReportTest {
         int images = 0;
         for (Element img : doc.select("img")) {
             String src = img.attr("src");
-            assertFalse(src.startsWith("http"), "no network: " + src);
-            Path p = dir.resolve(src);
-            assertTrue(Files.size(p) > 5_000, "image missing or empty: " + src);
-            assertTrue(Files.exists(dir.resolve(src.replace(".png", ".svg"))), "SVG twin of " + src);
+            assertTrue(src.startsWith("data:image/png;base64,"), "embedded, not a link: " + src.substring(0, Math.min(40, src.length())));
+            byte[] png = java.util.Base64.getDecoder().decode(src.substring(src.indexOf(',') + 1));
+            assertTrue(png.length > 5_000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a real PNG");
+            String svg = img.parent().select("figcaption a").attr("href");
+            assertTrue(Files.exists(dir.resolve(svg)), "SVG twin " + svg);
             images++;
         }
         assertEquals(Integer.parseInt(m.group(1)), images, "every figure is in the page");
+        // a copied or mailed page keeps its figures: the page alone, without plots/, still has them all
+        Path copy = Files.createDirectories(runs.resolve("elsewhere")).resolve("report.html");
+        Files.copy(html, copy);
+        assertEquals(images, Jsoup.parse(copy.toFile(), "UTF-8").select("img[src^=data:image/png;base64,]").size());
         assertTrue(doc.select("link[href^=http], script[src]").isEmpty(), "self-contained");
         for (String stage : new String[] {"generate-data", "init-models", "pretrain", "estimate", "lr-sweep", "rosenbrock", "summary"}) {
             assertFalse(doc.select("h2#stage-" + stage).isEmpty(), "section for " + stage);

@@ -127,7 +127,8 @@ public final class Tables {
 
     /** Report table: the best setting of every estimator family (NES per sample count). */
     public static final Schema BEST_HYPERPARAMETERS = declare("best_hyperparameters", "variant", STRING, "dim", LONG, "family",
-            STRING, "best_setting", STRING, "best_setting_spec", STRING, "best_decrease_mean", DOUBLE);
+            STRING, "best_setting", STRING, "best_setting_spec", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+            "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "repeats", LONG);
 
     /** Report table: whether each pretraining had plateaued (relative decrease over its last 10% of steps) or ended on a spike. */
     public static final Schema PRETRAIN_PLATEAU = declare("pretrain_plateau", "dim", LONG, "model", LONG, "steps", LONG, "final_loss",

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad bench}: timed estimator runs reported next to the machine's matmul rate. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad bench matmul", "  bitgrad bench cdg --dim 64 --batch 16000 --activation sign --eps 0.01 --lrs 500 --batches 1", "  bitgrad bench nes --dim 64 --batch 16000 --samples 500"},
         description = "Benchmark an estimator plus lr sweep per fresh batch, as a researcher's script would run it.",
         subcommands = {BenchCommand.Cdg.class, BenchCommand.Nes.class, BenchCommand.Ste.class, BenchCommand.SrSte.class,
             BenchCommand.ResNetCdg.class, BenchCommand.Matmul.class})

@@ -16,9 +16,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * or bad input. Errors are one line on stderr, never a stack trace (set {@code BITGRAD_DEBUG=1}
  * to see one).
  */
-@Command(name = "bitgrad", mixinStandardHelpOptions = true, versionProvider = BitgradCli.VersionProvider.class,
+@Command(name = "bitgrad", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad run quickstart", "  bitgrad status quickstart", "  bitgrad show latest summary.arrow --format csv"}, versionProvider = BitgradCli.VersionProvider.class,
         description = "Gradient-estimator experiments for binary neural networks: STE vs CDG vs NES vs sr-STE.",
-        subcommands = {RunCommand.class, StatusCommand.class, ShowCommand.class, ReportCommand.class, ExperimentsCommand.class,
+        subcommands = {RunCommand.class, StatusCommand.class, ShowCommand.class, ReportCommand.class, RunsCommand.class,
+            CompareCommand.class, ExperimentsCommand.class,
             CacheCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class BitgradCli implements Callable<Integer> {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad cache verify|gc}: check every artifact, or remove what no run refers to. */
-@Command(name = "cache", mixinStandardHelpOptions = true, description = "Inspect and clean the artifact cache.",
+@Command(name = "cache", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad cache verify", "  bitgrad cache gc                 (lists what it would remove)", "  bitgrad cache gc --yes"}, description = "Inspect and clean the artifact cache.",
         subcommands = {CacheCommand.Verify.class, CacheCommand.Gc.class})
 final class CacheCommand implements Callable<Integer> {
 
@@ -29,7 +29,7 @@ final class CacheCommand implements Callable<Integer> {
         return BitgradCli.usage(spec);
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
+    @Command(name = "verify", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad cache verify", "  bitgrad cache verify --runs-dir /data/bitgrad-runs"},
             description = "Check every cached artifact's files against its manifest; exit 1 if any is bad.")
     static final class Verify implements Callable<Integer> {
         @Spec
@@ -59,7 +59,7 @@ final class CacheCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "gc", mixinStandardHelpOptions = true,
+    @Command(name = "gc", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad cache gc", "  bitgrad cache gc --yes", "  bitgrad cache gc --yes --unfinished"},
             description = {"Remove artifacts no run refers to, and temporaries of dead runs (asks for --yes).",
                 "Never removes what a running run uses; keeps the finished tasks of a killed run unless --unfinished."})
     static final class Gc implements Callable<Integer> {

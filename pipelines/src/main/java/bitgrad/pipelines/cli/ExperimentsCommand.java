@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad experiments}: the presets, one line each. */
-@Command(name = "experiments", mixinStandardHelpOptions = true, description = "List the experiment presets.")
+@Command(name = "experiments", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad experiments", "  bitgrad run mismatch-table --set data.batch=[4096]   (a preset, scaled down)"}, description = "List the experiment presets.")
 final class ExperimentsCommand implements Callable<Integer> {
 
     @Spec

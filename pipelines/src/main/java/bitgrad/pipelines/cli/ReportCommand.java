@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad report RUN}: re-renders a run's figures and report.html from cached artifacts. */
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(name = "report", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad report latest", "  bitgrad report 20261128-131347-723-rosenbrock"},
         description = "Re-render a run's figures and report.html from its cached artifacts, without recomputing.")
 final class ReportCommand implements Callable<Integer> {
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad run EXPERIMENT}: runs an experiment through the cached stage DAG. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = {
+@Command(name = "run", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad run quickstart", "  bitgrad run hparam-search --set dims=[8,16] --set num_init=1", "  bitgrad run runs/<run-id>/run.json        (replay that run exactly)"}, description = {
     "Run an experiment: every stage whose artifacts are cached and valid is skipped; the rest run on Beam.",
     "Prints one line per stage (stage=<name> cache=hit|miss reason=<...> seconds=<s>) and the headline numbers."})
 final class RunCommand implements Callable<Integer> {
@@ -51,6 +51,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Concurrent tasks per stage (default: ${DEFAULT-VALUE}; each task already uses every core).")
     int parallelism;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Cores this run may use, for shared machines (default: the experiment's 'threads', 0 = all).")
+    Integer threads;
+
     @Option(names = "--device", paramLabel = "D", defaultValue = "cpu",
             description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}; this build bundles the CPU engine).")
     String device;
@@ -65,7 +69,13 @@ final class RunCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--flink-master must be [local] or host:port, got '" + flinkMaster + "'");
         }
-        Plan plan = Planner.plan(experiment.load(), bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
+        var loaded = experiment.load();
+        int cores = threads != null ? threads : loaded.config().threads();
+        if (threads != null && threads < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+        }
+        Threads.limit(cores);
+        Plan plan = Planner.plan(loaded, bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
         RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, parallelism,
                 device);
         Runner.validate(plan, opts);

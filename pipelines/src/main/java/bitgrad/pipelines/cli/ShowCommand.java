@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad show RUN [ARTIFACT]}: a run's artifacts, or one of them printed. */
-@Command(name = "show", mixinStandardHelpOptions = true, description = {
+@Command(name = "show", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad show latest                                (list the artifacts)", "  bitgrad show latest summary.arrow --format csv", "  bitgrad show latest rosenbrock/trajectory.arrow --format json"}, description = {
     "List a run's artifacts, or print one (any Arrow artifact) as a table, CSV or JSON.",
     "ARTIFACT is stage/key/file as listed, or any unambiguous part: a file name (summary.arrow), stage/file."})
 final class ShowCommand implements Callable<Integer> {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad status EXPERIMENT}: each stage's cache state, without running anything. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show which stages of an experiment are cached and why not.")
+@Command(name = "status", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad status quickstart", "  bitgrad status hparam-search --set estimators.nes.samples=[500]"}, description = "Show which stages of an experiment are cached and why not.")
 final class StatusCommand implements Callable<Integer> {
 
     @Spec

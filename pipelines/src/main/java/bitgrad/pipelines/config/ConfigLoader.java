@@ -55,7 +55,7 @@ public final class ConfigLoader {
      * @param tree the same, fully resolved, as a tree (what {@code run.json} records)
      * @param source where it came from (preset name or file path)
      */
-    public record Loaded(ExperimentConfig config, ObjectNode tree, String source) {
+    public record Loaded(ExperimentConfig config, ObjectNode tree, String source, List<String> overrides) {
     }
 
     /** The one-line description of a preset. */
@@ -68,7 +68,8 @@ public final class ConfigLoader {
         String source;
         JsonNode user;
         Path file = Path.of(nameOrPath);
-        boolean looksLikeFile = nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml") || nameOrPath.contains("/");
+        boolean looksLikeFile = nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml") || nameOrPath.endsWith(".json")
+                || nameOrPath.contains("/");
         if (looksLikeFile || (Files.isRegularFile(file) && !PRESETS.contains(nameOrPath))) {
             if (!Files.isRegularFile(file)) {
                 throw new ConfigException("no such experiment file: " + nameOrPath);
@@ -87,6 +88,11 @@ public final class ConfigLoader {
             source = "preset " + nameOrPath;
             user = parse(resource(nameOrPath), source);
         }
+        if (user instanceof ObjectNode rec && rec.has("run_id") && rec.path("config").isObject()) {
+            // a run record (run.json): replay exactly the configuration that run resolved
+            source = "replay of run " + rec.path("run_id").asText();
+            user = rec.get("config");
+        }
         if (!(user instanceof ObjectNode userObject)) {
             throw new ConfigException(source + ": an experiment must be a YAML mapping of keys to values");
         }
@@ -101,7 +107,7 @@ public final class ConfigLoader {
         requireValues(tree, "", source);
         ExperimentConfig config = bind(tree, source);
         validate(config);
-        return new Loaded(config, tree, source);
+        return new Loaded(config, tree, source, List.copyOf(sets));
     }
 
     private static String resource(String name) {
@@ -342,6 +348,7 @@ public final class ConfigLoader {
         require(c.sweep().lrCount() >= 1, "sweep.lr_count must be >= 1");
         require(Double.isFinite(c.sweep().lrStart()) && Double.isFinite(c.sweep().lrStep()), "sweep.lr_start and lr_step must be numbers");
         require(Set.of("per_tensor", "global").contains(c.sweep().normalize()), "sweep.normalize must be per_tensor or global");
+        require(c.threads() >= 0 && c.threads() <= 1024, "threads must be 0 (all cores) or a count of cores, got " + c.threads());
         ExperimentConfig.Rosenbrock r = c.rosenbrock();
         require(r.n() >= 2 && r.n() % 2 == 0, "rosenbrock.n must be even and >= 2");
         require(r.starts() >= 1 && r.steps() >= 1 && r.decayEvery() >= 1 && r.nesSamples() >= 1 && r.nesSteps() >= 1,

@@ -19,9 +19,11 @@ import java.util.List;
  * @param probes the discussion probes
  * @param rosenbrock Rosenbrock descent check
  * @param resnet thin XNOR-ResNet-18 experiment
+ * @param threads cores a run may use (0: all); not part of any result, so not of any cache key
  */
 public record ExperimentConfig(String name, String description, long seed, List<Integer> dims, int numInit, Model model,
-        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Rosenbrock rosenbrock, Resnet resnet) {
+        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Rosenbrock rosenbrock, Resnet resnet,
+        int threads) {
 
     /**
      * @param enabled run the ResNet stages

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -39,6 +40,22 @@ public final class ReportPage {
     }
 
     /** The plot artifact's content, verified; null when the run has none. */
+    /** The headline lines of a run, read from its cached plot artifact (empty when it has none or it is gone). */
+    public static List<String> headlines(JsonNode record, ArtifactStore store) {
+        List<String> out = new ArrayList<>();
+        try {
+            ColumnTable s = sections(record, store);
+            for (int r = 0; s != null && r < s.rows(); r++) {
+                if (s.string("kind", r).equals("headline")) {
+                    out.add(s.string("body", r));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a run whose figures were collected: no headlines to show, the listing goes on
+        }
+        return out;
+    }
+
     private static ColumnTable sections(JsonNode record, ArtifactStore store) throws IOException {
         String key = plotKey(record);
         if (key == null) {
@@ -64,8 +81,8 @@ public final class ReportPage {
         }
         List<String> tables = new ArrayList<>();
         int figures = 0;
+        Path art = sections == null ? null : store.dir("plot", plotKey(record));
         if (sections != null) {
-            Path art = store.dir("plot", plotKey(record));
             Path plots = Files.createDirectories(runDir.resolve("plots"));
             Path tablesDir = Files.createDirectories(runDir.resolve("tables"));
             try (Stream<Path> files = Files.list(art)) {
@@ -83,7 +100,7 @@ public final class ReportPage {
         }
         Path out = runDir.resolve("report.html");
         Path tmp = runDir.resolve(".report.html.tmp");
-        Files.writeString(tmp, html(record, sections, tables), StandardCharsets.UTF_8);
+        Files.writeString(tmp, html(record, sections, tables, art), StandardCharsets.UTF_8);
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return new Written(out, figures, headlines);
     }
@@ -99,7 +116,7 @@ public final class ReportPage {
     }
 
     /** The rows of {@code section} of one kind, rendered. */
-    private static String rows(ColumnTable s, String section, String kind) {
+    private static String rows(ColumnTable s, String section, String kind, Path art) throws IOException {
         StringBuilder h = new StringBuilder();
         for (int r = 0; s != null && r < s.rows(); r++) {
             if (!s.string("section", r).equals(section) || !s.string("kind", r).equals(kind)) {
@@ -107,7 +124,9 @@ public final class ReportPage {
             }
             String name = s.string("name", r);
             switch (kind) {
-                case "figure" -> h.append("<figure><img src=\"plots/").append(name).append(".png\" alt=\"").append(Html.esc(s.string("title", r)))
+                // embedded, so a copied or mailed page keeps its figures; plots/ holds the same files
+                case "figure" -> h.append("<figure><img src=\"data:image/png;base64,")
+                        .append(Base64.getEncoder().encodeToString(Files.readAllBytes(art.resolve(name + ".png")))).append("\" alt=\"").append(Html.esc(s.string("title", r)))
                         .append("\"><figcaption><b>").append(Html.esc(s.string("title", r))).append(".</b> ").append(Html.esc(s.string("body", r)))
                         .append(" <a href=\"plots/").append(name).append(".svg\">SVG</a></figcaption></figure>");
                 case "table" -> h.append("<h3>").append(Html.esc(s.string("title", r))).append("</h3>").append(s.string("body", r))
@@ -118,7 +137,7 @@ public final class ReportPage {
         return h.toString();
     }
 
-    private static String html(JsonNode rec, ColumnTable s, List<String> tables) throws IOException {
+    private static String html(JsonNode rec, ColumnTable s, List<String> tables, Path art) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bitgrad report: ").append(Html.esc(rec.path("run_id").asText()))
                 .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -135,7 +154,7 @@ public final class ReportPage {
         if (rec.has("error")) {
             h.append("<p class=bad>").append(Html.esc(rec.path("error").asText())).append("</p>");
         }
-        h.append("<h2 id=results>Results</h2>").append(rows(s, ResultTables.SECTION, "table"));
+        h.append("<h2 id=results>Results</h2>").append(rows(s, ResultTables.SECTION, "table", art));
         h.append("<h2 id=provenance>Provenance</h2><table>");
         for (String k : List.of("run_id", "seed", "git_commit", "git_dirty", "host", "os", "runner", "parallelism", "device", "started",
                 "finished")) {
@@ -160,7 +179,7 @@ public final class ReportPage {
             h.append("<h2 id=\"stage-").append(Html.esc(stage)).append("\">Stage ").append(Html.esc(stage)).append("</h2>");
             h.append("<p>").append(st.path("tasks").asInt()).append(" tasks, ").append(st.path("computed").asInt())
                     .append(" computed in this run (").append(Html.esc(st.path("reason").asText())).append(").</p>");
-            h.append(rows(s, stage, "figure")).append(rows(s, stage, "table")).append(rows(s, stage, "html"));
+            h.append(rows(s, stage, "figure", art)).append(rows(s, stage, "table", art)).append(rows(s, stage, "html", art));
         }
         h.append("<h2 id=config>Configuration</h2><pre>")
                 .append(Html.esc(Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rec.path("config"))))

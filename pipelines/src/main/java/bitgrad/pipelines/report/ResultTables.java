@@ -34,7 +34,7 @@ final class ResultTables implements Part {
             bestOf.merge(k, cell, (x, y) -> x.mean() >= y.mean() ? x : y);
         }
         bestOf.forEach((k, cell) -> hp.add(cell.variant(), cell.dim(), familyOf.get(k), cell.estimator(), cell.spec().specJson(),
-                cell.mean()));
+                cell.mean(), cell.sd(), cell.heldoutMean(), cell.heldoutSd(), (long) cell.best().size()));
         c.table(SECTION, "Best hyperparameter per family", hp);
         ColumnTable best = Tables.BEST_SETTINGS.empty();
         for (Cells.Cell cell : cells) {

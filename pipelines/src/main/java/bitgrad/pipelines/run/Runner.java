@@ -260,6 +260,7 @@ public final class Runner {
         }
         r.put("experiment", plan.loaded().config().name());
         r.put("source", plan.loaded().source());
+        r.set("overrides", Task.JSON.valueToTree(plan.loaded().overrides()));
         r.put("seed", plan.loaded().config().seed());
         r.set("config", plan.loaded().tree());
         ObjectNode v = r.putObject("versions");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -143,5 +144,29 @@ class CliTest {
         assertTrue(Double.parseDouble(m.group(1)) < 1e-10, "Rosenbrock converges: " + m.group());
         assertTrue(Double.parseDouble(m.group(3)) > 0.999, m.group());
         assertTrue(r.out().contains("gradcheck estimator=cdg slope=2.0"), r.out());
+    }
+
+    @Test
+    void everyCommandsHelpEndsWithExamples() {
+        for (String[] cmd : List.of(new String[] {"--help"}, new String[] {"run", "--help"}, new String[] {"status", "--help"},
+                new String[] {"show", "--help"}, new String[] {"report", "--help"}, new String[] {"experiments", "--help"},
+                new String[] {"cache", "--help"}, new String[] {"cache", "verify", "--help"}, new String[] {"cache", "gc", "--help"},
+                new String[] {"bench", "--help"})) {
+            Result r = run(cmd);
+            assertEquals(0, r.code(), String.join(" ", cmd));
+            String tail = r.out().substring(r.out().lastIndexOf("Examples:"));
+            long examples = tail.lines().filter(l -> l.startsWith("  bitgrad ")).count();
+            assertTrue(r.out().contains("Examples:") && examples >= 2, String.join(" ", cmd) + ":\n" + r.out());
+        }
+    }
+
+    @Test
+    void threadsAreCheckedBeforeAnythingRuns(@org.junit.jupiter.api.io.TempDir java.nio.file.Path runs) {
+        Result zero = run("run", bitgrad.pipelines.CliFixture.TINY, "--threads", "0", "--runs-dir", runs.toString());
+        assertEquals(2, zero.code());
+        assertTrue(zero.err().contains("--threads must be >= 1, got 0"), zero.err());
+        Result yaml = run("run", bitgrad.pipelines.CliFixture.TINY, "--set", "threads=-1", "--runs-dir", runs.toString());
+        assertEquals(2, yaml.code());
+        assertTrue(yaml.err().contains("threads must be 0 (all cores) or a count of cores, got -1"), yaml.err());
     }
 }

@@ -1,0 +1,132 @@
+package bitgrad.pipelines.cli;
+
+import bitgrad.pipelines.report.ReportPage;
+import bitgrad.schemas.ArtifactStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code bitgrad compare A B}: what differs between two runs' configurations, and their headline numbers side by side. */
+@Command(name = "compare", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n",
+        footer = {"  bitgrad compare 20261128-131347-723-quickstart latest", "  bitgrad compare 2026112813 2026112814   (unique prefixes)"},
+        description = {"Compare two runs: every configuration key whose value differs (config a=... b=...), then each headline",
+            "number of both runs side by side (one line per headline, 'a->b' for every number; 'only_in=a|b' when one lacks it)."})
+final class CompareCommand implements Callable<Integer> {
+
+    /** Headline keys that name what a line is about rather than a measured number. */
+    static final Set<String> IDENTITY = Set.of("dim", "rows", "pretrained", "start", "model", "layer", "steps", "points", "repeats",
+            "init", "batch");
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN_A", description = "Run id, a unique prefix of one, or 'latest'.")
+    String a;
+
+    @Parameters(index = "1", paramLabel = "RUN_B", description = "Run id, a unique prefix of one, or 'latest'.")
+    String b;
+
+    @Mixin
+    RunsDirOption runs;
+
+    @Override
+    public Integer call() throws Exception {
+        RunsDir.requireExisting(runs.runsDir);
+        String idA = RunsDir.resolve(runs.runsDir, a);
+        String idB = RunsDir.resolve(runs.runsDir, b);
+        JsonNode recA = RunsDir.record(runs.runsDir, idA);
+        JsonNode recB = RunsDir.record(runs.runsDir, idB);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "compare a=%s b=%s%n", idA, idB);
+        Map<String, String> ca = new TreeMap<>();
+        Map<String, String> cb = new TreeMap<>();
+        flatten(recA.path("config"), "", ca);
+        flatten(recB.path("config"), "", cb);
+        Set<String> keys = new TreeSet<>(ca.keySet());
+        keys.addAll(cb.keySet());
+        int diffs = 0;
+        for (String k : keys) {
+            String va = ca.getOrDefault(k, "none");
+            String vb = cb.getOrDefault(k, "none");
+            if (!va.equals(vb)) {
+                out.printf(Locale.ROOT, "config %s a=%s b=%s%n", k, va, vb);
+                diffs++;
+            }
+        }
+        if (diffs == 0) {
+            out.println("config identical");
+        }
+        ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
+        Map<String, Map<String, String>> ha = byIdentity(ReportPage.headlines(recA, store));
+        Map<String, Map<String, String>> hb = byIdentity(ReportPage.headlines(recB, store));
+        Set<String> lines = new java.util.LinkedHashSet<>(ha.keySet());
+        lines.addAll(hb.keySet());
+        for (String id : lines) {
+            Map<String, String> na = ha.get(id);
+            Map<String, String> nb = hb.get(id);
+            if (na == null || nb == null) {
+                out.printf(Locale.ROOT, "%s only_in=%s%n", id, na == null ? "b" : "a");
+                continue;
+            }
+            StringBuilder line = new StringBuilder(id);
+            Set<String> nums = new java.util.LinkedHashSet<>(na.keySet());
+            nums.addAll(nb.keySet());
+            for (String n : nums) {
+                line.append(' ').append(n).append('=').append(na.getOrDefault(n, "none")).append("->").append(nb.getOrDefault(n, "none"));
+            }
+            out.println(line);
+        }
+        return 0;
+    }
+
+    /** Headline lines keyed by their identity (first word and the tokens that name, not measure), to their numbers. */
+    static Map<String, Map<String, String>> byIdentity(List<String> headlines) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (String h : headlines) {
+            String[] tokens = h.split(" ");
+            StringBuilder id = new StringBuilder(tokens[0]);
+            Map<String, String> nums = new LinkedHashMap<>();
+            for (int i = 1; i < tokens.length; i++) {
+                int eq = tokens[i].indexOf('=');
+                String k = eq < 0 ? tokens[i] : tokens[i].substring(0, eq);
+                String v = eq < 0 ? "" : tokens[i].substring(eq + 1);
+                if (!IDENTITY.contains(k) && isNumber(v)) {
+                    nums.put(k, v);
+                } else {
+                    id.append(' ').append(tokens[i]);
+                }
+            }
+            out.put(id.toString(), nums);
+        }
+        return out;
+    }
+
+    private static boolean isNumber(String v) {
+        try {
+            Double.parseDouble(v);
+            return true;
+        } catch (NumberFormatException e) {
+            return v.equals("none");
+        }
+    }
+
+    private static void flatten(JsonNode n, String prefix, Map<String, String> out) {
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> flatten(e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out));
+        } else {
+            out.put(prefix, n.toString());
+        }
+    }
+}
