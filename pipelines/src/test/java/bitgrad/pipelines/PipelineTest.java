@@ -199,4 +199,18 @@ class PipelineTest {
         assertTrue(diff.out().contains("config sweep.lr_count a=12 b=14"), diff.out());
         assertTrue(diff.out().lines().anyMatch(l -> l.matches("result dim=4 .*estimator=ste.* best_decrease=\\S+->\\S+ .*")), diff.out());
     }
+
+    @Test
+    void statusNamesTheChangedParameterAndEstimatesTheTime(@TempDir Path runs) {
+        CliFixture.run(runs, "--set", "rosenbrock.enabled=false");
+        CliFixture.Result st = CliFixture.cli("status", CliFixture.TINY, "--set", "rosenbrock.enabled=false", "--set",
+                "estimators.nes.samples=[60]", "--runs-dir", runs.toString());
+        assertEquals(0, st.code(), st.err());
+        assertTrue(st.out().matches("(?s).*stage=estimate cache=miss \\S+ tasks=\\d+ to_compute=2 changed=estimator.samples:2 "
+                + "eta_seconds=\\d+\n.*"), st.out());
+        assertTrue(st.out().matches("(?s).*stage=lr-sweep cache=miss \\S+ tasks=2 to_compute=2 changed=inputs:2 eta_seconds=\\d+\n.*"),
+                st.out());
+        assertTrue(st.out().matches("(?s).*stage=pretrain cache=hit \\S+ tasks=1 to_compute=0\n.*"), st.out());
+        assertTrue(st.out().matches("(?s).*\neta_seconds=\\d+\n"), st.out());
+    }
 }

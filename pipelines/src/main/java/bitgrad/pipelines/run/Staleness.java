@@ -1,0 +1,101 @@
+package bitgrad.pipelines.run;
+
+import bitgrad.schemas.ArtifactStore;
+import bitgrad.transforms.Task;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Why a planned task is not cached, in the user's terms: the parameters in which it differs from
+ * the closest cached task of its stage (as {@code dvc status} names changed dependencies), or
+ * "inputs" when its parameters match a cached task's but an upstream task changed; and how long
+ * the stage's tasks to compute should take, from the seconds the cached tasks of the stage took.
+ */
+public final class Staleness {
+
+    /**
+     * @param changed parameter path (or {@code inputs}, {@code new}) to the number of tasks it explains
+     * @param etaSeconds estimated seconds for the tasks to compute (NaN when nothing of the stage was ever cached)
+     */
+    public record Explained(Map<String, Integer> changed, double etaSeconds) {
+    }
+
+    private Staleness() {
+    }
+
+    /** Explains the uncached {@code tasks} of {@code stage}. */
+    public static Explained explain(ArtifactStore store, String stage, List<Task> tasks) throws IOException {
+        List<JsonNode> cached = new ArrayList<>();
+        double seconds = 0;
+        int timed = 0;
+        for (String[] e : store.list()) {
+            if (!e[0].equals(stage)) {
+                continue;
+            }
+            ArtifactStore.Manifest m = store.manifest(stage, e[1]);
+            if (m == null) {
+                continue;
+            }
+            if (m.info().get("seconds") instanceof Number n) {
+                seconds += n.doubleValue();
+                timed++;
+            }
+            if (m.info().get("task") instanceof Map<?, ?> t && t.get("params") != null) {
+                cached.add(Task.JSON.valueToTree(t.get("params")));
+            }
+        }
+        Map<String, Integer> changed = new TreeMap<>();
+        int toRun = 0;
+        for (Task t : tasks) {
+            if (store.check(stage, t.key()).valid()) {
+                continue;
+            }
+            toRun++;
+            List<String> best = null;
+            for (JsonNode c : cached) {
+                List<String> d = new ArrayList<>();
+                diff(t.params(), c, "", d);
+                if (best == null || d.size() < best.size()) {
+                    best = d;
+                }
+            }
+            List<String> why = best == null ? List.of("new") : best.isEmpty() ? List.of("inputs") : best;
+            why.forEach(k -> changed.merge(k, 1, Integer::sum));
+        }
+        return new Explained(changed, timed == 0 ? Double.NaN : seconds / timed * toRun);
+    }
+
+    /** Leaf paths where {@code a} and {@code b} differ. */
+    static void diff(JsonNode a, JsonNode b, String path, List<String> out) {
+        if (a != null && b != null && a.isObject() && b.isObject()) {
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (String n : names) {
+                diff(a.get(n), b.get(n), path.isEmpty() ? n : path + "." + n, out);
+            }
+        } else if (a == null || b == null) {
+            out.add(path);
+        } else if (a.isNumber() && b.isNumber()) {
+            // a planned long and a parsed int of the same value are the same parameter
+            if (a.decimalValue().compareTo(b.decimalValue()) != 0) {
+                out.add(path);
+            }
+        } else if (a.isArray() && b.isArray() && a.size() == b.size()) {
+            for (int i = 0; i < a.size(); i++) {
+                List<String> d = new ArrayList<>();
+                diff(a.get(i), b.get(i), path, d);
+                if (!d.isEmpty()) {
+                    out.add(path);
+                    return;
+                }
+            }
+        } else if (!a.equals(b)) {
+            out.add(path);
+        }
+    }
+}
