@@ -110,6 +110,8 @@ public record CdgEstimator(double eps, Method method) implements Estimator {
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList params = Nd.toNd(m, point);
+            bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(label(), "coordinates", point.numel());
+            long done = 0;
             for (int t = 0; t < point.count(); t++) {
                 int n = point.get(t).size();
                 g[t] = new float[n];
@@ -127,6 +129,8 @@ public record CdgEstimator(double eps, Method method) implements Estimator {
                     for (int i = 0; i < k; i++) {
                         g[t][c0 + i] = (float) (((double) losses[i] - losses[k + i]) / (2 * eps));
                     }
+                    done += k;
+                    progress.done(done);
                 }
             }
         }

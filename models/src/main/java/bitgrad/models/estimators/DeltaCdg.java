@@ -126,8 +126,10 @@ final class DeltaCdg {
         DeltaCdg d = new DeltaCdg(o.spec(), o.point(), eps);
         try (NDManager m = NDManager.newBaseManager()) {
             NDList params = Nd.toNd(m, o.point());
+            bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress("cdg(eps=" + eps + ")", "slices", o.slices());
             for (int s = 0; s < o.slices(); s++) {
                 d.slice(o.pass(params, s));
+                progress.done(s + 1);
             }
         }
         double n = o.batch().size();

@@ -92,6 +92,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
             NDList params = Nd.toNd(m, point);
             double base = !antithetic && baseline ? objective.loss() : 0;
             float[] fitness = new float[samples * evalsPer];
+            bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(label(), "samples", samples);
             for (int k0 = 0; k0 < samples; k0 += chunk) {
                 int k = Math.min(chunk, samples - k0);
                 float[] u = directions(seed, k0, k, acc.length);
@@ -107,6 +108,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                             ? ((double) losses[i] - losses[k + i]) / (2 * sigma)
                             : (losses[i] - base) / sigma);
                 }
+                progress.done(k0 + k);
             }
             if (rankShaping) {
                 float[] ranks = centredRanks(fitness);
