@@ -49,6 +49,12 @@ class ReportTest {
         Files.copy(html, copy);
         assertEquals(images, Jsoup.parse(copy.toFile(), "UTF-8").select("img[src^=data:image/png;base64,]").size());
         assertTrue(doc.select("link[href^=http], script[src]").isEmpty(), "self-contained");
+        // the page leads with findings generated from the numbers
+        assertEquals("findings", doc.select("h2").first().id(), "findings come first");
+        assertTrue(doc.select("ul.findings li").text().matches(".*dim=4: \\S+ gives the largest decrease, .*"),
+                doc.select("ul.findings").text());
+        assertTrue(r.out().matches("(?s).*finding variant=\\S+ dim=4 best=\\S+ best_decrease=\\S+ ratio_to_ste=\\S+ separable=(yes|no)\n.*"),
+                r.out());
         for (String stage : new String[] {"generate-data", "init-models", "pretrain", "estimate", "lr-sweep", "rosenbrock", "summary"}) {
             assertFalse(doc.select("h2#stage-" + stage).isEmpty(), "section for " + stage);
         }

@@ -31,7 +31,7 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     public static final Output TABLES = Output.files("*.arrow");
 
     /** Every view of the results, in page order; a new figure is one more small {@link Part}. */
-    static final List<Part> PARTS = List.of(new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
+    static final List<Part> PARTS = List.of(new Findings(), new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
             new BestVsK(), new CosineWithReference(), new Mismatch(), new RosenbrockPart(), new ProbePart(), new SteRandomPart(),
             new ResNetPart());
 
@@ -39,8 +39,9 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
+    /** Version 2: findings, held-out columns, spread and log axes, mismatch per dim with crossings, gradient check. */
     public PlotStage() {
-        super("plot", 1, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super("plot", 2, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     @Override

@@ -154,6 +154,10 @@ public final class ReportPage {
         if (rec.has("error")) {
             h.append("<p class=bad>").append(Html.esc(rec.path("error").asText())).append("</p>");
         }
+        String findings = rows(s, Findings.SECTION, "html", art);
+        if (!findings.isEmpty()) {
+            h.append("<h2 id=findings>Findings</h2>").append(findings);
+        }
         h.append("<h2 id=results>Results</h2>").append(rows(s, ResultTables.SECTION, "table", art));
         h.append("<h2 id=provenance>Provenance</h2><table>");
         for (String k : List.of("run_id", "seed", "git_commit", "git_dirty", "host", "os", "runner", "parallelism", "device", "started",
