@@ -66,13 +66,17 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 ArrowBatch fresh = ToyInputs.heldout(c, p.model());
                 TeacherStudentObjective held = ToyInputs.objective(c, p.model(), fresh)) {
             for (TaskRef ref : refs) {
-                Estimator e = c.paramsOf(ref, Stages.ESTIMATE).estimator();
+                ests.add(c.paramsOf(ref, Stages.ESTIMATE).estimator());
+                grads.add(Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), norm));
+            }
+            // every estimate's steps in one pass over each batch
+            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, grads, lrs);
+            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, grads, lrs);
+            for (int i = 0; i < refs.size(); i++) {
+                Estimator e = ests.get(i);
                 String spec = e.specJson();
-                ParamSet g = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), norm);
-                grads.add(g);
-                ests.add(e);
-                LrSweep.Result r = LrSweep.sweep(o, g, lrs);
-                LrSweep.Result h = LrSweep.sweep(held, g, lrs);
+                LrSweep.Result r = onBatch.get(i);
+                LrSweep.Result h = onHeldout.get(i);
                 float[] d = r.decrease();
                 float[] hd = h.decrease();
                 for (int k = 0; k < lrs.length; k++) {
@@ -81,8 +85,8 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 }
                 // no rate of the grid went downhill: no best lr (null), the best "decrease" stays to show by how much
                 best.add(e.label(), spec, (double) r.baseLoss(), (double) r.bestDecrease(), r.descends() ? (Double) (double) r.bestLr() : null,
-                        ((Number) c.infoOf(ref, "nominal_flops")).doubleValue(), (double) h.baseLoss(), (double) hd[r.bestIndex()],
-                        (double) h.bestDecrease(), e.perturbationNorm(g.numel()));
+                        ((Number) c.infoOf(refs.get(i), "nominal_flops")).doubleValue(), (double) h.baseLoss(), (double) hd[r.bestIndex()],
+                        (double) h.bestDecrease(), e.perturbationNorm(grads.get(i).numel()));
             }
         }
         for (int i = 0; i < grads.size(); i++) {

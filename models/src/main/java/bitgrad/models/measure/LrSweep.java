@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import bitgrad.models.Nd;
 import bitgrad.models.objectives.Objective;
 import bitgrad.schemas.ParamSet;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The lr sweep of science.md §4: for every learning rate, one step {@code w - lr g} and the
@@ -84,33 +86,58 @@ public final class LrSweep {
 
     /** Sweeps {@code lrs} along {@code direction} (usually normalised) from the objective's point. */
     public static Result sweep(Objective objective, ParamSet direction, float[] lrs) {
-        ParamSet point = objective.point();
-        float base = objective.loss();
-        float[] losses = new float[lrs.length];
+        return sweepAll(objective, List.of(direction), lrs).get(0);
+    }
+
+    /**
+     * Sweeps {@code lrs} along each of {@code directions} from the objective's point: every step of
+     * every direction (and the base point) as chunks of stacked copies, evaluated in one pass over
+     * the objective's data.
+     */
+    public static List<Result> sweepAll(Objective objective, List<ParamSet> directions, float[] lrs) {
         int chunk = Math.max(1, objective.copiesPerChunk());
+        int perDirection = (lrs.length + chunk - 1) / chunk;
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDList w = Nd.toNd(m, point);
-            NDList g = Nd.toNd(m, direction);
-            for (int c0 = 0; c0 < lrs.length; c0 += chunk) {
+            NDList w = Nd.toNd(m, objective.point());
+            List<NDList> gs = new ArrayList<>();
+            for (ParamSet d : directions) {
+                gs.add(Nd.toNd(m, d));
+            }
+            // chunk 0: the point itself; then direction d's chunk c at 1 + d * perDirection + c
+            float[][] losses = objective.lossChunks(1 + directions.size() * perDirection, i -> {
+                if (i == 0) {
+                    NDList base = new NDList(w.size());
+                    w.forEach(t -> base.add(t.expandDims(0)));
+                    return base;
+                }
+                int d = (i - 1) / perDirection;
+                int c0 = ((i - 1) % perDirection) * chunk;
                 int k = Math.min(chunk, lrs.length - c0);
                 float[] part = new float[k];
                 System.arraycopy(lrs, c0, part, 0, k);
-                try (NDScope chunkScope = new NDScope()) {
-                    chunkScope.suppressNotUsedWarning();
-                    NDList stacked = new NDList(w.size());
-                    for (int t = 0; t < w.size(); t++) {
-                        int rank = w.get(t).getShape().dimension();
-                        long[] lrShape = new long[rank + 1];
-                        java.util.Arrays.fill(lrShape, 1);
-                        lrShape[0] = k;
-                        NDArray lr = Nd.create(m, part, new Shape(lrShape));
-                        stacked.add(w.get(t).expandDims(0).sub(lr.mul(g.get(t).expandDims(0))));
-                    }
-                    System.arraycopy(objective.lossBatch(stacked), 0, losses, c0, k);
+                NDList stacked = new NDList(w.size());
+                for (int t = 0; t < w.size(); t++) {
+                    int rank = w.get(t).getShape().dimension();
+                    long[] lrShape = new long[rank + 1];
+                    java.util.Arrays.fill(lrShape, 1);
+                    lrShape[0] = k;
+                    NDArray lr = Nd.create(m, part, new Shape(lrShape));
+                    stacked.add(w.get(t).expandDims(0).sub(lr.mul(gs.get(d).get(t).expandDims(0))));
                 }
+                return stacked;
+            });
+            float base = losses[0][0];
+            List<Result> out = new ArrayList<>();
+            for (int d = 0; d < directions.size(); d++) {
+                float[] l = new float[lrs.length];
+                for (int c = 0; c < perDirection; c++) {
+                    float[] part = losses[1 + d * perDirection + c];
+                    System.arraycopy(part, 0, l, c * chunk, part.length);
+                }
+                out.add(new Result(lrs.clone(), base, l));
             }
+            return out;
         }
-        return new Result(lrs.clone(), base, losses);
     }
 }

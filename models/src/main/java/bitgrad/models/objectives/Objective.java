@@ -43,6 +43,25 @@ public interface Objective extends AutoCloseable {
     float[] lossBatch(NDList stacked);
 
     /**
+     * Exact losses of {@code count} stacked chunks, chunk i built by {@code chunk.apply(i)} (it may
+     * be called more than once; what it allocates belongs to the caller's scope). An objective
+     * that streams its data in slices overrides this to read each slice once for all chunks,
+     * instead of once per chunk.
+     *
+     * @return one array of losses per chunk
+     */
+    default float[][] lossChunks(int count, java.util.function.IntFunction<NDList> chunk) {
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                scope.suppressNotUsedWarning();
+                out[i] = lossBatch(chunk.apply(i));
+            }
+        }
+        return out;
+    }
+
+    /**
      * Exact losses of C copies of {@code params}, copy c having element {@code coords[c]} (row-major
      * index) of tensor {@code tensor} shifted by {@code deltas[c]}. The CDG primitive: an
      * implementation evaluates what precedes the tensor once and the copies together.

@@ -122,6 +122,37 @@ public final class TeacherStudentObjective implements Objective {
         return mean(acc);
     }
 
+    /** Slices outermost: each slice is read (and its teacher output computed) once for all chunks. */
+    @Override
+    public float[][] lossChunks(int count, java.util.function.IntFunction<NDList> chunk) {
+        if (slices() == 1) {
+            return Objective.super.lossChunks(count, chunk);
+        }
+        double[][] acc = new double[count][];
+        for (int s = 0; s < slices(); s++) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray[] xy = data(s);
+                for (int i = 0; i < count; i++) {
+                    try (NDScope inner = new NDScope()) {
+                        inner.suppressNotUsedWarning();
+                        NDArray out = Mlp.forward(spec, chunk.apply(i), xy[0], Forward.EXACT);
+                        float[] part = out.sub(xy[1]).square().sum(new int[] {1, 2}).toFloatArray();
+                        if (acc[i] == null) {
+                            acc[i] = new double[part.length];
+                        }
+                        add(acc[i], part);
+                    }
+                }
+            }
+        }
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            out[i] = mean(acc[i]);
+        }
+        return out;
+    }
+
     @Override
     public float[] lossCoordinates(NDList params, int tensor, int[] coords, float[] deltas) {
         int c = coords.length;
