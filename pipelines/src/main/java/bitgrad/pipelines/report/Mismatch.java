@@ -71,13 +71,19 @@ final class Mismatch implements Part {
         for (Map.Entry<String, Map<String, Map<String, double[]>>> f : figures.entrySet()) {
             CategoryChart chart = Figures.bars("Gradient mismatch: cosine(CDG, STE) per layer, " + f.getKey(), "layer (0 = first)",
                     "cosine(CDG, STE) (mean ± sd over repeats)");
+            // the axis starts near the smallest bar: cosines of 0.92 and 0.96 must not both look like 1
+            double low = f.getValue().values().stream().flatMap(m -> m.values().stream()).mapToDouble(m -> m[0] - m[1]).min()
+                    .orElse(0);
+            chart.getStyler().setYAxisMin(low < 0 ? Math.max(-1, Math.floor(low * 10) / 10) : Math.floor(low * 10) / 10);
+            chart.getStyler().setYAxisMax(1.0);
             for (Map.Entry<String, Map<String, double[]>> act : f.getValue().entrySet()) {
                 chart.addSeries(act.getKey(), new ArrayList<>(act.getValue().keySet()),
                         act.getValue().values().stream().map(m -> (Number) m[0]).toList(),
                         act.getValue().values().stream().map(m -> (Number) m[1]).toList());
             }
             c.figure("lr-sweep", chart, "mismatch_" + (n++), "cosine(CDG, STE) per layer, " + f.getKey(),
-                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1. The table"
+                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1 (the axis"
+                            + " starts near the smallest bar, not at 0). The table"
                             + " gives the level crossings each CDG coordinate rests on: a few crossings make CDG noise.");
         }
         c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per layer, and the level crossings per CDG coordinate", t);
