@@ -188,7 +188,7 @@ class PipelineTest {
         List<String> lines = list.out().lines().toList();
         assertEquals(3, lines.size(), list.out());
         assertTrue(lines.get(0).matches("run=\\S+ experiment=tiny status=ok seconds=\\S+ overrides=sweep.lr_count=12,"
-                + "rosenbrock.enabled=false \\| result dim=4 .*"), lines.get(0));
+                + "rosenbrock.enabled=false \\| finding variant=\\S+ dim=4 best=.*"), lines.get(0));
         String idA = rec.path("run_id").asText();
         String idC = other.out().replaceAll("(?s).*run_id=(\\S+).*", "$1");
         CliFixture.Result same = CliFixture.cli("compare", idA, lines.get(1).replaceAll("run=(\\S+) .*", "$1"), "--runs-dir",

@@ -46,17 +46,26 @@ final class Findings implements Part {
                 separable = "the only estimator";
             } else if (repeats < 2) {
                 separable = "one repeat, so no spread to compare the gap with";
-            } else if (best.mean() - second.mean() > best.sd() + second.sd()) {
-                separable = String.format(Locale.ROOT, "ahead of %s (%.3g) by more than the two sds (%.2g, %.2g) over %d repeats",
-                        second.estimator(), second.mean(), best.sd(), second.sd(), repeats);
             } else {
-                separable = String.format(Locale.ROOT, "not separable from %s (%.3g) with %d repeats (sds %.2g, %.2g)", second.estimator(),
-                        second.mean(), repeats, best.sd(), second.sd());
+                // paired: both estimators saw the same model and batch in each repeat, so the spread that matters is the
+                // spread of their difference, not of each one (which mostly reflects the models)
+                List<Double> diff = new ArrayList<>();
+                for (int i = 0; i < Math.min(best.best().size(), second.best().size()); i++) {
+                    diff.add(best.best().get(i) - second.best().get(i));
+                }
+                double mean = Cells.Cell.mean(diff);
+                double se = Cells.Cell.sd(diff) / Math.sqrt(diff.size());
+                separable = mean > 2 * se
+                        ? String.format(Locale.ROOT, "ahead of %s (%.3g) by %.2g ± %.2g (paired over %d repeats, mean ± se)",
+                                second.estimator(), second.mean(), mean, se, diff.size())
+                        : String.format(Locale.ROOT, "not separable from %s (%.3g) with %d repeats: the paired difference %.2g ± %.2g"
+                                + " is within two standard errors", second.estimator(), second.mean(), diff.size(), mean, se);
             }
             String vsSte = ste == null || best == ste ? "" : ste.mean() > 0
                     ? String.format(Locale.ROOT, ", %.2f times STE's %.3g", best.mean() / ste.mean(), ste.mean())
                     : String.format(Locale.ROOT, "; STE does not descend here (%.3g)", ste.mean());
-            String held = heldBest == best ? "; it is also best on the held-out batch"
+            String held = heldBest == best || heldBest.heldoutMean() <= best.heldoutMean() * (1 + 1e-9)
+                    ? "; it is also best (or tied) on the held-out batch"
                     : String.format(Locale.ROOT, "; on the held-out batch %s is best (%.3g against %.3g)", heldBest.estimator(),
                             heldBest.heldoutMean(), best.heldoutMean());
             if (best.mean() <= 0) {

@@ -39,9 +39,9 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
-    /** Version 2: findings, held-out columns, spread and log axes, mismatch per dim with crossings, gradient check. */
+    /** Version 3: findings (paired separability), held-out columns, spread and log axes, mismatch per dim with crossings, gradient check. */
     public PlotStage() {
-        super("plot", 2, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super("plot", 3, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     @Override
