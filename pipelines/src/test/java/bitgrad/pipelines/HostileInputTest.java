@@ -42,6 +42,13 @@ class HostileInputTest {
         for (String[] c : cases) {
             assertUsageError(CliFixture.cli("run", CliFixture.TINY, "--runs-dir", runs.toString(), "--set", c[0]), c[1]);
         }
+        // within the static bounds, but not within this machine: estimated up front, refused with both numbers
+        long t0 = System.nanoTime();
+        assertUsageError(CliFixture.cli("run", CliFixture.TINY, "--runs-dir", runs.toString(), "--set", "dims=[4096]", "--set",
+                "data.batch=[100000000]", "--set", "pretrain.enabled=[false]"), "of disk for its artifacts but");
+        assertUsageError(CliFixture.cli("run", CliFixture.TINY, "--runs-dir", runs.toString(), "--set", "dims=[4096]", "--set",
+                "model.depth=64"), "of memory but this machine has");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "refused before anything runs");
         Path yaml = dir.resolve("empty-dims.yaml");
         Files.writeString(yaml, "dims:\n");
         assertUsageError(CliFixture.cli("run", yaml.toString(), "--runs-dir", runs.toString()), "dims needs a value");

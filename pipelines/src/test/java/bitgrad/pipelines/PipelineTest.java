@@ -211,6 +211,6 @@ class PipelineTest {
         assertTrue(st.out().matches("(?s).*stage=lr-sweep cache=miss \\S+ tasks=2 to_compute=2 changed=inputs:2 eta_seconds=\\d+\n.*"),
                 st.out());
         assertTrue(st.out().matches("(?s).*stage=pretrain cache=hit \\S+ tasks=1 to_compute=0\n.*"), st.out());
-        assertTrue(st.out().matches("(?s).*\neta_seconds=\\d+\n"), st.out());
+        assertTrue(st.out().matches("(?s).*\nneeds disk=\\S+ largest_task_memory=\\S+ \\(\\S+\\)\neta_seconds=\\d+\n"), st.out());
     }
 }

@@ -55,6 +55,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Cores this run may use, for shared machines (default: the experiment's 'threads', 0 = all).")
     Integer threads;
 
+    @Option(names = "--allow-large", description = "Run even when the up-front estimate of disk or memory exceeds this machine.")
+    boolean allowLarge;
+
     @Option(names = "--device", paramLabel = "D", defaultValue = "cpu",
             description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}; this build bundles the CPU engine).")
     String device;
@@ -78,6 +81,7 @@ final class RunCommand implements Callable<Integer> {
         Plan plan = Planner.plan(loaded, bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
         RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, parallelism,
                 device);
+        bitgrad.pipelines.run.Budget.check(plan, opts.runsDir(), allowLarge);
         Runner.validate(plan, opts);
         PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
         out.printf(Locale.ROOT, "run experiment=%s source=%s runner=%s runs_dir=%s%n", plan.loaded().config().name(),

@@ -46,6 +46,9 @@ final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "stage=%s cache=%s reason=%s tasks=%d to_compute=%d%s%n", s.stage(), s.cache(),
                     s.reason().replace(' ', '_'), s.tasks(), s.computed(), extra);
         }
+        var budget = bitgrad.pipelines.run.Budget.of(plan, experiment.runs.runsDir.resolve("cache"));
+        out.printf(Locale.ROOT, "needs disk=%s largest_task_memory=%s (%s)%n", bitgrad.pipelines.run.Budget.human(budget.diskBytes())
+                .replace(' ', '_'), bitgrad.pipelines.run.Budget.human(budget.memoryBytes()).replace(' ', '_'), budget.memoryTask());
         out.printf(Locale.ROOT, "eta_seconds=%s%s%n", String.format(Locale.ROOT, "%.0f", total),
                 known ? "" : " (at least: some stages were never run on this machine)");
         return 0;
