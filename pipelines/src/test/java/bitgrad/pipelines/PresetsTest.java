@@ -241,4 +241,20 @@ class PresetsTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("resnet experiment only"), r.err());
     }
+
+    @Test
+    void theReadmeAndTheExperimentsListGiveTheSameScaleDownHints() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("README.md"));
+        for (String preset : bitgrad.pipelines.config.ConfigLoader.PRESETS) {
+            String d = bitgrad.pipelines.config.ConfigLoader.description(preset);
+            if (!d.contains("Scale down with ")) {
+                continue;
+            }
+            String hint = d.substring(d.indexOf("Scale down with ") + "Scale down with ".length()).strip();
+            String row = readme.lines().filter(l -> l.startsWith("| `" + preset + "` |")).findFirst().orElseThrow(() ->
+                    new AssertionError("README has no row for " + preset));
+            String cell = row.substring(row.lastIndexOf('|', row.length() - 2) + 1, row.length() - 1).strip().replace("`", "");
+            assertEquals(hint, cell, preset + ": experiments says one thing, the README another");
+        }
+    }
 }
