@@ -55,8 +55,16 @@ class ReportTest {
                 doc.select("ul.findings").text());
         assertTrue(r.out().matches("(?s).*finding variant=\\S+ dim=4 best=\\S+ best_decrease=\\S+ ratio_to_ste=\\S+ separable=(yes|no)\n.*"),
                 r.out());
-        for (String stage : new String[] {"generate-data", "init-models", "pretrain", "estimate", "lr-sweep", "rosenbrock", "summary"}) {
+        for (String stage : new String[] {"pretrain", "estimate", "lr-sweep", "rosenbrock", "gradcheck"}) {
             assertFalse(doc.select("h2#stage-" + stage).isEmpty(), "section for " + stage);
+        }
+        for (String stage : new String[] {"generate-data", "init-models", "summary", "plot"}) {
+            assertTrue(doc.select("h2#stage-" + stage).isEmpty(), "no empty section for " + stage);
+            assertFalse(doc.select("td:containsOwn(" + stage + ")").isEmpty(), stage + " is still a row of the stage table, without a link");
+        }
+        // every derived table is named in the list of Arrow files
+        for (String t : new String[] {"best_settings.arrow", "best_hyperparameters.arrow", "mismatch.arrow", "cosine_with_cdg.arrow"}) {
+            assertFalse(doc.select("a[href=tables/" + t + "]").isEmpty(), "table list names " + t);
         }
         ColumnTable best = ArrowFiles.read(dir.resolve("tables/best_settings.arrow"));
         Set<String> cells = new HashSet<>();

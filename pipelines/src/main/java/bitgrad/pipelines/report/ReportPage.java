@@ -169,9 +169,18 @@ public final class ReportPage {
         h.append("</table>");
         h.append("<h2 id=stages>Stages and cache decisions</h2><table><tr><th>stage</th><th>cache</th><th>reason</th>"
                 + "<th>tasks</th><th>computed</th><th>seconds</th></tr>");
+        java.util.Map<String, String> bodies = new java.util.LinkedHashMap<>();
         for (JsonNode st : rec.path("stages")) {
-            h.append("<tr><td><a href=\"#stage-").append(Html.esc(st.path("stage").asText())).append("\">")
-                    .append(Html.esc(st.path("stage").asText())).append("</a></td><td>").append(Html.esc(st.path("cache").asText()))
+            String stage = st.path("stage").asText();
+            String body = rows(s, stage, "figure", art) + rows(s, stage, "table", art) + rows(s, stage, "html", art);
+            if (!body.isEmpty()) {
+                bodies.put(stage, body);
+            }
+        }
+        for (JsonNode st : rec.path("stages")) {
+            String name = Html.esc(st.path("stage").asText());
+            h.append("<tr><td>").append(bodies.containsKey(st.path("stage").asText())
+                    ? "<a href=\"#stage-" + name + "\">" + name + "</a>" : name).append("</td><td>").append(Html.esc(st.path("cache").asText()))
                     .append("</td><td>").append(Html.esc(st.path("reason").asText())).append("</td><td class=num>")
                     .append(st.path("tasks").asInt()).append("</td><td class=num>").append(st.path("computed").asInt())
                     .append("</td><td class=num>").append(String.format(Locale.ROOT, "%.2f", st.path("seconds").asDouble()))
@@ -180,10 +189,14 @@ public final class ReportPage {
         h.append("</table>");
         for (JsonNode st : rec.path("stages")) {
             String stage = st.path("stage").asText();
+            String body = bodies.get(stage);
+            if (body == null) {
+                continue; // a stage with nothing to show is a row of the table above, not an empty section
+            }
             h.append("<h2 id=\"stage-").append(Html.esc(stage)).append("\">Stage ").append(Html.esc(stage)).append("</h2>");
             h.append("<p>").append(st.path("tasks").asInt()).append(" tasks, ").append(st.path("computed").asInt())
                     .append(" computed in this run (").append(Html.esc(st.path("reason").asText())).append(").</p>");
-            h.append(rows(s, stage, "figure", art)).append(rows(s, stage, "table", art)).append(rows(s, stage, "html", art));
+            h.append(body);
         }
         h.append("<h2 id=config>Configuration</h2><pre>")
                 .append(Html.esc(Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rec.path("config"))))
