@@ -133,7 +133,8 @@ class PipelineTest {
         CliFixture.Result csv = CliFixture.cli("show", "latest", "summary.arrow", "--format", "csv", "--runs-dir", runs.toString());
         assertEquals(0, csv.code(), csv.err());
         String[] lines = csv.out().strip().split("\\R");
-        assertTrue(lines[0].startsWith("dim,activation,rows,init,batch,pretrained,estimator,estimator_spec,base_loss,best_decrease"), lines[0]);
+        assertTrue(lines[0].startsWith("dim,activation,rows,init,batch,pretrained,estimator,estimator_spec,family,eps,sigma,samples,tau,k,"
+                + "base_loss,best_decrease"), lines[0]);
         assertEquals(1 + 2 * 4, lines.length, csv.out());
         CliFixture.Result json = CliFixture.cli("show", "latest", "rosenbrock/trajectory.arrow", "--format", "json", "--runs-dir", runs.toString());
         assertEquals(0, json.code(), json.err());

@@ -98,7 +98,8 @@ public final class Tables {
 
     /** The run's best decreases, one row per (dim, activation, rows, init, batch, pretrained, estimator). */
     public static final Schema SUMMARY = declare("summary", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
-            LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "base_loss", DOUBLE, "best_decrease", DOUBLE,
+            LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma", DOUBLE,
+            "samples", LONG, "tau", DOUBLE, "k", LONG, "base_loss", DOUBLE, "best_decrease", DOUBLE,
             "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease", DOUBLE,
             "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
 
@@ -120,8 +121,9 @@ public final class Tables {
     public static final Schema RESNET_GRADIENTS = declare("resnet_gradients", "coord", LONG, "ste", DOUBLE, "cdg", DOUBLE);
 
     /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats. */
-    public static final Schema BEST_SETTINGS = declare("best_settings", "variant", STRING, "dim", LONG, "estimator", STRING,
-            "estimator_spec", STRING, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+    public static final Schema BEST_SETTINGS = declare("best_settings", "variant", STRING, "activation", STRING, "rows", LONG,
+            "pretrained", LONG, "dim", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma",
+            DOUBLE, "samples", LONG, "tau", DOUBLE, "k", LONG, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
             "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "repeats", LONG, "nominal_gflop",
             DOUBLE);
 

@@ -24,9 +24,9 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
     /** The end of every Rosenbrock descent. */
     public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
 
-    /** Version 6: held-out decreases and perturbation norms; the Rosenbrock table gains optimizer, steps and the final cosine. */
+    /** Version 7: typed estimator columns (family, eps, sigma, samples, tau, k); held-out decreases; perturbation norms. */
     public SummaryStage() {
-        super("summary", 6, Params.class, SUMMARY, COSINE, ROSENBROCK);
+        super("summary", 7, Params.class, SUMMARY, COSINE, ROSENBROCK);
     }
 
     @Override
@@ -38,8 +38,11 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
             long pre = g.pretrained() ? 1L : 0L;
             ColumnTable best = c.read(sweep, LrSweepStage.BEST);
             for (int r = 0; r < best.rows(); r++) {
+                bitgrad.models.estimators.Estimator est = bitgrad.models.estimators.Estimators.decode(best.string("estimator_spec", r));
+                Object[] typed = est.typedColumns();
                 summary.add((long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), pre, best.string("estimator", r),
-                        best.string("estimator_spec", r), best.get("base_loss", r), best.get("best_decrease", r), best.get("best_lr", r),
+                        best.string("estimator_spec", r), est.family(), typed[0], typed[1], typed[2], typed[3], typed[4],
+                        best.get("base_loss", r), best.get("best_decrease", r), best.get("best_lr", r),
                         best.get("nominal_flops", r), best.get("heldout_base_loss", r), best.get("heldout_decrease", r),
                         best.get("heldout_best_decrease", r), best.get("perturbation_norm", r));
             }

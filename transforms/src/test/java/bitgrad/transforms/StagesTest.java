@@ -230,6 +230,11 @@ class StagesTest {
         assertEquals(1L, s.getLong("batch", 0));
         assertEquals(1L, s.getLong("pretrained", 0));
         assertEquals(new CdgEstimator(0.1), Estimators.decode(s.string("estimator_spec", 1)));
+        assertEquals("cdg", s.string("family", 1), "typed columns, no label parsing");
+        assertEquals(0.1, s.getDouble("eps", 1), 0);
+        assertNull(s.get("sigma", 1));
+        assertEquals("ste", s.string("family", 0));
+        assertNull(s.get("eps", 0));
         ColumnTable r = f.table(sum, SummaryStage.ROSENBROCK);
         assertEquals(3L, r.getLong("start", 0));
         assertEquals(new CdgEstimator(0.01), Estimators.decode(r.string("estimator_spec", 0)));

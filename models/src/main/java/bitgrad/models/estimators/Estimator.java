@@ -48,6 +48,21 @@ public interface Estimator {
         return null;
     }
 
+    /**
+     * The common hyperparameters as typed table columns, in the order {@code eps, sigma, samples,
+     * tau, k} (null where the family has no such parameter): what a pandas user filters on
+     * instead of parsing labels. NES samples and sr-STE / ste-random k are both counts of draws.
+     */
+    default Object[] typedColumns() {
+        ObjectNode j = toJson();
+        return new Object[] {
+            j.has("eps") ? (Object) j.get("eps").asDouble() : null,
+            j.has("sigma") ? (Object) j.get("sigma").asDouble() : null,
+            j.has("samples") ? (Object) j.get("samples").asLong() : null,
+            j.has("tau") ? (Object) j.get("tau").asDouble() : null,
+            j.has("k") ? (Object) j.get("k").asLong() : null};
+    }
+
     /** A short label with the hyperparameters, e.g. {@code cdg(eps=0.1)}: for people only. */
     String label();
 

@@ -38,7 +38,9 @@ final class ResultTables implements Part {
         c.table(SECTION, "Best hyperparameter per family", hp);
         ColumnTable best = Tables.BEST_SETTINGS.empty();
         for (Cells.Cell cell : cells) {
-            best.add(cell.variant(), cell.dim(), cell.estimator(), cell.spec().specJson(), cell.perturbationNorm(), cell.mean(), cell.sd(),
+            Object[] typed = cell.spec().typedColumns();
+            best.add(cell.variant(), cell.activation(), cell.rows(), cell.pretrained(), cell.dim(), cell.estimator(), cell.spec().specJson(),
+                    cell.spec().family(), typed[0], typed[1], typed[2], typed[3], typed[4], cell.perturbationNorm(), cell.mean(), cell.sd(),
                     cell.heldoutMean(), cell.heldoutSd(), cell.meanLr(), (long) cell.best().size(), cell.flops() / 1e9);
             c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
                     + "best_decrease=%.6g heldout_decrease=%.6g best_lr=%s repeats=%d%s", cell.dim(), cell.activation(), cell.rows(),
