@@ -42,6 +42,7 @@ final class Findings implements Part {
             Cells.Cell heldBest = cells.stream().max(Comparator.comparingDouble(Cells.Cell::heldoutMean)).orElseThrow();
             int repeats = best.best().size();
             String separable;
+            boolean apart = false;
             if (second == null) {
                 separable = "the only estimator";
             } else if (repeats < 2) {
@@ -55,7 +56,11 @@ final class Findings implements Part {
                 }
                 double mean = Cells.Cell.mean(diff);
                 double se = Cells.Cell.sd(diff) / Math.sqrt(diff.size());
-                separable = mean > 2 * se
+                apart = diff.size() >= 3 && mean > 2 * se;
+                separable = diff.size() < 3
+                        ? String.format(Locale.ROOT, "ahead of %s (%.3g) by %.2g ± %.2g, but %d repeats are too few to call it separable",
+                                second.estimator(), second.mean(), mean, se, diff.size())
+                        : mean > 2 * se
                         ? String.format(Locale.ROOT, "ahead of %s (%.3g) by %.2g ± %.2g (paired over %d repeats, mean ± se)",
                                 second.estimator(), second.mean(), mean, se, diff.size())
                         : String.format(Locale.ROOT, "not separable from %s (%.3g) with %d repeats: the paired difference %.2g ± %.2g"
@@ -77,7 +82,7 @@ final class Findings implements Part {
             c.headline(SECTION, String.format(Locale.ROOT, "finding %s best=%s best_decrease=%.6g ratio_to_ste=%s separable=%s",
                     g.getKey().replace(", ", " ").replace(' ', '_').replace("_dim=", " dim=").replaceFirst("^", "variant="),
                     best.estimator(), best.mean(), ste == null || ste.mean() <= 0 ? "none" : String.format(Locale.ROOT, "%.3f",
-                            best.mean() / ste.mean()), separable.startsWith("ahead") ? "yes" : "no"));
+                            best.mean() / ste.mean()), apart ? "yes" : "no"));
             for (Cells.Cell x : cells) {
                 if (x.noDescent() > 0) {
                     flags.add(String.format(Locale.ROOT, "%s, %s: no descent in %d of %d repeats (no lr of the grid lowers the loss).",
