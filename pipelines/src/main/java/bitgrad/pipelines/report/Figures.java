@@ -43,6 +43,8 @@ final class Figures {
     static XYSeries line(XYChart c, String name, double[] x, double[] y, int colour) {
         XYSeries s = c.addSeries(name, x, y);
         s.setMarker(SeriesMarkers.NONE);
+        // solid always: dashes mean spread in these figures, never a series picked past the palette's end
+        s.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.SOLID);
         s.setLineColor(PALETTE[colour % PALETTE.length]);
         s.setLineWidth(1.8f);
         return s;

@@ -15,6 +15,14 @@ import org.knowm.xchart.XYChart;
 /** Loss decrease against lr per (variant, dim): the mean over repeats of every estimator, with its spread. */
 final class LrCurves implements Part {
 
+    private static double[] clip(double[] v, double floor) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.max(v[i], floor);
+        }
+        return out;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         Map<String, List<String>> groups = new TreeMap<>();
@@ -44,19 +52,35 @@ final class LrCurves implements Part {
                 }
             }
             XYChart chart = Figures.lines("Loss decrease vs learning rate, " + titles.get(g.getKey()),
-                    "learning rate (step along the normalised estimate)", "loss decrease L(w) - L(w - lr g)");
+                    "learning rate (log scale)", "loss decrease L(w) - L(w - lr g)");
+            chart.getStyler().setXAxisLogarithmic(true);
+            chart.getStyler().setXAxisDecimalPattern("0.#E0");
+            // the answer is near the top: the axis spans from -2x to 1.3x the best mean decrease, lower values drawn at the floor
+            double top = 0;
+            for (List<double[]> runs : curves.values()) {
+                for (double v : Figures.meanSd(runs)[0]) {
+                    top = Math.max(top, v);
+                }
+            }
+            double floor = top > 0 ? -2 * top : Double.NEGATIVE_INFINITY;
+            if (top > 0) {
+                chart.getStyler().setYAxisMin(floor);
+                chart.getStyler().setYAxisMax(1.3 * top);
+            }
             int colour = 0;
             for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
                 double[][] ms = Figures.meanSd(e.getValue());
-                Figures.line(chart, e.getKey(), lrs, ms[0], colour);
+                Figures.line(chart, e.getKey(), lrs, clip(ms[0], floor), colour);
                 if (e.getValue().size() > 1) {
-                    Figures.band(chart, e.getKey() + " +sd", lrs, Figures.plus(ms[0], ms[1], 1), colour);
-                    Figures.band(chart, e.getKey() + " -sd", lrs, Figures.plus(ms[0], ms[1], -1), colour);
+                    Figures.band(chart, e.getKey() + " +sd", lrs, clip(Figures.plus(ms[0], ms[1], 1), floor), colour);
+                    Figures.band(chart, e.getKey() + " -sd", lrs, clip(Figures.plus(ms[0], ms[1], -1), floor), colour);
                 }
                 colour++;
             }
             c.figure("lr-sweep", chart, "lr_curves_" + (n++), "Loss decrease vs lr: " + titles.get(g.getKey()),
-                    "Mean over " + g.getValue().size() + " repeats (inits x batches); dashed lines: mean +- one standard deviation.");
+                    "Mean over " + g.getValue().size() + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
+                            + " +- one standard deviation. The y axis spans -2x to 1.3x the best mean decrease so the best rates"
+                            + " show; larger increases of the loss are drawn at the bottom edge.");
         }
     }
 }
