@@ -183,7 +183,8 @@ class PipelineTest {
         assertEquals(first.out().lines().filter(l -> l.startsWith("result ")).toList(),
                 replay.out().lines().filter(l -> l.startsWith("result ")).toList(), "same numbers");
 
-        CliFixture.Result other = CliFixture.run(runs, "--set", "sweep.lr_count=14", "--set", "rosenbrock.enabled=false");
+        CliFixture.Result other = CliFixture.run(runs, "--set", "sweep.lr_count=14", "--set", "rosenbrock.enabled=false", "--name",
+                "wider");
         CliFixture.Result list = CliFixture.cli("runs", "--runs-dir", runs.toString());
         assertEquals(0, list.code(), list.err());
         List<String> lines = list.out().lines().toList();
@@ -195,7 +196,12 @@ class PipelineTest {
         CliFixture.Result same = CliFixture.cli("compare", idA, lines.get(1).replaceAll("run=(\\S+) .*", "$1"), "--runs-dir",
                 runs.toString());
         assertTrue(same.out().contains("config identical"), same.out());
-        CliFixture.Result diff = CliFixture.cli("compare", idA, idC, "--runs-dir", runs.toString());
+        assertTrue(idC.endsWith("-tiny-wider"), "the name is part of the id: " + idC);
+        var recC = bitgrad.transforms.Task.JSON.readTree(runs.resolve(idC).resolve("run.json").toFile());
+        assertEquals("wider", recC.path("name").asText());
+        assertEquals("run", recC.path("command").get(1).asText(), "the command line is recorded: " + recC.path("command"));
+        assertEquals(2, CliFixture.cli("run", CliFixture.TINY, "--name", "../x", "--runs-dir", runs.toString()).code());
+        CliFixture.Result diff = CliFixture.cli("compare", idA, "wider", "--runs-dir", runs.toString());
         assertEquals(0, diff.code(), diff.err());
         assertTrue(diff.out().contains("config sweep.lr_count a=12 b=14"), diff.out());
         assertTrue(diff.out().lines().anyMatch(l -> l.matches("result dim=4 .*estimator=ste.* best_decrease=\\S+->\\S+ .*")), diff.out());

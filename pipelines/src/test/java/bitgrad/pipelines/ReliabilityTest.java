@@ -40,8 +40,8 @@ class ReliabilityTest {
         Process a = CliFixture.child(runs, "run", CliFixture.TINY, "--runs-dir", shared.toString());
         Process b = CliFixture.child(runs, "run", CliFixture.TINY, "--runs-dir", shared.toString());
         assertTrue(a.waitFor(5, TimeUnit.MINUTES) && b.waitFor(5, TimeUnit.MINUTES), "both runs finish");
-        assertEquals(0, a.exitValue(), "first run");
-        assertEquals(0, b.exitValue(), "second run");
+        assertEquals(0, a.exitValue(), () -> "first run: " + childLogs(runs));
+        assertEquals(0, b.exitValue(), () -> "second run: " + childLogs(runs));
         try (Stream<Path> s = Files.list(shared)) {
             assertEquals(2, s.filter(p -> Files.exists(p.resolve("run.json"))).count(), "two run records");
         }
@@ -55,6 +55,20 @@ class ReliabilityTest {
         y.forEach((k, v) -> assertArrayEquals(v, x.get(k), k));
         CliFixture.Result again = CliFixture.run(shared);
         again.stages().forEach((stage, s) -> assertEquals("hit", s[0], stage + " after two concurrent runs"));
+    }
+
+    /** What the child processes printed, for a failure message. */
+    static String childLogs(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            StringBuilder b = new StringBuilder();
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("child-")).sorted().toList()) {
+                String text = Files.readString(p);
+                b.append("\n--- ").append(p.getFileName()).append('\n').append(text.length() > 3000 ? text.substring(text.length() - 3000) : text);
+            }
+            return b.toString();
+        } catch (java.io.IOException e) {
+            return "(no logs: " + e.getMessage() + ")";
+        }
     }
 
     // ------------------------------------------------------------------ fuzzing

@@ -55,6 +55,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Cores this run may use, for shared machines (default: the experiment's 'threads', 0 = all).")
     Integer threads;
 
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Name this run (letters, digits, '.', '_', '-'): part of its id, usable wherever a run id is.")
+    String name;
+
     @Option(names = "--allow-large", description = "Run even when the up-front estimate of disk or memory exceeds this machine.")
     boolean allowLarge;
 
@@ -79,8 +83,14 @@ final class RunCommand implements Callable<Integer> {
         }
         Threads.limit(cores);
         Plan plan = Planner.plan(loaded, bitgrad.pipelines.run.RunOptions.COMPUTE_DEVICE);
+        if (name != null && !name.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--name must be 1-64 letters, digits, '.', '_' or '-', got '" + name + "'");
+        }
+        List<String> command = new java.util.ArrayList<>(List.of("bitgrad"));
+        command.addAll(spec.commandLine().getParseResult().originalArgs());
         RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, parallelism,
-                device);
+                device, name, command);
         bitgrad.pipelines.run.Budget.check(plan, opts.runsDir(), allowLarge);
         Runner.validate(plan, opts);
         PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);

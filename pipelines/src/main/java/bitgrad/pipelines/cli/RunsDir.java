@@ -56,6 +56,11 @@ final class RunsDir {
         if (matches.size() == 1) {
             return matches.get(0);
         }
+        // a run's --name: the newest run whose id ends with it
+        List<String> named = ids.stream().filter(x -> x.endsWith("-" + id)).toList();
+        if (matches.isEmpty() && !named.isEmpty()) {
+            return named.get(named.size() - 1);
+        }
         throw new ConfigException(matches.isEmpty() ? "no run '" + id + "' in " + runsDir + " (try 'latest')"
                 : "run id '" + id + "' is ambiguous: " + String.join(", ", matches));
     }

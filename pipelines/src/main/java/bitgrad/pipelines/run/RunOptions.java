@@ -14,13 +14,20 @@ import java.util.Set;
  * @param flinkMaster {@code [local]} or {@code host:port} (flink only)
  * @param parallelism worker threads (direct) or Flink parallelism
  * @param device what the user asked for, {@code auto} or {@code cpu} (recorded in the run record)
+ * @param name the user's name for the run (part of its id; null for none)
+ * @param command the command line that started the run (recorded)
  */
 public record RunOptions(Path runsDir, Set<String> force, String from, String only, String runner, String flinkMaster,
-        int parallelism, String device) {
+        int parallelism, String device, String name, java.util.List<String> command) {
 
-    /** Defaults: direct runner, one worker, CPU, nothing forced. */
+    /** Defaults: direct runner, one worker, CPU, nothing forced, no name. */
     public static RunOptions defaults(Path runsDir) {
-        return new RunOptions(runsDir, Set.of(), null, null, "direct", "[local]", 1, "cpu");
+        return new RunOptions(runsDir, Set.of(), null, null, "direct", "[local]", 1, "cpu", null, java.util.List.of());
+    }
+
+    /** The run id's stem: experiment, and the user's name when given. */
+    String stem(String experiment) {
+        return name == null ? experiment : experiment + "-" + name;
     }
 
     /**

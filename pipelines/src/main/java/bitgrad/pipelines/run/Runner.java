@@ -144,7 +144,7 @@ public final class Runner {
         if (opts.only() != null) {
             requireInputsCached(); // a usage error: no run folder, no record
         }
-        String runId = ID.format(Instant.now()) + "-" + plan.loaded().config().name();
+        String runId = ID.format(Instant.now()) + "-" + opts.stem(plan.loaded().config().name());
         Path runDir = opts.runsDir().resolve(runId);
         Instant started = Instant.now();
         try {
@@ -166,7 +166,7 @@ public final class Runner {
                     Files.createDirectory(runDir);
                     break;
                 } catch (java.nio.file.FileAlreadyExistsException taken) {
-                    runId = ID.format(started) + "-" + plan.loaded().config().name() + "-" + n;
+                    runId = ID.format(started) + "-" + opts.stem(plan.loaded().config().name()) + "-" + n;
                     runDir = opts.runsDir().resolve(runId);
                 }
             }
@@ -261,6 +261,10 @@ public final class Runner {
         r.put("experiment", plan.loaded().config().name());
         r.put("source", plan.loaded().source());
         r.set("overrides", Task.JSON.valueToTree(plan.loaded().overrides()));
+        if (opts.name() != null) {
+            r.put("name", opts.name());
+        }
+        r.set("command", Task.JSON.valueToTree(opts.command()));
         r.put("seed", plan.loaded().config().seed());
         r.set("config", plan.loaded().tree());
         ObjectNode v = r.putObject("versions");
