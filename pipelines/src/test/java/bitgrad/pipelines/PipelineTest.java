@@ -55,6 +55,8 @@ class PipelineTest {
         CliFixture.assertStage(r, "pretrain", "hit", 0);
         CliFixture.assertStage(r, "estimate", "miss", 2);
         CliFixture.assertStage(r, "lr-sweep", "miss", 2);
+        assertTrue(r.out().contains("stage=lr-sweep cache=miss reason=2/8_not_cached"), "only the NES sweeps of 8: " + r.out());
+        CliFixture.assertStage(r, "cosine", "miss", 2);
         CliFixture.assertStage(r, "rosenbrock", "hit", 0);
         CliFixture.assertStage(r, "summary", "miss", 1);
     }
@@ -103,12 +105,13 @@ class PipelineTest {
         CliFixture.run(runs);
         CliFixture.Result r = CliFixture.run(runs, "--force", "lr-sweep");
         CliFixture.assertStage(r, "estimate", "hit", 0);
-        CliFixture.assertStage(r, "lr-sweep", "miss", 2);
+        CliFixture.assertStage(r, "lr-sweep", "miss", 8);
         CliFixture.assertStage(r, "summary", "hit", 0);
         CliFixture.assertStage(r, "plot", "hit", 0);
         r = CliFixture.run(runs, "--from", "lr-sweep");
         CliFixture.assertStage(r, "estimate", "hit", 0);
-        CliFixture.assertStage(r, "lr-sweep", "miss", 2);
+        CliFixture.assertStage(r, "lr-sweep", "miss", 8);
+        CliFixture.assertStage(r, "cosine", "miss", 2);
         CliFixture.assertStage(r, "rosenbrock", "miss", 1);
         CliFixture.assertStage(r, "summary", "miss", 1);
         r = CliFixture.run(runs, "--only", "pretrain");
@@ -120,7 +123,7 @@ class PipelineTest {
     void stagesRunInDagOrderWhateverTheGrid() {
         var plan = bitgrad.pipelines.run.Planner.plan(bitgrad.pipelines.config.ConfigLoader.load(CliFixture.TINY,
                 List.of("pretrain.enabled=[false,true]", "rosenbrock.enabled=false")), "cpu");
-        assertEquals(List.of("generate-data", "init-models", "pretrain", "estimate", "lr-sweep", "summary", "plot"),
+        assertEquals(List.of("generate-data", "init-models", "pretrain", "estimate", "lr-sweep", "cosine", "summary", "plot"),
                 List.copyOf(plan.stages().keySet()));
     }
 
@@ -215,7 +218,7 @@ class PipelineTest {
         assertEquals(0, st.code(), st.err());
         assertTrue(st.out().matches("(?s).*stage=estimate cache=miss \\S+ tasks=\\d+ to_compute=2 changed=estimator.samples:2 "
                 + "eta_seconds=\\d+\n.*"), st.out());
-        assertTrue(st.out().matches("(?s).*stage=lr-sweep cache=miss \\S+ tasks=2 to_compute=2 changed=inputs:2 eta_seconds=\\d+\n.*"),
+        assertTrue(st.out().matches("(?s).*stage=lr-sweep cache=miss \\S+ tasks=8 to_compute=2 changed=inputs:2 eta_seconds=\\d+\n.*"),
                 st.out());
         assertTrue(st.out().matches("(?s).*stage=pretrain cache=hit \\S+ tasks=1 to_compute=0\n.*"), st.out());
         assertTrue(st.out().matches("(?s).*\nneeds disk=\\S+ largest_task_memory=\\S+ \\(\\S+\\)\neta_seconds=\\d+\n"), st.out());

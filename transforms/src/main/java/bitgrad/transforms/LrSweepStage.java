@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Stage {@code lr-sweep}: for every estimate of one (model, batch), the loss-decrease curve over
+ * Stage {@code lr-sweep}: for the estimate (or estimates) of one (model, batch), the loss-decrease curve over
  * the lr grid measured with the exact (vanilla sign) forward pass, on the gradient's own batch and
  * on a held-out batch (the decrease on the gradient's batch also rewards fitting that batch's
- * noise); the best decrease and lr; and the cosine between every pair of estimators per tensor
- * and over all tensors of the normalised directions actually stepped. This is also the
+ * noise); the best decrease and lr. The planner gives each estimate its own task, so a changed
+ * estimator reruns only its own sweep (cosines are the {@code cosine} stage's). This is also the
  * post-update evaluation of sr-STE: its update is always measured with the deterministic sign.
  * Inputs {@code model, init, data, heldout, estimates} (each estimate says which estimator made it).
  */
@@ -40,15 +40,9 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Best decrease and lr per estimator. */
     public static final Output BEST = new Output("best.arrow", Tables.LR_BEST);
 
-    /** Cosine between every pair of estimates. */
-    public static final Output COSINE = new Output("cosine.arrow", Tables.COSINE);
-
-    /**
-     * Version 4: held-out batch; the all-tensor cosine is of the normalised directions stepped;
-     * perturbation norms.
-     */
+    /** Version 5: one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
     public LrSweepStage() {
-        super("lr-sweep", 4, Params.class, CURVES, BEST, COSINE);
+        super("lr-sweep", 5, Params.class, CURVES, BEST);
     }
 
     @Override
@@ -59,7 +53,6 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
         Gradients.Norm norm = Gradients.Norm.valueOf(p.normalize().toUpperCase(Locale.ROOT));
         ColumnTable curves = Tables.LR_CURVE.empty();
         ColumnTable best = Tables.LR_BEST.empty();
-        ColumnTable cosine = Tables.COSINE.empty();
         List<ParamSet> grads = new ArrayList<>();
         List<Estimator> ests = new ArrayList<>();
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data);
@@ -89,21 +82,8 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                         (double) h.bestDecrease(), e.perturbationNorm(grads.get(i).numel()));
             }
         }
-        for (int i = 0; i < grads.size(); i++) {
-            for (int j = i + 1; j < grads.size(); j++) {
-                Estimator a = ests.get(i);
-                Estimator b = ests.get(j);
-                double[] per = Gradients.cosinePerTensor(grads.get(i), grads.get(j));
-                for (int t = 0; t < per.length; t++) {
-                    cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), grads.get(i).get(t).name(), per[t]);
-                }
-                // of the directions stepped (per-tensor normalised by default), not of the raw estimates
-                cosine.add(a.label(), a.specJson(), b.label(), b.specJson(), "all", Gradients.cosine(grads.get(i), grads.get(j)));
-            }
-        }
         c.write(CURVES, curves);
         c.write(BEST, best);
-        c.write(COSINE, cosine);
         return refs.size() + " estimators dim=" + p.model().dim();
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Stage {@code summary}: the run's result tables gathered from every lr-sweep and rosenbrock
  * task, each row identified by its grid point (read from the input's own parameters). Inputs
- * {@code sweeps, rosenbrock}.
+ * {@code sweeps, cosines, rosenbrock}.
  */
 public final class SummaryStage extends Stage<SummaryStage.Params> {
 
@@ -24,9 +24,9 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
     /** The end of every Rosenbrock descent. */
     public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
 
-    /** Version 7: typed estimator columns (family, eps, sigma, samples, tau, k); held-out decreases; perturbation norms. */
+    /** Version 8: cosines from the cosine stage; typed estimator columns (family, eps, sigma, samples, tau, k); held-out decreases; perturbation norms. */
     public SummaryStage() {
-        super("summary", 7, Params.class, SUMMARY, COSINE, ROSENBROCK);
+        super("summary", 8, Params.class, SUMMARY, COSINE, ROSENBROCK);
     }
 
     @Override
@@ -46,7 +46,11 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
                         best.get("nominal_flops", r), best.get("heldout_base_loss", r), best.get("heldout_decrease", r),
                         best.get("heldout_best_decrease", r), best.get("perturbation_norm", r));
             }
-            ColumnTable cos = c.read(sweep, LrSweepStage.COSINE);
+        }
+        for (TaskRef pairs : c.inputs("cosines")) {
+            GridPoint g = c.paramsOf(pairs, Stages.COSINE).point();
+            long pre = g.pretrained() ? 1L : 0L;
+            ColumnTable cos = c.read(pairs, CosineStage.COSINE);
             for (int r = 0; r < cos.rows(); r++) {
                 cosine.add((long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), pre, cos.string("a", r),
                         cos.string("a_spec", r), cos.string("b", r), cos.string("b_spec", r), cos.string("tensor", r), cos.get("cosine", r));

@@ -167,7 +167,8 @@ class StagesTest {
         assertNull(best.get("perturbation_norm", 0), "STE perturbs no weight");
         assertEquals(0.1, best.getDouble("perturbation_norm", 1), 0, "CDG moves one coordinate by eps");
         assertEquals(0.1 * Math.sqrt(4 * 4 * 2 + 4), best.getDouble("perturbation_norm", 2), 1e-12, "NES: sigma sqrt(numel)");
-        ColumnTable cos = f.table(sweep, LrSweepStage.COSINE);
+        TaskRef pairs = f.one(f.task(Stages.COSINE, new CosineStage.Params(g, "per_tensor"), Map.of("estimates", refs)));
+        ColumnTable cos = f.table(pairs, CosineStage.COSINE);
         assertEquals(3 * (3 + 1), cos.rows(), "3 pairs x (3 tensors + all)");
         for (int r = 0; r < cos.rows(); r++) {
             assertTrue(Math.abs(cos.getDouble("cosine", r)) <= 1 + 1e-9);
@@ -223,7 +224,9 @@ class StagesTest {
         TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
         TaskRef ros = f.one(f.task(Stages.ROSENBROCK, new RosenbrockStage.Params(4, 3, 1, new CdgEstimator(0.01), "adam", 20, 0.1,
                 0.5, 10, 1e-6, 2), Map.of()));
-        TaskRef sum = f.one(f.task(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", List.of(sweep), "rosenbrock", List.of(ros))));
+        TaskRef pairs = f.one(f.task(Stages.COSINE, new CosineStage.Params(g, "per_tensor"), Map.of("estimates", refs)));
+        TaskRef sum = f.one(f.task(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", List.of(sweep), "cosines", List.of(pairs),
+                "rosenbrock", List.of(ros))));
         ColumnTable s = f.table(sum, SummaryStage.SUMMARY);
         assertEquals(2, s.rows());
         assertEquals(2L, s.getLong("init", 0), "grid point from the sweep's own parameters");
@@ -235,6 +238,9 @@ class StagesTest {
         assertNull(s.get("sigma", 1));
         assertEquals("ste", s.string("family", 0));
         assertNull(s.get("eps", 0));
+        ColumnTable sc = f.table(sum, SummaryStage.COSINE);
+        assertEquals(3 + 1, sc.rows(), "one pair (STE, CDG) x (3 tensors + all), from the cosine stage");
+        assertEquals(2L, sc.getLong("init", 0), "with the cosine task's grid point");
         ColumnTable r = f.table(sum, SummaryStage.ROSENBROCK);
         assertEquals(3L, r.getLong("start", 0));
         assertEquals(new CdgEstimator(0.01), Estimators.decode(r.string("estimator_spec", 0)));

@@ -78,7 +78,7 @@ final class LrCurves implements Part {
                 colour++;
             }
             c.figure("lr-sweep", chart, "lr_curves_" + (n++), "Loss decrease vs lr: " + titles.get(g.getKey()),
-                    "Mean over " + g.getValue().size() + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
+                    "Mean over " + curves.values().stream().mapToInt(List::size).max().orElse(0) + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
                             + " +- one standard deviation. The y axis spans -2x to 1.3x the best mean decrease so the best rates"
                             + " show; larger increases of the loss are drawn at the bottom edge.");
         }

@@ -39,9 +39,9 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
-    /** Version 5: lr curves on a log lr axis around the best; typed estimator columns; findings (paired separability), held-out columns, spread and log axes, mismatch per dim with crossings, gradient check. */
+    /** Version 6: sweeps one task per estimate; lr curves on a log lr axis around the best; typed estimator columns; findings (paired separability), held-out columns, spread and log axes, mismatch per dim with crossings, gradient check. */
     public PlotStage() {
-        super("plot", 5, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super("plot", 6, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     @Override

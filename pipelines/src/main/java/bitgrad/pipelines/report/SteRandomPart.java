@@ -21,13 +21,20 @@ final class SteRandomPart implements Part {
         if (c.keys("probe").isEmpty() || sweeps.isEmpty()) {
             return;
         }
-        ColumnTable t = c.table("lr-sweep", sweeps.get(0), LrSweepStage.CURVES.file());
+        // every sweep of the first (model, batch): one task per estimate
+        var first = c.params("lr-sweep", sweeps.get(0)).path("point");
         Map<String, List<double[]>> series = new LinkedHashMap<>();
-        for (int r = 0; r < t.rows(); r++) {
-            Estimator est = Cells.spec(t, "estimator_spec", r);
-            if (est instanceof SteEstimator || est instanceof RandomBackwardSteEstimator) {
-                series.computeIfAbsent(t.string("estimator", r), x -> new ArrayList<>())
-                        .add(new double[] {t.getDouble("lr", r), t.getDouble("decrease", r)});
+        for (String key : sweeps) {
+            if (!c.params("lr-sweep", key).path("point").equals(first)) {
+                continue;
+            }
+            ColumnTable t = c.table("lr-sweep", key, LrSweepStage.CURVES.file());
+            for (int r = 0; r < t.rows(); r++) {
+                Estimator est = Cells.spec(t, "estimator_spec", r);
+                if (est instanceof SteEstimator || est instanceof RandomBackwardSteEstimator) {
+                    series.computeIfAbsent(t.string("estimator", r), x -> new ArrayList<>())
+                            .add(new double[] {t.getDouble("lr", r), t.getDouble("decrease", r)});
+                }
             }
         }
         if (series.size() < 2) {

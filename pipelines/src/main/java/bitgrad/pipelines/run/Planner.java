@@ -15,6 +15,7 @@ import bitgrad.models.quant.Quantizer;
 import bitgrad.pipelines.config.ConfigLoader;
 import bitgrad.pipelines.config.ExperimentConfig;
 import bitgrad.pipelines.report.PlotStage;
+import bitgrad.transforms.CosineStage;
 import bitgrad.transforms.EstimateStage;
 import bitgrad.transforms.GenerateDataStage;
 import bitgrad.transforms.GridPoint;
@@ -113,9 +114,13 @@ public final class Planner {
         return out;
     }
 
-    /** The estimates of one (model, batch), their lr sweep and (optionally) the probes. */
-    private TaskRef sweep(MlpSpec model, GridPoint g, TaskRef init, TaskRef modelTask, TaskRef data, TaskRef heldout,
-            List<Estimator> estimators) {
+    /**
+     * The estimates of one (model, batch), one lr sweep per estimate (a changed estimator reruns only
+     * its own), the cosines between them and (optionally) the probes; the sweeps and the cosine task
+     * are added to {@code sweeps} and {@code cosines}.
+     */
+    private void sweep(MlpSpec model, GridPoint g, TaskRef init, TaskRef modelTask, TaskRef data, TaskRef heldout,
+            List<Estimator> estimators, List<TaskRef> sweeps, List<TaskRef> cosines) {
         Map<String, List<TaskRef>> base = Map.of("model", List.of(modelTask), "init", List.of(init), "data", List.of(data));
         List<TaskRef> estimates = new ArrayList<>();
         for (Estimator est : estimators) {
@@ -131,7 +136,12 @@ public final class Planner {
             add(Stages.PROBE, new ProbeStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), p.nesDirections(), p.radii(),
                     p.candidates(), p.srSamples(), p.lrPoints(), Seeds.derive(c.seed(), "probe", g.dim(), g.init(), g.rows(), g.batch())), in);
         }
-        return add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), in);
+        for (TaskRef estimate : estimates) {
+            Map<String, List<TaskRef>> one = new LinkedHashMap<>(in);
+            one.put("estimates", List.of(estimate));
+            sweeps.add(add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one));
+        }
+        cosines.add(add(Stages.COSINE, new CosineStage.Params(g, s.normalize()), Map.of("estimates", estimates)));
     }
 
     /** Image data, one pretraining per (channels, weight case), one gradient comparison per (model, layer, eps). */
@@ -163,6 +173,7 @@ public final class Planner {
         long seed = c.seed();
         List<Estimator> estimators = estimators();
         List<TaskRef> sweeps = new ArrayList<>();
+        List<TaskRef> cosines = new ArrayList<>();
         for (int dim : c.dims()) {
             for (String activation : c.model().activation()) {
                 MlpSpec model = new MlpSpec(dim, c.model().depth(), Quantizer.parse(activation), c.model().binaryWeights());
@@ -181,7 +192,7 @@ public final class Planner {
                             TaskRef modelTask = pretrained ? pretrain(model, init, dim, i) : init;
                             for (int b = 0; b < data.size(); b++) {
                                 GridPoint g = new GridPoint(dim, model.activation().name(), rows, i, b, pretrained);
-                                sweeps.add(sweep(model, g, init, modelTask, data.get(b), heldout, estimators));
+                                sweep(model, g, init, modelTask, data.get(b), heldout, estimators, sweeps, cosines);
                             }
                         }
                     }
@@ -217,7 +228,7 @@ public final class Planner {
         if (c.resnet().enabled()) {
             resnet();
         }
-        add(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", sweeps, "rosenbrock", ros));
+        add(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", sweeps, "cosines", cosines, "rosenbrock", ros));
         Map<String, List<TaskRef>> shown = new LinkedHashMap<>();
         for (String stage : PlotStage.READS) {
             List<TaskRef> refs = new ArrayList<>();
