@@ -2,8 +2,6 @@ package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.Pretrainer;
 import bitgrad.models.estimators.SteEstimator;
-import bitgrad.schemas.ColumnTable;
-import bitgrad.transforms.PretrainStage;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -98,16 +96,12 @@ final class Findings implements Part {
         int n = 0;
         for (String k : c.keys("pretrain")) {
             JsonNode p = c.params("pretrain", k);
-            ColumnTable t = c.table("pretrain", k, PretrainStage.CURVE.file());
-            float[] losses = new float[t.rows()];
-            for (int r = 0; r < t.rows(); r++) {
-                losses[r] = (float) t.getDouble("loss", r);
-            }
+            float[] losses = PretrainPart.losses(c, k);
             double rel = Pretrainer.Result.lastTenthRelativeDecrease(losses);
             String what = "pretraining of dim=" + p.path("model").path("dim").asInt() + " model #" + n++;
             if (Pretrainer.Result.endsOnSpike(losses)) {
                 flags.add(what + " ended on a loss spike: the pretrained model is not at a minimum.");
-            } else if (rel >= 0.01) {
+            } else if (rel >= PretrainPart.PLATEAU) {
                 flags.add(String.format(Locale.ROOT, "%s had not plateaued (the loss still fell %.1f%% over the last tenth of the steps).",
                         what, 100 * rel));
             }

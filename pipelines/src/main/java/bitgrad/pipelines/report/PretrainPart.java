@@ -12,6 +12,19 @@ import org.knowm.xchart.XYChart;
 /** The training loss of every pretrained evaluate model. */
 final class PretrainPart implements Part {
 
+    /** Relative loss decrease over the last tenth of the steps below which pretraining has plateaued. */
+    static final double PLATEAU = 0.01;
+
+    /** The training losses of pretrain task {@code key}, step by step. */
+    static float[] losses(ReportContext c, String key) throws IOException {
+        ColumnTable t = c.table("pretrain", key, PretrainStage.CURVE.file());
+        float[] losses = new float[t.rows()];
+        for (int r = 0; r < t.rows(); r++) {
+            losses[r] = (float) t.getDouble("loss", r);
+        }
+        return losses;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         List<String> keys = c.keys("pretrain");
@@ -41,13 +54,9 @@ final class PretrainPart implements Part {
         int n = 0;
         for (String k : keys) {
             JsonNode p = c.params("pretrain", k);
-            ColumnTable t = c.table("pretrain", k, PretrainStage.CURVE.file());
-            float[] losses = new float[t.rows()];
-            for (int r = 0; r < t.rows(); r++) {
-                losses[r] = (float) t.getDouble("loss", r);
-            }
+            float[] losses = losses(c, k);
             double rel = Pretrainer.Result.lastTenthRelativeDecrease(losses);
-            boolean plateaued = rel < 0.01;
+            boolean plateaued = rel < PLATEAU;
             boolean spike = Pretrainer.Result.endsOnSpike(losses);
             plateau.add((long) p.path("model").path("dim").asInt(), (long) n, (long) losses.length,
                     losses.length == 0 ? null : (double) losses[losses.length - 1], rel, plateaued ? "yes" : "NO", spike ? "SPIKE" : "");
