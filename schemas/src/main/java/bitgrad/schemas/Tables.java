@@ -48,15 +48,17 @@ public final class Tables {
     public static final Schema PRETRAIN_CURVE = declare("pretrain_curve", "step", LONG, "loss", DOUBLE);
 
     /** Loss and decrease at every lr of the grid, per estimator. */
-    public static final Schema LR_CURVE = declare("lr_curve", "estimator", STRING, "estimator_spec", STRING, "lr", DOUBLE, "loss",
-            DOUBLE, "decrease", DOUBLE, "heldout_loss", DOUBLE, "heldout_decrease", DOUBLE);
+    public static final Schema LR_CURVE = declare("lr_curve", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
+            LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "lr", DOUBLE, "loss", DOUBLE,
+            "decrease", DOUBLE, "heldout_loss", DOUBLE, "heldout_decrease", DOUBLE);
 
     /**
      * Best decrease and lr per estimator on the gradient's batch; on the held-out batch the
      * decrease at that lr ({@code heldout_decrease}, the fair number) and at its own best lr; the
      * size of the estimator's weight perturbation.
      */
-    public static final Schema LR_BEST = declare("lr_best", "estimator", STRING, "estimator_spec", STRING, "base_loss", DOUBLE,
+    public static final Schema LR_BEST = declare("lr_best", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
+            LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "base_loss", DOUBLE,
             "best_decrease", DOUBLE, "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease",
             DOUBLE, "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
 

@@ -40,9 +40,9 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Best decrease and lr per estimator. */
     public static final Output BEST = new Output("best.arrow", Tables.LR_BEST);
 
-    /** Version 5: one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
+    /** Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
     public LrSweepStage() {
-        super("lr-sweep", 5, Params.class, CURVES, BEST);
+        super("lr-sweep", 6, Params.class, CURVES, BEST);
     }
 
     @Override
@@ -72,18 +72,27 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 LrSweep.Result h = onHeldout.get(i);
                 float[] d = r.decrease();
                 float[] hd = h.decrease();
+                GridPoint g = p.point();
+                Object[] id = {(long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), g.pretrained() ? 1L : 0L,
+                    e.label(), spec, e.family()};
                 for (int k = 0; k < lrs.length; k++) {
-                    curves.add(e.label(), spec, (double) lrs[k], (double) r.losses()[k], (double) d[k], (double) h.losses()[k],
-                            (double) hd[k]);
+                    curves.add(concat(id, (double) lrs[k], (double) r.losses()[k], (double) d[k], (double) h.losses()[k], (double) hd[k]));
                 }
                 // no rate of the grid went downhill: no best lr (null), the best "decrease" stays to show by how much
-                best.add(e.label(), spec, (double) r.baseLoss(), (double) r.bestDecrease(), r.descends() ? (Double) (double) r.bestLr() : null,
+                best.add(concat(id, (double) r.baseLoss(), (double) r.bestDecrease(), r.descends() ? (Double) (double) r.bestLr() : null,
                         ((Number) c.infoOf(refs.get(i), "nominal_flops")).doubleValue(), (double) h.baseLoss(), (double) hd[r.bestIndex()],
-                        (double) h.bestDecrease(), e.perturbationNorm(grads.get(i).numel()));
+                        (double) h.bestDecrease(), e.perturbationNorm(grads.get(i).numel())));
             }
         }
         c.write(CURVES, curves);
         c.write(BEST, best);
         return refs.size() + " estimators dim=" + p.model().dim();
+    }
+
+    /** The identifying columns followed by the measured ones: one row. */
+    private static Object[] concat(Object[] id, Object... values) {
+        Object[] row = java.util.Arrays.copyOf(id, id.length + values.length);
+        System.arraycopy(values, 0, row, id.length, values.length);
+        return row;
     }
 }

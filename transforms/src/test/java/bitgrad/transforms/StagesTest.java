@@ -165,6 +165,9 @@ class StagesTest {
             assertTrue(best.getDouble("heldout_base_loss", r) != best.getDouble("base_loss", r), "another batch");
         }
         assertNull(best.get("perturbation_norm", 0), "STE perturbs no weight");
+        assertEquals(4L, curves.getLong("dim", 0), "every row says which grid point it belongs to");
+        assertEquals("sign", curves.string("activation", 0));
+        assertEquals("cdg", best.string("family", 1));
         assertEquals(0.1, best.getDouble("perturbation_norm", 1), 0, "CDG moves one coordinate by eps");
         assertEquals(0.1 * Math.sqrt(4 * 4 * 2 + 4), best.getDouble("perturbation_norm", 2), 1e-12, "NES: sigma sqrt(numel)");
         TaskRef pairs = f.one(f.task(Stages.COSINE, new CosineStage.Params(g, "per_tensor"), Map.of("estimates", refs)));

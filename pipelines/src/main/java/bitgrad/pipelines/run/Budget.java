@@ -59,16 +59,16 @@ public final class Budget {
         if (allowLarge) {
             return e;
         }
-        long free = freeBytes(runsDir);
-        if (free >= 0 && e.diskBytes() > free * 0.9) {
-            throw new ConfigException(String.format(Locale.ROOT, "this run needs about %s of disk for its artifacts but %s has %s free;"
-                    + " lower data.batch or dims, or pass --allow-large to try anyway", human(e.diskBytes()), runsDir, human(free)));
-        }
         long ram = physicalMemory();
         if (ram > 0 && e.memoryBytes() > ram * 0.8) {
             throw new ConfigException(String.format(Locale.ROOT, "the largest task of this run (%s) needs about %s of memory but this machine has %s;"
                     + " lower dims, model.depth or data.slice_rows, or pass --allow-large to try anyway", e.memoryTask(),
                     human(e.memoryBytes()), human(ram)));
+        }
+        long free = freeBytes(runsDir);
+        if (free >= 0 && e.diskBytes() > free * 0.9) {
+            throw new ConfigException(String.format(Locale.ROOT, "this run needs about %s of disk for its artifacts but %s has %s free;"
+                    + " lower data.batch or dims, or pass --allow-large to try anyway", human(e.diskBytes()), runsDir, human(free)));
         }
         return e;
     }
