@@ -204,6 +204,15 @@ class PipelineTest {
         assertEquals("wider", recC.path("name").asText());
         assertEquals("run", recC.path("command").get(1).asText(), "the command line is recorded: " + recC.path("command"));
         assertEquals(2, CliFixture.cli("run", CliFixture.TINY, "--name", "../x", "--runs-dir", runs.toString()).code());
+        // a damaged record is listed as damaged, never a crash
+        Path damaged = runs.resolve(idA).resolve("run.json");
+        byte[] whole = Files.readAllBytes(damaged);
+        Files.write(damaged, java.util.Arrays.copyOf(whole, whole.length / 2));
+        CliFixture.Result listed = CliFixture.cli("runs", "--runs-dir", runs.toString());
+        assertEquals(0, listed.code(), listed.err());
+        assertTrue(listed.out().contains("run=" + idA + " status=damaged"), listed.out());
+        assertEquals(2, CliFixture.cli("compare", idA, "wider", "--runs-dir", runs.toString()).code(), "a damaged record cannot be compared");
+        Files.write(damaged, whole);
         CliFixture.Result diff = CliFixture.cli("compare", idA, "wider", "--runs-dir", runs.toString());
         assertEquals(0, diff.code(), diff.err());
         assertTrue(diff.out().contains("config sweep.lr_count a=12 b=14"), diff.out());
