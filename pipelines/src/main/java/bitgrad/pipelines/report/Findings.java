@@ -86,8 +86,9 @@ final class Findings implements Part {
                     flags.add(String.format(Locale.ROOT, "%s, %s: no descent in %d of %d repeats (no lr of the grid lowers the loss).",
                             g.getKey(), x.estimator(), x.noDescent(), x.best().size()));
                 }
-                long atEdge = x.lr().stream().filter(lr -> Math.abs(lr - edges[0]) < 1e-12 || Math.abs(lr - edges[1]) < 1e-12).count();
-                if (edges.length == 2 && atEdge > 0) {
+                long atEdge = edges.length < 2 ? 0
+                        : x.lr().stream().filter(lr -> Math.abs(lr - edges[0]) < 1e-12 || Math.abs(lr - edges[1]) < 1e-12).count();
+                if (atEdge > 0) {
                     flags.add(String.format(Locale.ROOT, "%s, %s: best lr at the edge of the grid (%s) in %d of %d repeats; widen the grid.",
                             g.getKey(), x.estimator(), x.lr().get(0) <= edges[0] + 1e-12 ? "lowest" : "highest", atEdge, x.lr().size()));
                 }
