@@ -44,6 +44,20 @@ class RobustnessTest {
         a.forEach((k, v) -> assertArrayEquals(v, b.get(k), k + " differs between runners"));
     }
 
+    /** One runs dir with a finished tiny run, shared by the bad-input cases (each compares the cache before and after itself). */
+    @TempDir
+    static Path shared;
+
+    private static Path populatedRuns;
+
+    static synchronized Path populated() {
+        if (populatedRuns == null) {
+            populatedRuns = shared.resolve("runs");
+            CliFixture.run(populatedRuns);
+        }
+        return populatedRuns;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "run no-such-preset",
@@ -69,8 +83,7 @@ class RobustnessTest {
         "status quickstart --set nope=1",
     })
     void badInputIsOneLineExitTwoAndLeavesTheCacheAlone(String args, @TempDir Path tmp) throws Exception {
-        Path runs = tmp.resolve("runs");
-        CliFixture.run(runs);
+        Path runs = populated();
         Map<String, String> before = CliFixture.snapshot(runs.resolve("cache"));
         Files.writeString(tmp.resolve("malformed.yaml"), "dims: [8, 16\nmodel: {depth: 2\n");
         Files.writeString(tmp.resolve("unknown.yaml"), "dims: [8]\nestimators:\n  cdg:\n    epsilon: [0.1]\n");
