@@ -35,7 +35,8 @@ final class StatusCommand implements Callable<Integer> {
         for (Runner.StageOutcome s : new Runner(plan, RunOptions.defaults(experiment.runs.runsDir), System.out).status()) {
             String extra = "";
             if (s.computed() > 0) {
-                Staleness.Explained e = Staleness.explain(store, s.stage(), plan.stages().get(s.stage()));
+                Staleness.Explained e = Staleness.explain(store, s.stage(), plan.stages().get(s.stage()),
+                        new java.util.HashSet<>(s.pending()));
                 StringBuilder why = new StringBuilder();
                 e.changed().forEach((k, n) -> why.append(why.length() == 0 ? "" : ",").append(k).append(':').append(n));
                 extra = " changed=" + why + (Double.isNaN(e.etaSeconds()) ? " eta_seconds=unknown"

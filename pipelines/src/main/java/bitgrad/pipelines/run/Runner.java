@@ -31,9 +31,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Runner {
 
-    /** What happened to one stage. */
+    /**
+     * What happened to one stage.
+     *
+     * @param keys every task's key
+     * @param pending the keys of the tasks that were (or, for {@link #status}, would be) computed
+     */
     public record StageOutcome(String stage, String cache, String reason, int tasks, int computed, double seconds,
-            List<String> keys) {
+            List<String> keys, List<String> pending) {
     }
 
     /** What happened in a run. */
@@ -103,7 +108,7 @@ public final class Runner {
         for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
             Decision d = decide(e.getKey(), e.getValue());
             list.add(new StageOutcome(e.getKey(), d.toRun.isEmpty() ? "hit" : "miss", d.reason, e.getValue().size(),
-                    d.toRun.size(), 0, keys(e.getValue())));
+                    d.toRun.size(), 0, keys(e.getValue()), keys(d.toRun)));
         }
         return list;
     }
@@ -231,7 +236,7 @@ public final class Runner {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         StageOutcome o = new StageOutcome(stage, d.toRun.isEmpty() ? "hit" : "miss", d.reason, tasks.size(), d.toRun.size(),
-                seconds, keys(tasks));
+                seconds, keys(tasks), keys(d.toRun));
         out.printf(Locale.ROOT, "stage=%s cache=%s reason=%s tasks=%d computed=%d seconds=%.2f%n", stage, o.cache(),
                 o.reason().replace(' ', '_'), o.tasks(), o.computed(), seconds);
         return o;
