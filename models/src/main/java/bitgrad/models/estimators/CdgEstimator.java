@@ -95,15 +95,17 @@ public record CdgEstimator(double eps, Method method) implements Estimator {
         if (method == Method.DELTA && objective instanceof TeacherStudentObjective toy) {
             return DeltaCdg.estimateCounted(toy, eps);
         }
-        ParamSet g = estimate(objective, seed);
+        ParamSet g = dense(objective);
         return new Counted(g, java.util.Collections.nCopies(g.count(), null));
     }
 
     @Override
     public ParamSet estimate(Objective objective, long seed) {
-        if (method == Method.DELTA && objective instanceof TeacherStudentObjective toy) {
-            return DeltaCdg.estimate(toy, eps);
-        }
+        return estimateCounted(objective, seed).gradient();
+    }
+
+    /** Every coordinate's two perturbed copies evaluated in full: the reference method. */
+    private ParamSet dense(Objective objective) {
         ParamSet point = objective.point();
         float[][] g = new float[point.count()][];
         int chunk = Math.max(1, objective.copiesPerChunk() / 2);

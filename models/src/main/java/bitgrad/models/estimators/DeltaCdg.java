@@ -116,12 +116,10 @@ final class DeltaCdg {
         return v >= 0 ? 1f : -1f;
     }
 
-    /** The CDG estimate of {@code o} at its point with step {@code eps}. */
-    static ParamSet estimate(TeacherStudentObjective o, double eps) {
-        return estimateCounted(o, eps).gradient();
-    }
-
-    /** The estimate with the mean number of level crossings per coordinate and sign of each tensor (null where no quantizer follows). */
+    /**
+     * The CDG estimate of {@code o} at its point with step {@code eps}, with the mean number of
+     * level crossings per coordinate and sign of each tensor (null where no quantizer follows).
+     */
     static CdgEstimator.Counted estimateCounted(TeacherStudentObjective o, double eps) {
         DeltaCdg d = new DeltaCdg(o.spec(), o.point(), eps);
         try (NDManager m = NDManager.newBaseManager()) {

@@ -109,25 +109,12 @@ public final class TeacherStudentObjective implements Objective {
 
     @Override
     public float[] lossBatch(NDList stacked) {
-        int c = Math.toIntExact(stacked.get(0).getShape().get(0));
-        double[] acc = new double[c];
-        for (int s = 0; s < slices(); s++) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                NDArray[] xy = data(s);
-                NDArray out = Mlp.forward(spec, stacked, xy[0], Forward.EXACT);
-                add(acc, out.sub(xy[1]).square().sum(new int[] {1, 2}).toFloatArray());
-            }
-        }
-        return mean(acc);
+        return lossChunks(1, i -> stacked)[0];
     }
 
     /** Slices outermost: each slice is read (and its teacher output computed) once for all chunks. */
     @Override
     public float[][] lossChunks(int count, java.util.function.IntFunction<NDList> chunk) {
-        if (slices() == 1) {
-            return Objective.super.lossChunks(count, chunk);
-        }
         double[][] acc = new double[count][];
         for (int s = 0; s < slices(); s++) {
             try (NDScope scope = new NDScope()) {

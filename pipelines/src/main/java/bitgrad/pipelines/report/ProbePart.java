@@ -20,7 +20,8 @@ final class ProbePart implements Part {
             JsonNode p = c.params("probe", k);
             String what = "dim=" + p.path("model").path("dim").asInt() + " " + p.path("model").path("activation").asText() + " #" + n;
             ColumnTable nes = c.table("probe", k, ProbeStage.NES_POINTS.file());
-            nesMaxPoint(c, nes, c.table("probe", k, ProbeStage.BEST.file()), what, n);
+            ColumnTable own = c.table("probe", k, ProbeStage.BEST.file());
+            nesMaxPoint(c, nes, own, what, n);
             ColumnTable s = c.table("probe", k, ProbeStage.SEARCH.file());
             search(c, s, what, n);
             ColumnTable sr = c.table("probe", k, ProbeStage.SR_UPDATE.file());
@@ -28,7 +29,6 @@ final class ProbePart implements Part {
                 srUpdate(c, sr, what, n);
             }
             Map<String, Object> info = c.info("probe", k);
-            ColumnTable own = c.table("probe", k, ProbeStage.BEST.file());
             c.table("probe", "Each estimator at its own best lr, " + what, own);
             int best = 0;
             for (int r = 1; r < s.rows(); r++) {
