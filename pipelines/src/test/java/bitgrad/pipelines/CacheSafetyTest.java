@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,5 +176,40 @@ class CacheSafetyTest {
         Files.createSymbolicLink(runs.resolve("cache/linked-stage"), elsewhere);
         cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
         assertTrue(Files.exists(elsewhere.resolve("0123abcd/x.txt")), "gc deleted through a linked stage folder");
+    }
+
+    @Test
+    void aFullDiskDuringTheReportLeavesNoHalfFileAndMarksTheRunFailed(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        CliFixture.run(runs);
+        Map<String, String> cache = CliFixture.snapshot(runs.resolve("cache"));
+        // a file size limit of 64 KiB: run.json and the tables fit, the report (with its figures inlined) does not;
+        // the JVM ignores SIGXFSZ, so writes past the limit fail as on a full disk
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", "-c", "ulimit -f 64; exec \"$@\"", "_"));
+        cmd.addAll(CliFixture.cliCommand(List.of(), "run", CliFixture.TINY, "--runs-dir", runs.toString()));
+        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.log").toFile()).redirectError(dir.resolve("err.log").toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        String err = Files.readString(dir.resolve("err.log")).strip();
+        assertEquals(1, p.exitValue(), err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("bitgrad: report not written (File too large)") && !err.contains("Exception"), err);
+        assertEquals(cache, CliFixture.snapshot(runs.resolve("cache")), "the cache changed");
+        Path record;
+        try (Stream<Path> s = Files.list(runs)) {
+            record = s.filter(d -> Files.exists(d.resolve("run.json"))).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        String json = Files.readString(record.resolve("run.json"));
+        assertTrue(json.contains("\"status\" : \"failed\"") && json.contains("report not written"), json);
+        assertFalse(Files.exists(record.resolve("report.html")), "no report page after a failed write");
+        try (Stream<Path> s = Files.walk(runs)) {
+            List<String> partial = s.filter(Files::isRegularFile).map(x -> x.getFileName().toString())
+                    .filter(n -> n.endsWith(".tmp")).toList();
+            assertEquals(List.of(), partial, "temporaries left behind");
+        }
+        String id = record.getFileName().toString();
+        assertTrue(err.contains("'bitgrad report " + id + "'"), err);
+        CliFixture.Result again = cli("report", id, "--runs-dir", runs.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(Files.size(record.resolve("report.html")) > 64 * 1024, "the limit was below the page's size");
     }
 }

@@ -80,6 +80,12 @@ public final class BitgradCli implements Callable<Integer> {
             cmd.getErr().println("bitgrad: " + oneLine(ex.getMessage()));
             return 1;
         }
+        if (ex instanceof java.io.IOException io) {
+            // a full disk, a file size limit, a folder that is not writable: the file and the system's reason
+            String file = io instanceof java.nio.file.FileSystemException f && f.getFile() != null ? f.getFile() + ": " : "";
+            cmd.getErr().println("bitgrad: " + oneLine(file + bitgrad.pipelines.run.Runner.reason(io)));
+            return 1;
+        }
         cmd.getErr().println("bitgrad: error: " + oneLine(ex.getClass().getSimpleName() + ": " + ex.getMessage()));
         return 1;
     }

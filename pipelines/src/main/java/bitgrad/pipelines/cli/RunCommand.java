@@ -104,7 +104,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             report = ReportPage.write(o.runDir(), store);
         } catch (java.io.IOException | RuntimeException e) {
-            String why = "report: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            // the stages' results are cached: say why the page failed and how to write it again
+            String why = "report not written (" + Runner.reason(e) + "); the results are cached and 'bitgrad report " + o.runId()
+                    + "' writes it again";
             Runner.markFailed(o.runDir(), why);
             throw new bitgrad.pipelines.run.StageFailedException(why, e);
         }

@@ -90,9 +90,7 @@ public final class Runner {
             Path probe = Files.createTempFile(opts.runsDir(), ".write-test", "");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
-            throw new ConfigException("runs dir " + opts.runsDir() + " is not writable: " + why);
+            throw new ConfigException("runs dir " + opts.runsDir() + " is not writable: " + reason(e));
         }
     }
 
@@ -305,6 +303,20 @@ public final class Runner {
         } catch (IOException e) {
             out.println("bitgrad: could not write " + runDir.resolve("run.json") + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Why a file operation failed, in the operating system's words ("No space left on device",
+     * "File too large", "permission denied") rather than as an exception with paths.
+     */
+    public static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Marks the record of the run in {@code runDir} failed with {@code error} (a step after the stages failed). */
