@@ -25,9 +25,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * On a real standalone Flink 1.19 cluster started by {@code scripts/flink-cluster} (2
- * TaskManagers x 2 slots): the same numbers as the direct runner, and a TaskManager killed
- * mid-job loses nothing. Tagged {@code cluster}: {@code mvn -B verify -Dcluster}.
+ * On a real standalone Flink 1.19 cluster started by {@code scripts/flink-cluster} (3
+ * TaskManagers x 2 slots, TLS with mutual authentication): the same numbers as the direct
+ * runner; a client without the cluster's keys is refused; a client that exits cancels its job,
+ * and the job of one that was SIGKILLed is cancelled by the next run; a TaskManager killed
+ * mid-job loses nothing, and one whose loss leaves too few slots fails the run at once. Tagged
+ * {@code cluster}: {@code mvn -B verify -Dcluster}.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -35,6 +38,7 @@ class ClusterTest {
 
     static Path clusterDir;
     static String master;
+    static Path clientConf;
 
     static Path root() {
         Path p = Path.of("").toAbsolutePath();
@@ -59,12 +63,15 @@ class ClusterTest {
     @BeforeAll
     static void startCluster() throws Exception {
         clusterDir = Files.createTempDirectory("bitgrad-flink-");
-        String out = script("start", "--taskmanagers", "2", "--slots", "2");
+        String out = script("start", "--taskmanagers", "3", "--slots", "2");
         Matcher m = Pattern.compile("flink-master=(\\S+)").matcher(out);
         assertTrue(m.find(), out);
         master = m.group(1);
+        Matcher c = Pattern.compile("flink-conf=(\\S+)").matcher(out);
+        assertTrue(c.find(), out);
+        clientConf = Path.of(c.group(1));
         String status = script("status");
-        assertTrue(status.contains("taskmanagers=2 slots=4"), status);
+        assertTrue(status.contains("taskmanagers=3 slots=6"), status);
         assertTrue(status.strip().endsWith("flink-master=" + master), status);
     }
 
@@ -83,7 +90,7 @@ class ClusterTest {
         CliFixture.Result d = CliFixture.cli("run", "quickstart", "--runs-dir", direct.toString());
         assertEquals(0, d.code(), d.err());
         CliFixture.Result f = CliFixture.cli("run", "quickstart", "--runs-dir", flink.toString(), "--runner", "flink",
-                "--flink-master", master, "--parallelism", "4");
+                "--flink-master", master, "--flink-conf", clientConf.toString(), "--parallelism", "4");
         assertEquals(0, f.code(), f.err() + f.out());
         Map<String, byte[]> a = CliFixture.arrowFiles(direct.resolve("cache"));
         Map<String, byte[]> b = CliFixture.arrowFiles(flink.resolve("cache"));
@@ -96,12 +103,97 @@ class ClusterTest {
 
     @Test
     @Order(2)
-    void aTaskManagerKilledMidJobLosesNothing(@TempDir Path runs) throws Exception {
-        Path config = runs.resolve("slow.yaml");
+    void aClientWithoutTheClustersKeysIsRefused(@TempDir Path runs) throws Exception {
+        // TLS that trusts the cluster but presents no client certificate: the handshake is refused
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        String pass = Files.readString(clusterDir.resolve("ssl/password")).strip();
+        try (var in = Files.newInputStream(clusterDir.resolve("ssl/truststore.p12"))) {
+            trust.load(in, pass.toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext anonymous = javax.net.ssl.SSLContext.getInstance("TLS");
+        anonymous.init(null, tmf.getTrustManagers(), null);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(anonymous).build();
+        for (String method : List.of("GET", "POST")) {
+            java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://" + master + "/jobs"))
+                    .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build();
+            Exception refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> http.send(r, java.net.http.HttpResponse.BodyHandlers.ofString()), method + " /jobs without a client certificate");
+            System.out.println(method + " /jobs without a client certificate: " + refused);
+        }
+        // plain HTTP gets no further than a redirect to TLS
+        java.net.http.HttpResponse<String> plain = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + master + "/jobs")).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(301, plain.statusCode(), plain.body());
+        // and bitgrad without --flink-conf says what is missing
+        CliFixture.Result r = CliFixture.cli("run", CliFixture.TINY, "--runs-dir", runs.toString(), "--runner", "flink",
+                "--flink-master", master);
+        assertEquals(2, r.code(), r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("speaks TLS") && r.err().contains("--flink-conf"), r.err());
+    }
+
+    @Test
+    @Order(3)
+    void aClientThatExitsCancelsItsJobAndTheNextRunCancelsAKilledClientsJob(@TempDir Path runs) throws Exception {
+        Path config = slowConfig(runs, 40000);
+        bitgrad.pipelines.run.FlinkRest rest = new bitgrad.pipelines.run.FlinkRest(master, clientConf);
+        List<String> argv = List.of("run", config.toString(), "--runs-dir", runs.resolve("runs").toString(), "--runner", "flink",
+                "--flink-master", master, "--flink-conf", clientConf.toString(), "--parallelism", "1");
+        for (boolean sigkill : List.of(false, true)) {
+            Process p = CliFixture.child(runs, argv.toArray(String[]::new));
+            String job = awaitRunningEstimate(rest, p.pid());
+            if (sigkill) {
+                p.destroyForcibly();
+            } else {
+                p.destroy(); // SIGTERM, as Ctrl-C or kill would
+            }
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            Thread.sleep(3000);
+            boolean active = rest.jobs().stream().anyMatch(j -> j.name().equals(job) && j.active());
+            if (sigkill) {
+                assertTrue(active, "a SIGKILLed client cannot cancel; its job " + job + " runs on");
+            } else {
+                assertTrue(!active, "a client that exits cancels its job " + job);
+            }
+        }
+        CliFixture.Result next = CliFixture.cli(argv.toArray(String[]::new));
+        assertEquals(0, next.code(), next.err());
+        assertTrue(next.out().contains("cleanup cancelled=1 Flink jobs of clients that died"), next.out());
+        assertTrue(rest.jobs().stream().noneMatch(j -> j.active()), "no job left running: " + rest.jobs());
+    }
+
+    /** The name of the running estimate job submitted by process {@code pid}, once the cluster runs it. */
+    static String awaitRunningEstimate(bitgrad.pipelines.run.FlinkRest rest, long pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            for (bitgrad.pipelines.run.FlinkRest.Job j : rest.jobs()) {
+                if (j.name().startsWith("bitgrad-estimate-") && j.name().contains("-p" + pid + "-") && "RUNNING".equals(j.state())) {
+                    Thread.sleep(2000);
+                    return j.name();
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("no running estimate job of process " + pid);
+    }
+
+    static Path slowConfig(Path dir, int samples) throws IOException {
+        Path config = dir.resolve("slow.yaml");
         Files.writeString(config, Files.readString(Path.of(CliFixture.TINY))
-                .replace("num_batch: 2", "num_batch: 4").replace("samples: [50]", "samples: [4000]").replace("batch: 256", "batch: 2048"));
+                .replace("num_batch: 2", "num_batch: 4").replace("samples: [50]", "samples: [" + samples + "]").replace("batch: 256", "batch: 2048"));
+        return config;
+    }
+
+    @Test
+    @Order(4)
+    void aTaskManagerKilledMidJobLosesNothing(@TempDir Path runs) throws Exception {
+        Path config = slowConfig(runs, 4000);
         CompletableFuture<CliFixture.Result> first = CompletableFuture.supplyAsync(() -> CliFixture.cli("run", config.toString(),
-                "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--parallelism", "2"));
+                "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--flink-conf", clientConf.toString(),
+                "--parallelism", "2"));
         Path estimates = runs.resolve("cache").resolve("estimate");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline && countArtifacts(estimates) < 2 && !first.isDone()) {
@@ -128,6 +220,40 @@ class ClusterTest {
         String[] est = r2.stages().get("estimate");
         int total = Integer.parseInt(est[2]);
         assertEquals(total - before, Integer.parseInt(est[1]), "only estimates missing after the failure are computed again");
+        assertEquals(0, CliFixture.cli("cache", "verify", "--runs-dir", runs.toString()).code());
+    }
+
+    @Test
+    @Order(5)
+    void aLostTaskManagerThatLeavesTooFewSlotsFailsAtOnceAndTheNextRunResumes(@TempDir Path runs) throws Exception {
+        // after the previous test 2 TaskManagers x 2 slots are left; a job of parallelism 4 cannot survive losing one
+        Path config = slowConfig(runs, 40000);
+        CompletableFuture<CliFixture.Result> first = CompletableFuture.supplyAsync(() -> CliFixture.cli("run", config.toString(),
+                "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--flink-conf", clientConf.toString(),
+                "--parallelism", "4"));
+        Path estimates = runs.resolve("cache").resolve("estimate");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline && countArtifacts(estimates) < 2 && !first.isDone()) {
+            Thread.sleep(200);
+        }
+        assertTrue(countArtifacts(estimates) >= 2 && !first.isDone(), "the estimate stage never got going");
+        String killed = script("kill-taskmanager", "2");
+        long t0 = System.nanoTime();
+        CliFixture.Result r1 = first.get(5, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.println(killed.strip() + " -> exit " + r1.code() + " after " + seconds + " s: " + r1.err().strip());
+        assertEquals(1, r1.code(), r1.out());
+        assertEquals(1, r1.err().strip().lines().count(), r1.err());
+        assertTrue(r1.err().contains("lost a TaskManager: 2 task slots left, the job needs 4"), r1.err());
+        assertTrue(seconds < 60, "fails fast, not after Flink's 300 s slot timeout: " + seconds + " s");
+        bitgrad.pipelines.run.FlinkRest rest = new bitgrad.pipelines.run.FlinkRest(master, clientConf);
+        assertTrue(rest.jobs().stream().noneMatch(j -> j.active()), "the job was cancelled: " + rest.jobs());
+        int before = countArtifacts(estimates);
+        CliFixture.Result r2 = CliFixture.cli("run", config.toString(), "--runs-dir", runs.toString(), "--runner", "flink",
+                "--flink-master", master, "--flink-conf", clientConf.toString(), "--parallelism", "2");
+        assertEquals(0, r2.code(), r2.err());
+        String[] est = r2.stages().get("estimate");
+        assertEquals(Integer.parseInt(est[2]) - before, Integer.parseInt(est[1]), "only the estimates not finished are computed again");
         assertEquals(0, CliFixture.cli("cache", "verify", "--runs-dir", runs.toString()).code());
     }
 

@@ -47,6 +47,11 @@ final class RunCommand implements Callable<Integer> {
                     + "(scripts/flink-cluster start prints it).")
     String flinkMaster;
 
+    @Option(names = "--flink-conf", paramLabel = "DIR",
+            description = "With --flink-master host:port: the client's Flink configuration folder, with the TLS keys of a "
+                    + "secured cluster (scripts/flink-cluster start prints it as flink-conf=DIR).")
+    java.nio.file.Path flinkConf;
+
     @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1",
             description = "Concurrent tasks per stage (default: ${DEFAULT-VALUE}; each task already uses every core).")
     int parallelism;
@@ -76,6 +81,13 @@ final class RunCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--flink-master must be [local] or host:port, got '" + flinkMaster + "'");
         }
+        if (flinkConf != null && (master.startsWith("[") || !"flink".equals(runner))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--flink-conf needs --runner flink --flink-master host:port");
+        }
+        if (flinkConf != null && !java.nio.file.Files.isRegularFile(flinkConf.resolve("flink-conf.yaml"))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--flink-conf " + flinkConf + ": no flink-conf.yaml in that folder");
+        }
         var loaded = experiment.load();
         int cores = threads != null ? threads : loaded.config().threads();
         if (threads != null && threads < 1) {
@@ -89,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> command = new java.util.ArrayList<>(List.of("bitgrad"));
         command.addAll(spec.commandLine().getParseResult().originalArgs());
-        RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, parallelism,
+        RunOptions opts = new RunOptions(experiment.runs.runsDir, new HashSet<>(force), from, only, runner, master, flinkConf, parallelism,
                 device, name, command);
         bitgrad.pipelines.run.Budget.check(plan, opts.runsDir(), allowLarge);
         Runner.validate(plan, opts);

@@ -22,15 +22,19 @@ final class BeamStages {
 
     static PipelineOptions options(RunOptions opts, String stage) {
         PipelineOptions o = PipelineOptionsFactory.create();
-        o.setJobName("bitgrad-" + stage);
+        o.setJobName(opts.remoteFlink() ? FlinkJobWatch.jobName(stage) : "bitgrad-" + stage);
         if ("flink".equals(opts.runner())) {
             FlinkPipelineOptions f = o.as(FlinkPipelineOptions.class);
             f.setRunner(FlinkRunner.class);
             f.setFlinkMaster(opts.flinkMaster());
             f.setParallelism(opts.parallelism());
             f.setMaxParallelism(Math.max(opts.parallelism(), 1));
-            if (!opts.flinkMaster().startsWith("[")) {
+            f.setFasterCopy(true); // elements are task descriptions (immutable strings): no defensive copies needed
+            if (opts.remoteFlink()) {
                 f.setFilesToStage(filesToStage());
+                if (opts.flinkConf() != null) {
+                    f.setFlinkConfDir(opts.flinkConf().toString());
+                }
             }
             return f;
         }
@@ -70,7 +74,22 @@ final class BeamStages {
         p.apply("Tasks", Create.of(tasks.stream().map(Task::toJson).toList()).withCoder(StringUtf8Coder.of()))
                 .apply("Spread", Reshuffle.viaRandomKey())
                 .apply(title(stage), Stages.transform(stage, opts.cacheDir().toString(), force));
-        p.run().waitUntilFinish();
+        if (!opts.remoteFlink()) {
+            p.run().waitUntilFinish();
+            return;
+        }
+        String name = p.getOptions().getJobName();
+        try (FlinkJobWatch watch = FlinkJobWatch.start(new FlinkRest(opts.flinkMaster(), opts.flinkConf()), opts.flinkMaster(), name,
+                opts.parallelism())) {
+            try {
+                p.run().waitUntilFinish();
+            } catch (RuntimeException e) {
+                if (watch.failure() != null) {
+                    throw new IllegalStateException(watch.failure());
+                }
+                throw e;
+            }
+        }
     }
 
     /** {@code lr-sweep} as {@code LrSweep}: the step name in the Beam graph. */

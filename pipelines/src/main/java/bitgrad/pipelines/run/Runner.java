@@ -85,12 +85,31 @@ public final class Runner {
         if (!"cpu".equals(opts.device()) && !"auto".equals(opts.device())) {
             throw new ConfigException("--device " + opts.device() + " is not available: this build bundles the CPU engine only");
         }
+        if (opts.remoteFlink()) {
+            requireSlots(opts);
+        }
         try {
             Files.createDirectories(opts.cacheDir());
             Path probe = Files.createTempFile(opts.runsDir(), ".write-test", "");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
             throw new ConfigException("runs dir " + opts.runsDir() + " is not writable: " + reason(e));
+        }
+    }
+
+    /** A remote cluster must answer and hold the job's parallelism; a TLS cluster needs the client's keys. */
+    private static void requireSlots(RunOptions opts) {
+        int slots;
+        try {
+            slots = new FlinkRest(opts.flinkMaster(), opts.flinkConf()).slotsTotal();
+        } catch (IOException e) {
+            String hint = FlinkRest.TLS_ONLY.equals(e.getMessage())
+                    ? ": pass --flink-conf DIR, the folder scripts/flink-cluster start printed as flink-conf=DIR" : "";
+            throw new ConfigException("cannot reach the Flink cluster at " + opts.flinkMaster() + " (" + reason(e) + ")" + hint);
+        }
+        if (slots < opts.parallelism()) {
+            throw new ConfigException("the Flink cluster at " + opts.flinkMaster() + " has " + slots + " task slot" + (slots == 1 ? "" : "s")
+                    + ", --parallelism " + opts.parallelism() + " needs " + opts.parallelism());
         }
     }
 
@@ -157,6 +176,17 @@ public final class Runner {
             }
         } catch (IOException e) {
             out.println("bitgrad: could not remove temporaries of dead processes: " + e.getMessage());
+        }
+        if (opts.remoteFlink()) {
+            try {
+                List<String> orphans = FlinkJobWatch.cancelOrphans(new FlinkRest(opts.flinkMaster(), opts.flinkConf()));
+                if (!orphans.isEmpty()) {
+                    out.printf(Locale.ROOT, "cleanup cancelled=%d Flink jobs of clients that died (%s)%n", orphans.size(),
+                            String.join(", ", orphans));
+                }
+            } catch (IOException e) {
+                out.println("bitgrad: could not list the Flink cluster's jobs: " + reason(e));
+            }
         }
         List<StageOutcome> done = new ArrayList<>();
         String error = null;
