@@ -211,5 +211,7 @@ class CacheSafetyTest {
         CliFixture.Result again = cli("report", id, "--runs-dir", runs.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(Files.size(record.resolve("report.html")) > 64 * 1024, "the limit was below the page's size");
+        String healed = Files.readString(record.resolve("run.json"));
+        assertTrue(healed.contains("\"status\" : \"ok\"") && !healed.contains("report not written"), "the record is ok again: " + healed);
     }
 }

@@ -117,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
             report = ReportPage.write(o.runDir(), store);
         } catch (java.io.IOException | RuntimeException e) {
             // the stages' results are cached: say why the page failed and how to write it again
-            String why = "report not written (" + Runner.reason(e) + "); the results are cached and 'bitgrad report " + o.runId()
+            String why = Runner.REPORT_FAILED + " (" + Runner.reason(e) + "); the results are cached and 'bitgrad report " + o.runId()
                     + "' writes it again";
             Runner.markFailed(o.runDir(), why);
             throw new bitgrad.pipelines.run.StageFailedException(why, e);

@@ -362,6 +362,22 @@ public final class Runner {
     }
 
     /**
+     * After {@code bitgrad report} wrote the page of a run whose only failure was its report:
+     * the record becomes {@code ok} again (a failure of a stage stays recorded).
+     */
+    public static void markReportWritten(Path runDir) throws IOException {
+        ObjectNode r = (ObjectNode) Task.JSON.readTree(runDir.resolve("run.json").toFile());
+        if ("failed".equals(r.path("status").asText()) && r.path("error").asText().startsWith(REPORT_FAILED)) {
+            r.put("status", "ok");
+            r.remove("error");
+            writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
+        }
+    }
+
+    /** How the error of a run whose page could not be written begins. */
+    public static final String REPORT_FAILED = "report not written";
+
+    /**
      * Writes {@code bytes} to {@code target} through a temporary file in the same folder, forced to
      * disk and renamed into place: a reader sees the old file or the whole new one, never a part
      * (a full disk fails the write of the temporary, which is then removed).
