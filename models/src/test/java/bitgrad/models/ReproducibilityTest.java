@@ -90,6 +90,72 @@ class ReproducibilityTest {
     }
 
     @Test
+    void theFactorialsCellsAreWhatTheyClaim() {
+        ToyProblem toy = new ToyProblem(SPEC, 4);
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(6, 2048, 8))) {
+            ParamSet ste = new SteEstimator().estimate(o, 0);
+            // deterministic forward + STE-like backward is STE itself, whatever the draws and k
+            ParamSet neither = new SrSteEstimator(1.0, 3, StochasticRounding.Backward.QUANTIZER, false).estimate(o, 3);
+            for (int t = 0; t < ste.count(); t++) {
+                float[] a = ste.get(t).data();
+                float[] b = neither.get(t).data();
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(a[i], b[i], 1e-5 * (1 + Math.abs(a[i])), "tensor " + t + " coord " + i);
+                }
+            }
+            // deterministic forward + relaxed backward: STE's forward, another backward (random through the relaxed sample)
+            ParamSet backwardOnly = new SrSteEstimator(1.0, 1, StochasticRounding.Backward.RELAXED, false).estimate(o, 3);
+            ParamSet both = new SrSteEstimator(1.0, 1, StochasticRounding.Backward.RELAXED, true).estimate(o, 3);
+            double c = Gradients.cosine(ste, backwardOnly);
+            assertTrue(c > 0.1 && c < 0.9999, "another backward than STE's, related: " + c);
+            assertFalse(backwardOnly.contentEquals(both), "the forward differs between the two relaxed cells");
+            // the spec names the deterministic forward and decodes back to it; the sampled default stays out of the spec
+            SrSteEstimator det = new SrSteEstimator(1.0, 1, StochasticRounding.Backward.RELAXED, false);
+            assertEquals(det, bitgrad.models.estimators.Estimators.decode(det.specJson()));
+            assertTrue(det.specJson().contains("\"forward\":\"deterministic\""), det.specJson());
+            assertFalse(new SrSteEstimator(1.0, 1, StochasticRounding.Backward.RELAXED).specJson().contains("forward"));
+            assertEquals(det.seedIdentity(), new SrSteEstimator(1.0, 4, StochasticRounding.Backward.QUANTIZER).seedIdentity(),
+                    "the factorial's cells share their draws");
+        }
+    }
+
+    @Test
+    void roundingProbabilitiesApproachACoinFlipAsTheBatchGrows() {
+        ToyProblem toy = new ToyProblem(SPEC, 4);
+        SrSteEstimator sr = new SrSteEstimator(1.0, 1, StochasticRounding.Backward.QUANTIZER);
+        double[] small;
+        double[] large;
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(6, 64, 8))) {
+            small = sr.meanAbsPOffset(o, 1);
+        }
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(6, 65536, 8))) {
+            large = sr.meanAbsPOffset(o, 1);
+        }
+        assertEquals(SPEC.depth(), small.length);
+        for (int l = 0; l < small.length; l++) {
+            assertTrue(small[l] > 0 && small[l] <= 0.5 && large[l] > 0 && large[l] <= 0.5, l + ": " + small[l] + " " + large[l]);
+            // the extremes of a larger batch are larger, so each |scaled A| / 2 is smaller
+            assertTrue(large[l] < small[l], "layer " + l + ": " + large[l] + " should be below " + small[l]);
+        }
+        // against a direct count on layer 0 of the small batch: |p - 0.5| = |A| / (2 max|A| of its sign)
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(6, 64, 8));
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] z = o.preActivation(Nd.toNd(m, o.point()), 0, 0, bitgrad.models.nets.Forward.EXACT).toFloatArray();
+            float max = 0;
+            float min = 0;
+            for (float v : z) {
+                max = Math.max(max, v);
+                min = Math.min(min, v);
+            }
+            double sum = 0;
+            for (float v : z) {
+                sum += v > 0 ? v / max / 2 : v / min / 2;
+            }
+            assertEquals(sum / z.length, small[0], 1e-5, "mean |p - 0.5| of layer 0");
+        }
+    }
+
+    @Test
     void srSteDoesNotDependOnHowTheBatchIsSliced() {
         ToyProblem toy = new ToyProblem(SPEC, 9);
         float[] x = GaussianBatch.of(11, 600, 8).slice(0);

@@ -75,17 +75,36 @@ class PresetsTest {
 
     @Test
     void stochasticRounding(@TempDir Path runs) throws Exception {
-        Path run = runDir(preset(runs, "stochastic-rounding", "num_init=1", "data.batch=[256,1024]", "data.num_batch=1",
+        CliFixture.Result r = preset(runs, "stochastic-rounding", "num_init=1", "data.batch=[256,1024]", "data.num_batch=1",
                 "estimators.sr_ste.tau=[1.0]", "estimators.sr_ste.k=[1,2,3]", "pretrain.steps=30", "pretrain.batch=512",
-                "sweep.lr_count=50"));
-        assertFigures(run, "lr_curves_", "best_vs_k_", "pretrain");
+                "sweep.lr_count=50");
+        Path run = runDir(r);
+        assertFigures(run, "lr_curves_", "best_vs_k_", "pretrain", "sr_ste_factorial_");
         ColumnTable best = ArrowFiles.read(run.resolve("tables/best_settings.arrow"));
-        assertEquals(2 * 2 * (1 + 3 * 2), best.rows(), "raw and pretrained x two batch sizes x (STE + 3 k x 2 backwards)");
+        assertEquals(2 * 2 * (1 + 3 * 3), best.rows(),
+                "raw and pretrained x two batch sizes x (STE + 3 k x the factorial's 3 other cells)");
         long relaxed = 0;
+        long deterministic = 0;
         for (int i = 0; i < best.rows(); i++) {
             relaxed += best.string("estimator", i).endsWith(",relaxed)") ? 1 : 0;
+            deterministic += best.string("estimator", i).endsWith(",relaxed,det-forward)") ? 1 : 0;
         }
         assertEquals(2 * 2 * 3, relaxed, "the preset runs the relaxed backward next to the STE-like default");
+        assertEquals(2 * 2 * 3, deterministic, "and the relaxed backward under the deterministic forward");
+        for (String model : List.of("raw", "pretrained")) {
+            assertTrue(r.out().contains("verdict question=sr-ste-gain model=" + model + " source="), r.out());
+        }
+        ColumnTable factorial = ArrowFiles.read(run.resolve("tables/sr_ste_factorial.arrow"));
+        assertEquals(2 * 2 * 3 * 4, factorial.rows(), "four cells per (batch, model, k)");
+        for (int i = 0; i < factorial.rows(); i++) {
+            if (!factorial.string("forward", i).equals("deterministic") || !factorial.string("backward", i).equals("quantizer")) {
+                String[] offsets = factorial.string("p_offset", i).split(",");
+                assertEquals(4, offsets.length, "one mean |p - 0.5| per hidden layer");
+                for (String o : offsets) {
+                    assertTrue(Double.parseDouble(o) > 0 && Double.parseDouble(o) < 0.5, o);
+                }
+            }
+        }
     }
 
     @Test

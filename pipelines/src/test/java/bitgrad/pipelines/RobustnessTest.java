@@ -67,6 +67,7 @@ class RobustnessTest {
         "run quickstart --set data.batch=0.5",
         "run quickstart --set estimators.cdg.eps=[-0.1]",
         "run quickstart --set model.activation=relu",
+        "run quickstart --set estimators.sr_ste.forward=[sideways]",
         "run quickstart --set estimators=1",
         "run quickstart --set pretrain.optimizer=rmsprop",
         "run quickstart --set seed",

@@ -147,6 +147,15 @@ public final class Tables {
             "cosine_cdg_ste", DOUBLE, "cosine_sd", DOUBLE, "repeats", LONG, "crossings_per_coordinate", DOUBLE, "crossing_fraction",
             DOUBLE);
 
+    /**
+     * Report table: the sr-STE forward x backward factorial per (variant, dim, tau, k): each cell's
+     * best decrease and its paired gain over STE (mean and standard error over repeats), and the
+     * mean |p - 0.5| of the rounding probabilities per hidden layer (comma-separated, first layer first).
+     */
+    public static final Schema SR_STE_FACTORIAL = declare("sr_ste_factorial", "variant", STRING, "rows", LONG, "pretrained", LONG,
+            "dim", LONG, "tau", DOUBLE, "k", LONG, "forward", STRING, "backward", STRING, "best_decrease_mean", DOUBLE,
+            "best_decrease_sd", DOUBLE, "gain_over_ste_mean", DOUBLE, "gain_over_ste_se", DOUBLE, "repeats", LONG, "p_offset", STRING);
+
     /** Report table: every estimator's cosine with every CDG eps, per tensor and over all (normalised), mean and spread over repeats. */
     public static final Schema COSINE_WITH_CDG = declare("cosine_with_cdg", "variant", STRING, "dim", LONG, "reference", STRING,
             "estimator", STRING, "estimator_spec", STRING, "tensor", STRING, "cosine_mean", DOUBLE, "cosine_sd", DOUBLE, "repeats", LONG);

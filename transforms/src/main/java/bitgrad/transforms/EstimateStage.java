@@ -44,6 +44,10 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
             } else {
                 g = e.estimate(o, c.params().seed());
             }
+            if (e instanceof bitgrad.models.estimators.SrSteEstimator sr && c.params().model().depth() > 0) {
+                // how far the rounding probabilities are from a coin flip, per hidden layer (not part of the gradient)
+                c.info("p_offset", sr.meanAbsPOffset(o, c.params().seed()));
+            }
             c.info("estimate_seconds", (System.nanoTime() - t0) / 1e9);
             c.info("nominal_flops", e.nominalFlops(o));
             c.info("rows", o.batch().size());

@@ -40,7 +40,7 @@ public final class Estimators {
         FAMILIES.put("nes", n -> new NesEstimator(num(n, "sigma"), count(n, "samples"), bool(n, "antithetic"), bool(n, "baseline"),
                 bool(n, "rank_shaping")));
         FAMILIES.put("sr-ste", n -> new SrSteEstimator(num(n, "tau"), count(n, "k"),
-                bitgrad.models.nets.StochasticRounding.Backward.parse(text(n, "backward"))));
+                bitgrad.models.nets.StochasticRounding.Backward.parse(text(n, "backward")), forward(n)));
         FAMILIES.put("ste-random", n -> new RandomBackwardSteEstimator(num(n, "keep"), count(n, "k")));
         for (Family f : ServiceLoader.load(Family.class)) {
             FAMILIES.put(f.name(), f::decode);
@@ -99,6 +99,15 @@ public final class Estimators {
             throw new IllegalArgumentException("estimator field '" + name + "' must be a number, got " + v);
         }
         return v.asDouble();
+    }
+
+    /** sr-STE's {@code forward}: absent or {@code stochastic} (sampled), or {@code deterministic}. */
+    private static boolean forward(JsonNode n) {
+        String f = n.has("forward") ? text(n, "forward") : "stochastic";
+        if (!f.equals("stochastic") && !f.equals("deterministic")) {
+            throw new IllegalArgumentException("sr-STE forward must be stochastic or deterministic, got '" + f + "'");
+        }
+        return f.equals("stochastic");
     }
 
     /** An integral field. */

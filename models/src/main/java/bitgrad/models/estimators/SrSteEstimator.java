@@ -17,8 +17,17 @@ import bitgrad.schemas.ParamSet;
  * @param tau relaxed-Bernoulli temperature, > 0
  * @param samples k, the number of stochastic forward passes averaged (>= 1)
  * @param backward gradient route through the rounding
+ * @param sampledForward the forward pass uses the stochastic sample (sr-STE proper); false keeps
+ *        the deterministic quantizer forward and changes only the backward (a cell of the
+ *        forward x backward factorial: with the quantizer backward it is plain STE)
  */
-public record SrSteEstimator(double tau, int samples, StochasticRounding.Backward backward) implements Estimator {
+public record SrSteEstimator(double tau, int samples, StochasticRounding.Backward backward, boolean sampledForward)
+        implements Estimator {
+
+    /** sr-STE proper: the stochastic forward. */
+    public SrSteEstimator(double tau, int samples, StochasticRounding.Backward backward) {
+        this(tau, samples, backward, true);
+    }
 
     public SrSteEstimator {
         if (!(tau > 0) || Double.isInfinite(tau)) {
@@ -36,30 +45,34 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
 
     @Override
     public ObjectNode toJson() {
-        return Estimators.spec(family()).put("tau", tau).put("k", samples).put("backward", backward.key());
+        ObjectNode n = Estimators.spec(family()).put("tau", tau).put("k", samples).put("backward", backward.key());
+        // the sampled forward is the default and stays out of the spec (and so out of existing cache keys)
+        return sampledForward ? n : n.put("forward", "deterministic");
     }
 
     @Override
     public java.util.List<String> sharedDraws() {
         // the hard sample sign(y - 0.5) is Bernoulli(p) whatever tau: given the uniforms, only the backward sees tau
-        return java.util.List.of("k", "tau", "backward");
+        return java.util.List.of("k", "tau", "backward", "forward");
     }
 
     @Override
     public String label() {
-        return "sr-ste(tau=" + tau + ",k=" + samples + (backward == StochasticRounding.Backward.RELAXED ? ",relaxed" : "") + ")";
+        return "sr-ste(tau=" + tau + ",k=" + samples + (backward == StochasticRounding.Backward.RELAXED ? ",relaxed" : "")
+                + (sampledForward ? "" : ",det-forward") + ")";
     }
 
     @Override
     public ParamSet estimate(Objective objective, long seed) {
         if (!(objective instanceof TeacherStudentObjective toy)) {
             return Autograd.averageGradient(objective, samples,
-                    j -> s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", j, s))));
+                    j -> s -> new Forward.Stochastic(new StochasticRounding(tau, backward, Seeds.derive(seed, "sr", j, s), 0, null, null,
+                            sampledForward)));
         }
         return Autograd.averageGradient(objective, samples, j -> {
             long drawSeed = Seeds.derive(seed, "sr", j);
             float[][] extremes = extremes(toy, drawSeed);
-            return s -> new Forward.Stochastic(new StochasticRounding(tau, backward, drawSeed, toy.rowOffset(s), extremes[0], extremes[1]));
+            return s -> new Forward.Stochastic(rounding(drawSeed, toy.rowOffset(s), extremes[0], extremes[1]));
         });
     }
 
@@ -81,7 +94,7 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
                 for (int s = 0; s < o.slices(); s++) {
                     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
                         scope.suppressNotUsedWarning();
-                        Forward f = new Forward.Stochastic(new StochasticRounding(tau, backward, drawSeed, o.rowOffset(s), max, min));
+                        Forward f = new Forward.Stochastic(rounding(drawSeed, o.rowOffset(s), max, min));
                         ai.djl.ndarray.NDArray z = o.preActivation(params, s, l, f);
                         hi = Math.max(hi, z.max().getFloat());
                         lo = Math.min(lo, z.min().getFloat());
@@ -92,6 +105,36 @@ public record SrSteEstimator(double tau, int samples, StochasticRounding.Backwar
             }
         }
         return new float[][] {max, min};
+    }
+
+    private StochasticRounding rounding(long drawSeed, long rowOffset, float[] max, float[] min) {
+        return new StochasticRounding(tau, backward, drawSeed, rowOffset, max, min, sampledForward);
+    }
+
+    /**
+     * Per hidden layer, the mean of {@code |p - 0.5|} over the batch's rows and units in the first
+     * draw: how far the rounding probabilities are from a coin flip (the whole-batch max/min
+     * scaling pushes them towards 0.5 as the batch grows).
+     */
+    public double[] meanAbsPOffset(TeacherStudentObjective o, long seed) {
+        long drawSeed = Seeds.derive(seed, "sr", 0);
+        float[][] ex = extremes(o, drawSeed);
+        int hidden = o.spec().depth();
+        double[] sum = new double[hidden];
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDList params = bitgrad.models.Nd.toNd(m, o.point());
+            for (int l = 0; l < hidden; l++) {
+                for (int s = 0; s < o.slices(); s++) {
+                    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                        scope.suppressNotUsedWarning();
+                        StochasticRounding r = rounding(drawSeed, o.rowOffset(s), ex[0], ex[1]);
+                        sum[l] += r.sumAbsPOffset(l, o.preActivation(params, s, l, new Forward.Stochastic(r)));
+                    }
+                }
+                sum[l] /= (double) o.batch().size() * o.spec().dim();
+            }
+        }
+        return sum;
     }
 
     @Override

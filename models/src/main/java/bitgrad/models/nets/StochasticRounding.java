@@ -29,12 +29,15 @@ import bitgrad.models.quant.Quantizer;
  * @param rowOffset index in the whole batch of the slice's first row
  * @param max per hidden layer, the largest pre-activation over the whole batch (null: the slice's)
  * @param min per hidden layer, the smallest pre-activation over the whole batch (null: the slice's)
+ * @param sampled the forward value is the stochastic sample; false: the quantizer's own
+ *        deterministic forward, with the same backward (the factorial of science.md §3: with
+ *        {@link Backward#QUANTIZER} this is plain STE)
  */
-public record StochasticRounding(double tau, Backward backward, long seed, long rowOffset, float[] max, float[] min) {
+public record StochasticRounding(double tau, Backward backward, long seed, long rowOffset, float[] max, float[] min, boolean sampled) {
 
-    /** Scales from each slice itself, rows numbered from 0 in every slice. */
+    /** Scales from each slice itself, rows numbered from 0 in every slice, the sampled forward. */
     public StochasticRounding(double tau, Backward backward, long seed) {
-        this(tau, backward, seed, 0, null, null);
+        this(tau, backward, seed, 0, null, null, true);
     }
 
     /** Clamp for p and u away from 0 and 1. */
@@ -89,9 +92,22 @@ public record StochasticRounding(double tau, Backward backward, long seed, long 
         NDArray u = Nd.create(z.getManager(), draws, new Shape(shape)).clip(CLAMP, 1 - CLAMP);
         NDArray logits = p.log().sub(p.neg().add(1).log()).add(u.log()).sub(u.neg().add(1).log());
         NDArray y = Activation.sigmoid(Nd.div(logits, tau));
-        NDArray hard = Nd.signPm1(y.stopGradient().sub(0.5f));
+        NDArray hard = sampled ? Nd.signPm1(y.stopGradient().sub(0.5f)) : q.forward(a);
         NDArray surrogate = backward == Backward.RELAXED ? Nd.mul(y, 2).sub(1) : q.surrogate(z);
         return Nd.straightThrough(hard, surrogate);
+    }
+
+    /**
+     * {@code |p - 0.5|} summed over the elements of pre-activation {@code z} of hidden layer
+     * {@code layer} (how far from a coin flip the rounding is), with this rounding's scales.
+     */
+    public double sumAbsPOffset(int layer, NDArray z) {
+        NDArray a = z.stopGradient();
+        float max = this.max != null ? this.max[layer] : a.max().getFloat();
+        float min = this.min != null ? this.min[layer] : a.min().getFloat();
+        NDArray scaled = scaleTo(a, max > 0 ? 1f / max : 0f, min < 0 ? 1f / -min : 0f);
+        // p - 0.5 = scaled / 2 before the clamp, which only moves p by 1e-6
+        return scaled.abs().sum().getFloat() / 2.0;
     }
 
     /** Piecewise scaling; differentiable in z with the scales held constant. */

@@ -325,6 +325,8 @@ public final class ConfigLoader {
         e.srSte().k().forEach(v -> require(v != null && v >= 1, "estimators.sr_ste.k values must be >= 1, got " + v));
         e.srSte().backward().forEach(b -> require(Set.of("relaxed", "quantizer").contains(b),
                 "estimators.sr_ste.backward values must be quantizer or relaxed, got '" + b + "'"));
+        e.srSte().forward().forEach(f -> require(Set.of("stochastic", "deterministic").contains(f),
+                "estimators.sr_ste.forward values must be stochastic or deterministic, got '" + f + "'"));
         e.nes().modes().forEach(m -> require(Set.of("antithetic", "one-sided", "no-baseline").contains(m),
                 "estimators.nes.modes values must be antithetic, one-sided or no-baseline, got " + m));
         for (int i = 0; i < e.extra().size(); i++) {

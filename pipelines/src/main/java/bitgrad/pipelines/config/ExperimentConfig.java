@@ -120,8 +120,10 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param tau temperatures
      * @param k sample counts (crossed with tau)
      * @param backward gradient routes, each quantizer (STE-like, the default) or relaxed
+     * @param forward forward passes, each stochastic (sr-STE, the default) or deterministic (the
+     *        quantizer's own forward with the chosen backward: the forward x backward factorial)
      */
-    public record SrSte(List<Double> tau, List<Integer> k, List<String> backward) {
+    public record SrSte(List<Double> tau, List<Integer> k, List<String> backward, List<String> forward) {
     }
 
     /**

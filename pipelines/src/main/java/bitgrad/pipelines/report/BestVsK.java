@@ -19,7 +19,8 @@ final class BestVsK implements Part {
         for (Cells.Cell cell : c.cells()) {
             String v = cell.variant() + ", dim=" + cell.dim();
             if (cell.spec() instanceof SrSteEstimator sr) {
-                String series = "sr-STE tau=" + sr.tau() + (sr.backward() == StochasticRounding.Backward.RELAXED ? " relaxed backward" : "");
+                String series = "sr-STE tau=" + sr.tau() + (sr.backward() == StochasticRounding.Backward.RELAXED ? " relaxed backward" : "")
+                        + (sr.sampledForward() ? "" : " deterministic forward");
                 byVariant.computeIfAbsent(v, x -> new TreeMap<>()).computeIfAbsent(series, x -> new TreeMap<>())
                         .put((long) sr.samples(), new double[] {cell.mean(), cell.sd()});
             } else if (cell.spec() instanceof SteEstimator) {

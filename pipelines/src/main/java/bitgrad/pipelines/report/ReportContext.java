@@ -48,6 +48,16 @@ final class ReportContext {
         return task.infoOf(new TaskRef(stage, key));
     }
 
+    /** The stage of the first input named {@code input} of artifact {@code (stage, key)}, from its record ("" if none). */
+    String inputStage(String stage, String key, String input) {
+        Object task = info(stage, key).get("task");
+        if (task instanceof Map<?, ?> t && t.get("inputs") instanceof Map<?, ?> in && in.get(input) instanceof List<?> refs
+                && !refs.isEmpty() && refs.get(0) instanceof Map<?, ?> ref) {
+            return String.valueOf(ref.get("stage"));
+        }
+        return "";
+    }
+
     /** A table of artifact {@code (stage, key)}. */
     ColumnTable table(String stage, String key, String file) throws IOException {
         return task.read(new TaskRef(stage, key), file);

@@ -116,6 +116,18 @@ public final class ReportPage {
     }
 
     /** The rows of {@code section} of one kind, rendered. */
+    /** Every figure, table and text of {@code section} in the order the parts added them (a question's verdict, then its evidence). */
+    private static String inOrder(ColumnTable s, String section, Path art) throws IOException {
+        StringBuilder h = new StringBuilder();
+        for (int r = 0; s != null && r < s.rows(); r++) {
+            String kind = s.string("kind", r);
+            if (s.string("section", r).equals(section) && !kind.equals("headline")) {
+                h.append(rows(s.slice(r, r + 1), section, kind, art));
+            }
+        }
+        return h.toString();
+    }
+
     private static String rows(ColumnTable s, String section, String kind, Path art) throws IOException {
         StringBuilder h = new StringBuilder();
         for (int r = 0; s != null && r < s.rows(); r++) {
@@ -144,7 +156,7 @@ public final class ReportPage {
                         + "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px}"
                         + "th{background:#f0f0f0}td.num{text-align:right;font-family:monospace}img{max-width:100%;border:1px solid #eee}"
                         + "pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}figure{margin:1.5em 0}"
-                        + "figcaption{font-size:13px;color:#555}.bad{color:#b00}</style></head><body>");
+                        + "figcaption{font-size:13px;color:#555}.bad{color:#b00}.verdict{background:#eef5ee;padding:.5em .8em}</style></head><body>");
         h.append("<h1>bitgrad run ").append(Html.esc(rec.path("run_id").asText())).append("</h1>");
         h.append("<p>Experiment <b>").append(Html.esc(rec.path("experiment").asText())).append("</b> (")
                 .append(Html.esc(rec.path("source").asText())).append("), status <b class=\"")
@@ -157,6 +169,10 @@ public final class ReportPage {
         String findings = rows(s, Findings.SECTION, "html", art);
         if (!findings.isEmpty()) {
             h.append("<h2 id=findings>Findings</h2>").append(findings);
+        }
+        String answers = inOrder(s, Questions.SECTION, art);
+        if (!answers.isEmpty()) {
+            h.append("<h2 id=questions>The notes' open questions</h2>").append(answers);
         }
         h.append("<h2 id=results>Results</h2>").append(rows(s, ResultTables.SECTION, "table", art));
         h.append("<h2 id=provenance>Provenance</h2><table>");

@@ -103,10 +103,16 @@ public final class Planner {
                 out.add(new RandomBackwardSteEstimator(keep, k));
             }
         }
-        for (String backward : e.srSte().backward()) {
-            for (double tau : e.srSte().tau()) {
-                for (int k : e.srSte().k()) {
-                    out.add(new SrSteEstimator(tau, k, StochasticRounding.Backward.parse(backward)));
+        for (String forward : e.srSte().forward()) {
+            for (String backward : e.srSte().backward()) {
+                StochasticRounding.Backward b = StochasticRounding.Backward.parse(backward);
+                if (forward.equals("deterministic") && b == StochasticRounding.Backward.QUANTIZER) {
+                    continue; // the deterministic forward with the quantizer's backward is STE itself
+                }
+                for (double tau : e.srSte().tau()) {
+                    for (int k : e.srSte().k()) {
+                        out.add(new SrSteEstimator(tau, k, b, forward.equals("stochastic")));
+                    }
                 }
             }
         }
