@@ -143,10 +143,10 @@ class DeltaCdgTest {
 
     /** The teacher's float64 outputs. */
     static double[] teacher64(MlpSpec spec, ParamSet teacher, float[] x) {
-        double[][] eff = effective(spec.teacher(), teacher);
+        double[][] eff = effective(spec.teacherSpec(), teacher);
         double[] t = new double[x.length / spec.dim()];
         for (int b = 0; b < t.length; b++) {
-            t[b] = forward64(spec.teacher(), eff, x, b, spec.teacher().activation(), null);
+            t[b] = forward64(spec.teacherSpec(), eff, x, b, spec.teacherSpec().activation(), null);
         }
         return t;
     }

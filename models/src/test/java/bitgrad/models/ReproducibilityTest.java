@@ -21,6 +21,7 @@ import bitgrad.models.quant.Quantizer;
 import bitgrad.schemas.ParamSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -153,6 +154,40 @@ class ReproducibilityTest {
             }
             assertEquals(sum / z.length, small[0], 1e-5, "mean |p - 0.5| of layer 0");
         }
+    }
+
+    @Test
+    void theTeachersHaveTheOutputScalesTheyClaim() {
+        // over N(0, I) inputs: fp-linear ~ 3^-(depth+1) (each default-init linear layer scales the variance by 1/3),
+        // variance-preserving ~ 1, same (sign hidden units, unit variance each) ~ 1/3
+        int depth = 3;
+        java.util.Map<String, double[]> expected = java.util.Map.of("fp-linear", new double[] {Math.pow(3, -(depth + 1)), 0.5},
+                "variance-preserving", new double[] {1, 0.5}, "same", new double[] {1.0 / 3, 0.5});
+        for (Map.Entry<String, double[]> e : expected.entrySet()) {
+            MlpSpec spec = new MlpSpec(64, depth, Quantizer.parse("sign"), false, e.getKey());
+            double var = 0;
+            int teachers = 8;
+            for (int seed = 0; seed < teachers; seed++) {
+                try (TeacherStudentObjective o = new ToyProblem(spec, seed).objective(GaussianBatch.of(seed, 4096, 64));
+                        ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                    float[] y = o.pass(Nd.toNd(m, o.point()), 0).target();
+                    double mean = 0;
+                    for (float v : y) {
+                        mean += v / (double) y.length;
+                    }
+                    for (float v : y) {
+                        var += (v - mean) * (v - mean) / y.length / teachers;
+                    }
+                }
+            }
+            double[] want = expected.get(e.getKey());
+            assertTrue(Math.abs(Math.log(var / want[0])) < want[1], e.getKey() + ": output variance " + var + ", expected about " + want[0]);
+        }
+        assertEquals("fp-linear", new MlpSpec(4, 1, Quantizer.parse("sign"), false, "fp-linear").teacherKind());
+        assertEquals(new MlpSpec(4, 1, Quantizer.parse("sign"), false), new MlpSpec(4, 1, Quantizer.parse("sign"), false, "fp-linear"),
+                "the default teacher is the spec without one (existing cache keys stay)");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new MlpSpec(4, 1, Quantizer.parse("sign"), false, "deep"));
     }
 
     @Test

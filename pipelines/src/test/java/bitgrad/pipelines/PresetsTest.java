@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bitgrad.schemas.ArrowFiles;
+import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +106,45 @@ class PresetsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theLastLayerQuestionRestrictsEachStepAndAnswersPerTeacher(@TempDir Path runs) throws Exception {
+        CliFixture.Result r = CliFixture.run(runs, "--set", "questions.last_layer=true", "--set", "model.teacher=same");
+        assertTrue(r.out().contains("verdict question=last-layer teacher=same last_layer_fraction="), r.out());
+        assertFigures(runDir(r), "last_layer_");
+        ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
+        // the whole-step row of every layer sweep is the estimate's own lr sweep: same step, same grid, same numbers
+        java.util.Map<String, Double> sweepBest = new java.util.HashMap<>();
+        java.util.Map<String, Double> wholeStep = new java.util.HashMap<>();
+        java.util.Map<String, Integer> restrictions = new java.util.HashMap<>();
+        for (String[] a : store.list()) {
+            if (a[0].equals("lr-sweep")) {
+                ColumnTable t = ArrowFiles.read(store.file("lr-sweep", a[1], "best.arrow"));
+                sweepBest.put(id(t, 0), t.getDouble("best_decrease", 0));
+            } else if (a[0].equals("layer-sweep")) {
+                ColumnTable t = ArrowFiles.read(store.file("layer-sweep", a[1], "layers.arrow"));
+                restrictions.put(id(t, 0), t.rows());
+                for (int i = 0; i < t.rows(); i++) {
+                    assertEquals("same", t.string("teacher", i));
+                    if (t.string("update", i).equals("all")) {
+                        wholeStep.put(id(t, i), t.getDouble("best_decrease", i));
+                    }
+                }
+            }
+        }
+        assertEquals(sweepBest.keySet(), wholeStep.keySet(), "one layer sweep per lr sweep");
+        sweepBest.forEach((k, v) -> assertEquals(v, wholeStep.get(k), 1e-6 * Math.abs(v) + 1e-9, k));
+        restrictions.values().forEach(n -> assertEquals(3 + 2, n, "depth 2: three layers alone, the hidden ones, the whole step"));
+        // and a teacher is part of the task: the default teacher gives other data targets, so other numbers
+        CliFixture.Result fp = CliFixture.run(runs);
+        CliFixture.assertStage(fp, "generate-data", "hit", 0);
+        assertTrue(fp.stages().get("init-models")[0].equals("miss"), "another teacher, other models");
+    }
+
+    private static String id(ColumnTable t, int row) {
+        return t.getLong("dim", row) + "|" + t.getLong("init", row) + "|" + t.getLong("batch", row) + "|" + t.getLong("pretrained", row)
+                + "|" + t.string("estimator_spec", row);
     }
 
     @Test

@@ -62,6 +62,24 @@ public final class Tables {
             "best_decrease", DOUBLE, "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease",
             DOUBLE, "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
 
+    /**
+     * The best decrease of one estimate's step restricted to a set of layers ({@code update}:
+     * {@code layer0} .. {@code layerL} alone, {@code hidden} = every layer but the output one,
+     * {@code all}), with the lr it needs and the held-out decrease at that lr; {@code teacher}
+     * names the task's teacher.
+     */
+    public static final Schema LAYER_SWEEP = declare("layer_sweep", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG,
+            "batch", LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "teacher", STRING,
+            "update", STRING, "base_loss", DOUBLE, "best_decrease", DOUBLE, "best_lr", DOUBLE, "heldout_decrease", DOUBLE);
+
+    /**
+     * Report table: per (variant, dim, estimator, layer restriction), the best decrease (mean, sd
+     * over repeats) and its fraction of the whole step's (ratio of the means).
+     */
+    public static final Schema LAST_LAYER = declare("last_layer", "variant", STRING, "dim", LONG, "estimator", STRING,
+            "estimator_spec", STRING, "teacher", STRING, "update", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+            "fraction_of_all", DOUBLE, "repeats", LONG);
+
     /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",
             STRING, "cosine", DOUBLE);

@@ -29,6 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** Each stage on its own: a hand-planned task through its Beam transform on a TestPipeline, over a temporary store. */
 class StagesTest {
 
+    @Test
+    void aLayerRestrictionKeepsExactlyItsTensors() {
+        ParamSet d = bitgrad.models.nets.Mlp.init(new MlpSpec(3, 2, Quantizer.parse("sign"), false), 1);
+        assertEquals(List.of("layer0", "layer1", "layer2", "hidden", "all"), LayerSweepStage.updates(d.count()));
+        for (String u : LayerSweepStage.updates(d.count())) {
+            ParamSet r = LayerSweepStage.restrict(d, u);
+            for (int t = 0; t < d.count(); t++) {
+                boolean kept = u.equals("all") || u.equals("hidden") && t < 2 || u.equals("layer" + t);
+                float[] want = kept ? d.get(t).data() : new float[d.get(t).size()];
+                assertArrayEquals(want, r.get(t).data(), u + " tensor " + t);
+            }
+        }
+    }
+
     static final MlpSpec SIGN = new MlpSpec(4, 2, Quantizer.parse("sign"), false);
     static final MlpSpec FP = new MlpSpec(4, 2, Quantizer.parse("identity"), false);
 

@@ -10,10 +10,25 @@ import bitgrad.models.quant.Quantizer;
  * @param depth number of hidden layers (0 makes a linear model)
  * @param activation the quantizer between layers
  * @param binaryWeights XNOR-style weights: {@code sign(W) * mean(|W|)} per output row
+ * @param teacher the teacher that makes the targets (science.md §1): null for the default
+ *        {@code fp-linear}, {@code same} or {@code variance-preserving}
  */
-public record MlpSpec(int dim, int depth, Quantizer activation, boolean binaryWeights) {
+public record MlpSpec(int dim, int depth, Quantizer activation, boolean binaryWeights, String teacher) {
+
+    /** The teachers by name; the first is the default. */
+    public static final java.util.List<String> TEACHERS = java.util.List.of("fp-linear", "same", "variance-preserving");
+
+    /** With the default teacher. */
+    public MlpSpec(int dim, int depth, Quantizer activation, boolean binaryWeights) {
+        this(dim, depth, activation, binaryWeights, null);
+    }
 
     public MlpSpec {
+        if (teacher != null && !TEACHERS.contains(teacher)) {
+            throw new IllegalArgumentException("model.teacher must be one of " + String.join(", ", TEACHERS) + ", got '" + teacher + "'");
+        }
+        // the default is left out of the parameters (and so out of every existing cache key)
+        teacher = TEACHERS.get(0).equals(teacher) ? null : teacher;
         if (dim < 1) {
             throw new IllegalArgumentException("dim must be >= 1, got " + dim);
         }
@@ -37,9 +52,26 @@ public record MlpSpec(int dim, int depth, Quantizer activation, boolean binaryWe
         return (long) depth * dim * dim + dim;
     }
 
-    /** The full-precision teacher of the same shape (identity activation, FP weights). */
-    public MlpSpec teacher() {
-        return new MlpSpec(dim, depth, new Quantizer.FullPrecision(), false);
+    /** The teacher's name ({@code fp-linear} when left at the default). */
+    public String teacherKind() {
+        return teacher == null ? TEACHERS.get(0) : teacher;
+    }
+
+    /**
+     * The teacher's shape: FP weights of the same dims; the identity activation (a linear map)
+     * unless {@code same}, which takes the student's activation.
+     */
+    public MlpSpec teacherSpec() {
+        return new MlpSpec(dim, depth, "same".equals(teacher) ? activation : new Quantizer.FullPrecision(), false);
+    }
+
+    /**
+     * Factor on the teacher's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)):
+     * {@code sqrt(3)} for {@code variance-preserving} (each weight's variance 1/fan_in, so a unit
+     * input variance stays 1 through the linear layers), else 1 (output variance about 3^-(depth+1)).
+     */
+    public double teacherScale() {
+        return "variance-preserving".equals(teacher) ? Math.sqrt(3) : 1;
     }
 
     /** Nominal FLOPs of layers {@code from..} for a batch of {@code batch} rows (2*B*in*out each). */

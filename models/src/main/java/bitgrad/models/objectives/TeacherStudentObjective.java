@@ -51,7 +51,7 @@ public final class TeacherStudentObjective implements Objective {
         this.spec = spec;
         this.point = point;
         this.batch = batch;
-        this.teacherSpec = spec.teacher();
+        this.teacherSpec = spec.teacherSpec();
         this.manager = NDManager.newBaseManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();

@@ -9,7 +9,7 @@ import bitgrad.schemas.ParamSet;
  * The teacher-student toy setting of science.md §1: an FP teacher and an evaluate model of
  * the same shape, initialised from separate seeds derived from one model seed.
  *
- * @param spec the evaluate model's shape (the teacher is its FP twin)
+ * @param spec the evaluate model's shape (and which teacher: {@link MlpSpec#teacherSpec})
  * @param seed model seed: teacher from {@code derive(seed, "teacher")}, student from
  *     {@code derive(seed, "student")}
  */
@@ -17,7 +17,15 @@ public record ToyProblem(MlpSpec spec, long seed) {
 
     /** The teacher's weights. */
     public ParamSet teacher() {
-        return Mlp.init(spec.teacher(), Seeds.derive(seed, "teacher"));
+        ParamSet w = Mlp.init(spec.teacherSpec(), Seeds.derive(seed, "teacher"));
+        float scale = (float) spec.teacherScale();
+        return scale == 1f ? w : w.map(t -> {
+            float[] x = w.get(t).data().clone();
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= scale;
+            }
+            return x;
+        });
     }
 
     /** The evaluate model's initial weights. */

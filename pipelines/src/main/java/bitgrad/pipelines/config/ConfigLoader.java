@@ -300,6 +300,8 @@ public final class ConfigLoader {
         require(c.numInit() >= 1, "num_init must be >= 1");
         require(c.model().depth() >= 0, "model.depth must be >= 0");
         require(!c.model().activation().isEmpty(), "model.activation must name at least one activation");
+        require(bitgrad.models.nets.MlpSpec.TEACHERS.contains(c.model().teacher()), "model.teacher must be one of "
+                + String.join(", ", bitgrad.models.nets.MlpSpec.TEACHERS) + ", got '" + c.model().teacher() + "'");
         for (String a : c.model().activation()) {
             try {
                 Quantizer.parse(String.valueOf(a));

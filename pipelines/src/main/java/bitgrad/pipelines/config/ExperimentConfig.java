@@ -22,8 +22,8 @@ import java.util.List;
  * @param threads cores a run may use (0: all); not part of any result, so not of any cache key
  */
 public record ExperimentConfig(String name, String description, long seed, List<Integer> dims, int numInit, Model model,
-        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Rosenbrock rosenbrock, Resnet resnet,
-        int threads) {
+        Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Questions questions, Rosenbrock rosenbrock,
+        Resnet resnet, int threads) {
 
     /**
      * @param enabled run the ResNet stages
@@ -46,8 +46,10 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param depth hidden layers
      * @param activation quantizer names (see {@code --help} of bench), one grid axis
      * @param binaryWeights XNOR weights
+     * @param teacher fp-linear (the group's FP linear teacher, default init), same (the student's
+     *        activation, FP weights) or variance-preserving (FP linear, weights of variance 1/fan_in)
      */
-    public record Model(int depth, List<String> activation, boolean binaryWeights) {
+    public record Model(int depth, List<String> activation, boolean binaryWeights, String teacher) {
     }
 
     /**
@@ -96,6 +98,15 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param srSamples stochastic forward passes averaged to measure an sr-STE update
      * @param lrPoints lrs at which the sr-STE update is measured
      */
+    /**
+     * The measurements that answer the notes' open questions (science.md §7), each off by default.
+     *
+     * @param lastLayer per estimate, the best decrease of its step restricted to each layer, to the
+     *        hidden layers and whole (stage {@code layer-sweep})
+     */
+    public record Questions(boolean lastLayer) {
+    }
+
     public record Probes(boolean enabled, int nesDirections, List<Double> radii, int candidates, int srSamples, int lrPoints) {
     }
 

@@ -21,6 +21,7 @@ import bitgrad.transforms.GenerateDataStage;
 import bitgrad.transforms.GridPoint;
 import bitgrad.transforms.ImageDataStage;
 import bitgrad.transforms.InitModelsStage;
+import bitgrad.transforms.LayerSweepStage;
 import bitgrad.transforms.LrSweepStage;
 import bitgrad.transforms.PretrainStage;
 import bitgrad.transforms.ProbeStage;
@@ -146,6 +147,9 @@ public final class Planner {
             Map<String, List<TaskRef>> one = new LinkedHashMap<>(in);
             one.put("estimates", List.of(estimate));
             sweeps.add(add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one));
+            if (c.questions().lastLayer()) {
+                add(Stages.LAYER_SWEEP, new LayerSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one);
+            }
         }
         cosines.add(add(Stages.COSINE, new CosineStage.Params(g, s.normalize()), Map.of("estimates", estimates)));
     }
@@ -182,7 +186,8 @@ public final class Planner {
         List<TaskRef> cosines = new ArrayList<>();
         for (int dim : c.dims()) {
             for (String activation : c.model().activation()) {
-                MlpSpec model = new MlpSpec(dim, c.model().depth(), Quantizer.parse(activation), c.model().binaryWeights());
+                MlpSpec model = new MlpSpec(dim, c.model().depth(), Quantizer.parse(activation), c.model().binaryWeights(),
+                        c.model().teacher());
                 for (long rows : c.data().batch()) {
                     List<TaskRef> data = new ArrayList<>();
                     for (int b = 0; b < c.data().numBatch(); b++) {

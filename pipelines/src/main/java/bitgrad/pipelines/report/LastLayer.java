@@ -1,0 +1,136 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.Tables;
+import bitgrad.transforms.LayerSweepStage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.CategoryChart;
+
+/**
+ * How much of each estimator's decrease is the last layer: from {@code layer-sweep}, the best
+ * decrease of the step restricted to each layer, to the hidden layers and whole, as fractions of
+ * the whole step's; a verdict per teacher with the median fractions over (variant, dim, estimator).
+ */
+final class LastLayer implements Part {
+
+    static final String QUESTION = "last-layer";
+
+    @Override
+    public void render(ReportContext c) throws IOException {
+        List<String> keys = c.keys("layer-sweep");
+        if (keys.isEmpty()) {
+            return;
+        }
+        // (teacher | variant | dim | estimator label | spec) -> update -> best decreases over repeats
+        Map<String, Map<String, List<Double>>> agg = new LinkedHashMap<>();
+        for (String k : keys) {
+            ColumnTable t = c.table("layer-sweep", k, LayerSweepStage.LAYERS.file());
+            for (int r = 0; r < t.rows(); r++) {
+                String id = String.join("|", t.string("teacher", r), Cells.variant(t.string("activation", r), t.getLong("rows", r),
+                        t.getLong("pretrained", r)), String.valueOf(t.getLong("dim", r)), t.string("estimator", r), t.string("estimator_spec", r));
+                agg.computeIfAbsent(id, x -> new LinkedHashMap<>()).computeIfAbsent(t.string("update", r), x -> new ArrayList<>())
+                        .add(t.getDouble("best_decrease", r));
+            }
+        }
+        ColumnTable table = Tables.LAST_LAYER.empty();
+        Map<String, List<Double>> lastFractions = new TreeMap<>();
+        Map<String, List<Double>> hiddenFractions = new TreeMap<>();
+        Map<String, Integer> skipped = new TreeMap<>();
+        // (teacher, variant, dim) -> estimator -> update -> fraction
+        Map<String, Map<String, Map<String, Double>>> panels = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, List<Double>>> e : agg.entrySet()) {
+            String[] id = e.getKey().split("\\|", 5);
+            double all = Cells.Cell.mean(e.getValue().get("all"));
+            int layers = e.getValue().size() - (e.getValue().containsKey("hidden") ? 2 : 1);
+            String last = "layer" + (layers - 1);
+            for (Map.Entry<String, List<Double>> u : e.getValue().entrySet()) {
+                double m = Cells.Cell.mean(u.getValue());
+                double fraction = all > 0 ? m / all : Double.NaN;
+                table.add(id[1], Long.parseLong(id[2]), id[3], id[4], id[0], u.getKey(), m, Cells.Cell.sd(u.getValue()),
+                        Double.isNaN(fraction) ? null : fraction, (long) u.getValue().size());
+                if (all > 0) {
+                    panels.computeIfAbsent("teacher=" + id[0] + ", " + id[1] + ", dim=" + id[2], x -> new LinkedHashMap<>())
+                            .computeIfAbsent(id[3], x -> new LinkedHashMap<>()).put(u.getKey(), fraction);
+                }
+            }
+            if (all > 0) {
+                lastFractions.computeIfAbsent(id[0], x -> new ArrayList<>()).add(Cells.Cell.mean(e.getValue().get(last)) / all);
+                if (e.getValue().containsKey("hidden")) {
+                    hiddenFractions.computeIfAbsent(id[0], x -> new ArrayList<>()).add(Cells.Cell.mean(e.getValue().get("hidden")) / all);
+                }
+            } else {
+                skipped.merge(id[0], 1, Integer::sum);
+            }
+        }
+        for (String teacher : lastFractions.keySet()) {
+            List<Double> lf = lastFractions.get(teacher);
+            List<Double> hf = hiddenFractions.getOrDefault(teacher, List.of());
+            String sentence = String.format(Locale.ROOT, "With the %s teacher, a step on the last layer alone gives a median %.0f%% of the"
+                    + " whole step's best decrease (%.0f%% to %.0f%% over %d estimator x variant x dim cells), the hidden layers without"
+                    + " the last one a median %.0f%% (%.0f%% to %.0f%%). %s%s", teacher, 100 * median(lf), 100 * min(lf), 100 * max(lf),
+                    lf.size(), 100 * median(hf), 100 * min(hf), 100 * max(hf), reading(median(lf), median(hf)),
+                    skipped.containsKey(teacher) ? String.format(Locale.ROOT, " (%d cells without descent of the whole step left out.)",
+                            skipped.get(teacher)) : "");
+            Questions.verdict(c, QUESTION, "How much of the decrease is the last layer? (" + teacher + " teacher)", sentence,
+                    String.format(Locale.ROOT, "teacher=%s last_layer_fraction=%.3f min=%.3f max=%.3f hidden_fraction=%.3f cells=%d",
+                            teacher, median(lf), min(lf), max(lf), median(hf), lf.size()));
+        }
+        int n = 0;
+        for (Map.Entry<String, Map<String, Map<String, Double>>> panel : panels.entrySet()) {
+            CategoryChart chart = Figures.bars("Decrease by layer, " + panel.getKey(), "estimator",
+                    "best decrease / whole step's");
+            List<String> estimators = new ArrayList<>(panel.getValue().keySet());
+            List<String> updates = new ArrayList<>(panel.getValue().get(estimators.get(0)).keySet());
+            for (String u : updates) {
+                chart.addSeries(u.equals("all") ? "whole step" : u.equals("hidden") ? "hidden layers" : u + " alone", estimators,
+                        estimators.stream().map(est -> panel.getValue().get(est).getOrDefault(u, Double.NaN)).toList());
+            }
+            c.figure(Questions.SECTION, chart, "last_layer_" + (n++), "How much of the decrease is the last layer, " + panel.getKey(),
+                    "For each estimator, the best loss decrease over the lr grid when its normalised step is restricted to one layer"
+                            + " (the others held), to every hidden layer, or whole, divided by the whole step's (mean over repeats;"
+                            + " layer" + (updates.size() - 3) + " is the output layer). Values above 1: that restriction alone does"
+                            + " better than the whole step.");
+        }
+        c.table(Questions.SECTION, "Decrease by layer: best decrease per layer restriction and its fraction of the whole step's", table);
+    }
+
+    /** What the two median fractions mean for a comparison of estimators. */
+    static String reading(double last, double hidden) {
+        if (last >= 0.5 && hidden < 0.5) {
+            return "Most of the decrease is the last layer's: a comparison of estimators here mostly compares their last-layer"
+                    + " gradients, where all of them see the same linear map; rerun with --set model.teacher=same or"
+                    + " variance-preserving for a task where the hidden layers matter.";
+        }
+        if (hidden >= 0.5 && last < 0.5) {
+            return "The hidden layers carry most of the decrease: the comparison of estimators rests on them.";
+        }
+        if (last >= 0.5) {
+            return "Either part alone gives at least half of the whole step's decrease: the layers' contributions overlap (they"
+                    + " reduce the same error), so the hidden layers are not negligible here even though the last layer alone does much.";
+        }
+        return "Neither part alone gives half of the whole step's decrease: the decrease needs every layer.";
+    }
+
+    static double median(List<Double> v) {
+        if (v.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> s = v.stream().sorted().toList();
+        int m = s.size() / 2;
+        return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+}
