@@ -142,6 +142,44 @@ class PresetsTest {
         assertTrue(fp.stages().get("init-models")[0].equals("miss"), "another teacher, other models");
     }
 
+    @Test
+    void theCdgCrossingsAnswerJoinsEachEstimateWithItsOwnSteAndItsOtherBatches(@TempDir Path runs) throws Exception {
+        CliFixture.Result r = CliFixture.run(runs);
+        assertTrue(r.out().contains("verdict question=cdg-crossings spearman_repeatability="), r.out());
+        Path run = runDir(r);
+        assertFigures(run, "cdg_crossings_repeatability", "cdg_crossings_ste");
+        ColumnTable points = ArrowFiles.read(run.resolve("tables/cdg_crossings.arrow"));
+        ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
+        String summary = store.list().stream().filter(a -> a[0].equals("summary")).findFirst().orElseThrow()[1];
+        ColumnTable cos = ArrowFiles.read(store.file("summary", summary, "cosine.arrow"));
+        // every cosine with STE in the answer is the cosine stage's number for the same (model, batch, layer)
+        java.util.List<Double> expected = new ArrayList<>();
+        for (int i = 0; i < cos.rows(); i++) {
+            boolean cdgVsSte = cos.string("a", i).equals("ste") && cos.string("b", i).startsWith("cdg(");
+            if (cdgVsSte && !cos.string("tensor", i).equals("all") && !cos.string("tensor", i).equals("layer2.weight")) {
+                expected.add(cos.getDouble("cosine", i));
+            }
+        }
+        java.util.List<Double> got = new ArrayList<>();
+        for (int i = 0; i < points.rows(); i++) {
+            got.add(points.getDouble("cosine_with_ste", i));
+            assertTrue(points.getDouble("crossings_per_coordinate", i) >= 0);
+        }
+        expected.sort(null);
+        got.sort(null);
+        assertEquals(expected.size(), got.size(), "one point per CDG estimate and hidden layer");
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(expected.get(i), got.get(i), 1e-6);
+        }
+        // with two batches per model, each estimate's repeatability is its cosine with the other one: the values come in pairs
+        java.util.Map<String, Integer> pairs = new java.util.HashMap<>();
+        for (int i = 0; i < points.rows(); i++) {
+            pairs.merge(String.format(java.util.Locale.ROOT, "%s|%.9f", points.string("layer", i), points.getDouble("repeatability", i)), 1,
+                    Integer::sum);
+        }
+        pairs.forEach((k, n) -> assertEquals(0, n % 2, "an unpaired repeatability " + k));
+    }
+
     private static String id(ColumnTable t, int row) {
         return t.getLong("dim", row) + "|" + t.getLong("init", row) + "|" + t.getLong("batch", row) + "|" + t.getLong("pretrained", row)
                 + "|" + t.string("estimator_spec", row);

@@ -80,6 +80,14 @@ public final class Tables {
             "estimator_spec", STRING, "teacher", STRING, "update", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
             "fraction_of_all", DOUBLE, "repeats", LONG);
 
+    /**
+     * Report table: per CDG estimate and layer, the level crossings each coordinate rests on, the
+     * cosine with STE on the same model and batch, and the mean cosine with the same CDG setting on
+     * the model's other batches (repeatability); null where there is nothing to compare with.
+     */
+    public static final Schema CDG_CROSSINGS = declare("cdg_crossings", "activation", STRING, "dim", LONG, "pretrained", LONG,
+            "eps", DOUBLE, "layer", STRING, "crossings_per_coordinate", DOUBLE, "cosine_with_ste", DOUBLE, "repeatability", DOUBLE);
+
     /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",
             STRING, "cosine", DOUBLE);

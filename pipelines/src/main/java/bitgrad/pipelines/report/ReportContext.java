@@ -50,12 +50,23 @@ final class ReportContext {
 
     /** The stage of the first input named {@code input} of artifact {@code (stage, key)}, from its record ("" if none). */
     String inputStage(String stage, String key, String input) {
+        TaskRef ref = input(stage, key, input);
+        return ref == null ? "" : ref.stage();
+    }
+
+    /** The first input named {@code input} of artifact {@code (stage, key)}, from its record (null if none). */
+    TaskRef input(String stage, String key, String input) {
         Object task = info(stage, key).get("task");
         if (task instanceof Map<?, ?> t && t.get("inputs") instanceof Map<?, ?> in && in.get(input) instanceof List<?> refs
                 && !refs.isEmpty() && refs.get(0) instanceof Map<?, ?> ref) {
-            return String.valueOf(ref.get("stage"));
+            return new TaskRef(String.valueOf(ref.get("stage")), String.valueOf(ref.get("key")));
         }
-        return "";
+        return null;
+    }
+
+    /** The raw gradient of estimate {@code key}. */
+    bitgrad.schemas.ParamSet gradient(String key) throws IOException {
+        return task.readParams(new TaskRef("estimate", key), bitgrad.transforms.EstimateStage.GRADIENT);
     }
 
     /** A table of artifact {@code (stage, key)}. */

@@ -1,0 +1,50 @@
+package bitgrad.pipelines.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The statistics the verdicts rest on, against hand-computed answers. */
+class QuestionsTest {
+
+    @Test
+    void spearmanRanksWithTies() {
+        assertEquals(1.0, CdgCrossings.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 25, 100}), 1e-12);
+        assertEquals(-1.0, CdgCrossings.spearman(new double[] {1, 2, 3, 4}, new double[] {4, 3, 2, 1}), 1e-12);
+        // ranks x: 0,1,2,3,4; y: 1,0,3,2,4 -> d^2 = 1+1+1+1+0 = 4, rho = 1 - 6*4/(5*24) = 0.8
+        assertEquals(0.8, CdgCrossings.spearman(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 4, 3, 5}), 1e-12);
+        // ties take the mean rank: x ranks 0, 1.5, 1.5, 3 against y ranks 0..3 -> Pearson of ranks
+        double r = CdgCrossings.spearman(new double[] {1, 2, 2, 3}, new double[] {1, 2, 3, 4});
+        assertEquals(4.5 / Math.sqrt(4.5 * 5), r, 1e-12); // sxy 4.5, sxx 4.5, syy 5
+        assertTrue(Double.isNaN(CdgCrossings.spearman(new double[] {1, 2}, new double[] {1, 2})), "too few points");
+        assertTrue(Double.isNaN(CdgCrossings.spearman(new double[] {1, 1, 1}, new double[] {1, 2, 3})), "a constant side");
+    }
+
+    @Test
+    void pairedDifferencesAndTheirStandardError() {
+        // differences 1, 2, 3: mean 2, sd 1, se 1/sqrt(3)
+        Questions.Paired p = Questions.Paired.of(List.of(2.0, 4.0, 6.0), List.of(1.0, 2.0, 3.0));
+        assertEquals(2.0, p.mean(), 1e-12);
+        assertEquals(1 / Math.sqrt(3), p.se(), 1e-12);
+        assertTrue(p.positive(), "2 > 2 * 0.577");
+        assertFalse(Questions.Paired.of(List.of(2.0, 4.0), List.of(1.0, 2.0)).positive(), "two repeats are never enough");
+        Questions.Paired noisy = Questions.Paired.of(List.of(1.0, -1.0, 1.2), List.of(0.0, 0.0, 0.0));
+        assertFalse(noisy.positive() || noisy.negative(), "within two standard errors");
+        Questions.Paired rel = p.scaled(4.0);
+        assertEquals(0.5, rel.mean(), 1e-12);
+        assertEquals("+50% ± 14%", rel.percent());
+        assertEquals(0.5, LastLayer.median(List.of(0.9, 0.1, 0.5)), 1e-12);
+        assertEquals(0.4, LastLayer.median(List.of(0.9, 0.1, 0.3, 0.5)), 1e-12);
+    }
+
+    @Test
+    void theLastLayerReadingFollowsBothFractions() {
+        assertTrue(LastLayer.reading(0.8, 0.2).startsWith("Most of the decrease is the last layer's"));
+        assertTrue(LastLayer.reading(0.2, 0.8).startsWith("The hidden layers carry most"));
+        assertTrue(LastLayer.reading(0.6, 1.06).startsWith("Either part alone"));
+        assertTrue(LastLayer.reading(0.3, 0.3).startsWith("Neither part alone"));
+    }
+}
