@@ -109,19 +109,34 @@ class PresetsTest {
     }
 
     @Test
-    void theLastLayerQuestionRestrictsEachStepAndAnswersPerTeacher(@TempDir Path runs) throws Exception {
-        CliFixture.Result r = CliFixture.run(runs, "--set", "questions.last_layer=true", "--set", "model.teacher=same");
+    void theLastLayerAndSmoothingQuestionsRestrictEachStepAndAnswer(@TempDir Path runs) throws Exception {
+        CliFixture.Result r = CliFixture.run(runs, "--set", "questions.last_layer=true", "--set", "model.teacher=same",
+                "--set", "questions.smoothing=true", "--set", "questions.smoothing_samples=16");
         assertTrue(r.out().contains("verdict question=last-layer teacher=same last_layer_fraction="), r.out());
-        assertFigures(runDir(r), "last_layer_");
+        assertTrue(r.out().contains("verdict question=smoothing smoothed_falls="), r.out());
+        assertFigures(runDir(r), "last_layer_", "smoothing_");
         ArtifactStore store = new ArtifactStore(runs.resolve("cache"));
         // the whole-step row of every layer sweep is the estimate's own lr sweep: same step, same grid, same numbers
         java.util.Map<String, Double> sweepBest = new java.util.HashMap<>();
         java.util.Map<String, Double> wholeStep = new java.util.HashMap<>();
         java.util.Map<String, Integer> restrictions = new java.util.HashMap<>();
+        java.util.Set<String> smoothed = new java.util.TreeSet<>();
         for (String[] a : store.list()) {
             if (a[0].equals("lr-sweep")) {
                 ColumnTable t = ArrowFiles.read(store.file("lr-sweep", a[1], "best.arrow"));
                 sweepBest.put(id(t, 0), t.getDouble("best_decrease", 0));
+            } else if (a[0].equals("smoothing")) {
+                // CDG and NES only, each smoothed at its own scale and stepped by its own perturbation norm
+                ColumnTable t = ArrowFiles.read(store.file("smoothing", a[1], "smoothing.arrow"));
+                assertEquals(3 + 2, t.rows());
+                for (int i = 0; i < t.rows(); i++) {
+                    bitgrad.models.estimators.Estimator e = bitgrad.models.estimators.Estimators.decode(t.string("estimator_spec", i));
+                    assertEquals(bitgrad.transforms.SmoothingStage.scale(e), t.getDouble("scale", i), 0.0);
+                    assertEquals(e.perturbationNorm(4 * 4 * 2 + 4), t.getDouble("step", i), 1e-12, "dim 4, depth 2: 36 weights");
+                    assertEquals(16, t.getLong("samples", i));
+                    assertTrue(t.getDouble("smoothed_se", i) >= 0 && Double.isFinite(t.getDouble("true_change", i)));
+                }
+                smoothed.add(t.string("family", 0));
             } else if (a[0].equals("layer-sweep")) {
                 ColumnTable t = ArrowFiles.read(store.file("layer-sweep", a[1], "layers.arrow"));
                 restrictions.put(id(t, 0), t.rows());
@@ -133,6 +148,7 @@ class PresetsTest {
                 }
             }
         }
+        assertEquals(java.util.Set.of("cdg", "nes"), smoothed, "the smoothing estimators, and only those");
         assertEquals(sweepBest.keySet(), wholeStep.keySet(), "one layer sweep per lr sweep");
         sweepBest.forEach((k, v) -> assertEquals(v, wholeStep.get(k), 1e-6 * Math.abs(v) + 1e-9, k));
         restrictions.values().forEach(n -> assertEquals(3 + 2, n, "depth 2: three layers alone, the hidden ones, the whole step"));

@@ -88,6 +88,20 @@ public final class Tables {
     public static final Schema CDG_CROSSINGS = declare("cdg_crossings", "activation", STRING, "dim", LONG, "pretrained", LONG,
             "eps", DOUBLE, "layer", STRING, "crossings_per_coordinate", DOUBLE, "cosine_with_ste", DOUBLE, "repeatability", DOUBLE);
 
+    /**
+     * Along one estimate's normalised step restricted to a set of layers ({@code update} as in
+     * {@code layer_sweep}), scaled to unit norm and of length {@code step}: the true loss change and
+     * the change of the loss Gaussian-smoothed at the estimator's own scale (CDG eps, NES sigma),
+     * estimated over {@code samples} common draws, with its standard error. Negative = downhill.
+     */
+    public static final Schema SMOOTHING = declare("smoothing", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG,
+            "batch", LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "update", STRING,
+            "scale", DOUBLE, "step", DOUBLE, "true_change", DOUBLE, "smoothed_change", DOUBLE, "smoothed_se", DOUBLE, "samples", LONG);
+
+    /** Report table: per (variant, dim, estimator, layer restriction), how many repeats fall in each outcome of the smoothing question. */
+    public static final Schema SMOOTHING_OUTCOMES = declare("smoothing_outcomes", "variant", STRING, "dim", LONG, "estimator", STRING,
+            "update", STRING, "both_fall", LONG, "smoothed_only", LONG, "true_only", LONG, "neither", LONG);
+
     /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",
             STRING, "cosine", DOUBLE);

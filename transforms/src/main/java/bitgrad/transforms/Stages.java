@@ -23,6 +23,8 @@ public final class Stages {
     public static final LrSweepStage LR_SWEEP = new LrSweepStage();
     /** Stage {@code cosine}. */
     public static final CosineStage COSINE = new CosineStage();
+    /** Stage {@code smoothing}. */
+    public static final SmoothingStage SMOOTHING = new SmoothingStage();
     /** Stage {@code layer-sweep}. */
     public static final LayerSweepStage LAYER_SWEEP = new LayerSweepStage();
     /** Stage {@code probe}. */
@@ -43,7 +45,7 @@ public final class Stages {
     private static final Map<String, Stage<?>> STAGES = new LinkedHashMap<>();
 
     static {
-        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, COSINE, LAYER_SWEEP, PROBE, ROSENBROCK, GRADCHECK, IMAGE_DATA,
+        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, COSINE, LAYER_SWEEP, SMOOTHING, PROBE, ROSENBROCK, GRADCHECK, IMAGE_DATA,
                 RESNET_PRETRAIN, RESNET_GRAD, SUMMARY)) {
             STAGES.put(s.name(), s);
         }

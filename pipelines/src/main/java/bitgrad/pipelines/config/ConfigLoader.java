@@ -287,6 +287,8 @@ public final class ConfigLoader {
         require(c.name() != null && c.name().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
                 "name must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got '" + c.name() + "'");
         c.dims().forEach(d -> require(d == null || d <= MAX_DIM, "dims must be <= " + MAX_DIM + ", got " + d));
+        require(c.questions().smoothingSamples() >= 2 && c.questions().smoothingSamples() <= 100_000,
+                "questions.smoothing_samples must be 2..100000, got " + c.questions().smoothingSamples());
         require(c.model().depth() <= MAX_DEPTH, "model.depth must be <= " + MAX_DEPTH + ", got " + c.model().depth());
         c.data().batch().forEach(b -> require(b == null || b <= MAX_ROWS, "data.batch must be <= " + MAX_ROWS + " rows, got " + b));
         c.dims().forEach(d -> require(d == null || (long) d * c.data().sliceRows() < Integer.MAX_VALUE,

@@ -103,8 +103,11 @@ public record ExperimentConfig(String name, String description, long seed, List<
      *
      * @param lastLayer per estimate, the best decrease of its step restricted to each layer, to the
      *        hidden layers and whole (stage {@code layer-sweep})
+     * @param smoothing per CDG and NES estimate, the true and the smoothed loss change along its
+     *        step, per layer (stage {@code smoothing})
+     * @param smoothingSamples draws of the smoothed loss's Monte Carlo estimate
      */
-    public record Questions(boolean lastLayer) {
+    public record Questions(boolean lastLayer, boolean smoothing, int smoothingSamples) {
     }
 
     public record Probes(boolean enabled, int nesDirections, List<Double> radii, int candidates, int srSamples, int lrPoints) {

@@ -22,6 +22,7 @@ import bitgrad.transforms.GridPoint;
 import bitgrad.transforms.ImageDataStage;
 import bitgrad.transforms.InitModelsStage;
 import bitgrad.transforms.LayerSweepStage;
+import bitgrad.transforms.SmoothingStage;
 import bitgrad.transforms.LrSweepStage;
 import bitgrad.transforms.PretrainStage;
 import bitgrad.transforms.ProbeStage;
@@ -149,6 +150,11 @@ public final class Planner {
             sweeps.add(add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one));
             if (c.questions().lastLayer()) {
                 add(Stages.LAYER_SWEEP, new LayerSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one);
+            }
+            Estimator est = estimators.get(estimates.indexOf(estimate));
+            if (c.questions().smoothing() && SmoothingStage.scale(est) != null) {
+                add(Stages.SMOOTHING, new SmoothingStage.Params(model, g, c.questions().smoothingSamples(), s.normalize(),
+                        Seeds.derive(c.seed(), "smoothing", g.dim(), g.init(), g.rows(), g.batch(), est.seedIdentity())), one);
             }
         }
         cosines.add(add(Stages.COSINE, new CosineStage.Params(g, s.normalize()), Map.of("estimates", estimates)));

@@ -1,0 +1,84 @@
+package bitgrad.transforms;
+
+import bitgrad.models.estimators.CdgEstimator;
+import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.NesEstimator;
+import bitgrad.models.measure.Gradients;
+import bitgrad.models.measure.Smoothing;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.ParamSet;
+import bitgrad.schemas.Tables;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Stage {@code smoothing}: does a smoothing estimator's step go downhill on the true loss, on the
+ * loss smoothed at its own scale, or both (science.md §7, question {@code smoothing})? For one CDG
+ * or NES estimate: its normalised step restricted to each layer, the hidden layers and whole
+ * (as {@code layer-sweep}), each scaled to unit norm and stepped by the estimator's perturbation
+ * norm (eps for CDG, sigma sqrt(numel) for NES); the true change and the change of the loss
+ * Gaussian-smoothed with the estimator's scale (eps, sigma), over common draws. Inputs as
+ * {@code lr-sweep} (the held-out batch unused).
+ */
+public final class SmoothingStage extends Stage<SmoothingStage.Params> {
+
+    /**
+     * @param model the evaluate model's shape
+     * @param point the grid point
+     * @param samples draws of the smoothed loss's Monte Carlo estimate
+     * @param normalize per_tensor or global, as the sweeps normalise
+     * @param seed seed of the draws
+     */
+    public record Params(MlpSpec model, GridPoint point, int samples, String normalize, long seed) {
+    }
+
+    /** True and smoothed change per layer restriction. */
+    public static final Output CHANGES = new Output("smoothing.arrow", Tables.SMOOTHING);
+
+    public SmoothingStage() {
+        super("smoothing", 1, Params.class, CHANGES);
+    }
+
+    /** The smoothing scale of an estimator: CDG's eps, NES's sigma; null for the others. */
+    public static Double scale(Estimator e) {
+        return e instanceof CdgEstimator cdg ? cdg.eps() : e instanceof NesEstimator nes ? nes.sigma() : null;
+    }
+
+    @Override
+    public String compute(StageContext<Params> c) throws Exception {
+        Params p = c.params();
+        TaskRef ref = c.inputs("estimates").get(0);
+        Estimator e = c.paramsOf(ref, Stages.ESTIMATE).estimator();
+        double scale = scale(e);
+        ParamSet g = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.valueOf(p.normalize().toUpperCase(Locale.ROOT)));
+        List<String> updates = LayerSweepStage.updates(g.count());
+        List<ParamSet> dirs = new ArrayList<>();
+        for (String u : updates) {
+            ParamSet d = LayerSweepStage.restrict(g, u);
+            double norm = Math.sqrt(Gradients.dot(d.flatten(), d.flatten()));
+            dirs.add(norm == 0 ? d : d.map(t -> {
+                float[] x = d.get(t).data().clone();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] /= (float) norm;
+                }
+                return x;
+            }));
+        }
+        double step = e.perturbationNorm(g.numel());
+        ColumnTable t = Tables.SMOOTHING.empty();
+        try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
+            List<Smoothing.Change> ch = Smoothing.along(o, dirs, step, scale, p.samples(), p.seed());
+            GridPoint pt = p.point();
+            for (int i = 0; i < updates.size(); i++) {
+                t.add((long) pt.dim(), pt.activation(), pt.rows(), (long) pt.init(), (long) pt.batch(), pt.pretrained() ? 1L : 0L, e.label(),
+                        e.specJson(), e.family(), updates.get(i), scale, step, ch.get(i).trueChange(), ch.get(i).smoothedChange(),
+                        ch.get(i).smoothedSe(), (long) p.samples());
+            }
+        }
+        c.write(CHANGES, t);
+        return e.label() + " " + updates.size() + " restrictions dim=" + p.model().dim();
+    }
+}
