@@ -191,15 +191,8 @@ class ClusterTest {
     @Order(4)
     void aTaskManagerKilledMidJobLosesNothing(@TempDir Path runs) throws Exception {
         Path config = slowConfig(runs, 4000);
-        CompletableFuture<CliFixture.Result> first = CompletableFuture.supplyAsync(() -> CliFixture.cli("run", config.toString(),
-                "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--flink-conf", clientConf.toString(),
-                "--parallelism", "2"));
+        CompletableFuture<CliFixture.Result> first = startMidEstimate(runs, config, 2);
         Path estimates = runs.resolve("cache").resolve("estimate");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (System.nanoTime() < deadline && countArtifacts(estimates) < 2 && !first.isDone()) {
-            Thread.sleep(200);
-        }
-        assertTrue(countArtifacts(estimates) >= 2, "the estimate stage never got going");
         String killed = script("kill-taskmanager", "1");
         assertTrue(killed.contains("killed=taskmanager-1"), killed);
         CliFixture.Result r1 = first.get(10, TimeUnit.MINUTES);
@@ -228,15 +221,8 @@ class ClusterTest {
     void aLostTaskManagerThatLeavesTooFewSlotsFailsAtOnceAndTheNextRunResumes(@TempDir Path runs) throws Exception {
         // after the previous test 2 TaskManagers x 2 slots are left; a job of parallelism 4 cannot survive losing one
         Path config = slowConfig(runs, 40000);
-        CompletableFuture<CliFixture.Result> first = CompletableFuture.supplyAsync(() -> CliFixture.cli("run", config.toString(),
-                "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--flink-conf", clientConf.toString(),
-                "--parallelism", "4"));
+        CompletableFuture<CliFixture.Result> first = startMidEstimate(runs, config, 4);
         Path estimates = runs.resolve("cache").resolve("estimate");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (System.nanoTime() < deadline && countArtifacts(estimates) < 2 && !first.isDone()) {
-            Thread.sleep(200);
-        }
-        assertTrue(countArtifacts(estimates) >= 2 && !first.isDone(), "the estimate stage never got going");
         String killed = script("kill-taskmanager", "2");
         long t0 = System.nanoTime();
         CliFixture.Result r1 = first.get(5, TimeUnit.MINUTES);
@@ -255,6 +241,20 @@ class ClusterTest {
         String[] est = r2.stages().get("estimate");
         assertEquals(Integer.parseInt(est[2]) - before, Integer.parseInt(est[1]), "only the estimates not finished are computed again");
         assertEquals(0, CliFixture.cli("cache", "verify", "--runs-dir", runs.toString()).code());
+    }
+
+    /** Starts {@code config} on the cluster in the background and returns once it committed two estimates (still running). */
+    static CompletableFuture<CliFixture.Result> startMidEstimate(Path runs, Path config, int parallelism) throws Exception {
+        CompletableFuture<CliFixture.Result> run = CompletableFuture.supplyAsync(() -> CliFixture.cli("run", config.toString(),
+                "--runs-dir", runs.toString(), "--runner", "flink", "--flink-master", master, "--flink-conf", clientConf.toString(),
+                "--parallelism", String.valueOf(parallelism)));
+        Path estimates = runs.resolve("cache").resolve("estimate");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline && countArtifacts(estimates) < 2 && !run.isDone()) {
+            Thread.sleep(200);
+        }
+        assertTrue(countArtifacts(estimates) >= 2 && !run.isDone(), "the estimate stage never got going");
+        return run;
     }
 
     static int countArtifacts(Path stageDir) throws IOException {
