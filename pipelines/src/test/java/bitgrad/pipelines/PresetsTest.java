@@ -126,13 +126,13 @@ class PresetsTest {
                 ColumnTable t = ArrowFiles.read(store.file("lr-sweep", a[1], "best.arrow"));
                 sweepBest.put(id(t, 0), t.getDouble("best_decrease", 0));
             } else if (a[0].equals("smoothing")) {
-                // CDG and NES only, each smoothed at its own scale and stepped by its own perturbation norm
+                // CDG and NES only, each smoothed at its own scale and stepped as far
                 ColumnTable t = ArrowFiles.read(store.file("smoothing", a[1], "smoothing.arrow"));
                 assertEquals(3 + 2, t.rows());
                 for (int i = 0; i < t.rows(); i++) {
                     bitgrad.models.estimators.Estimator e = bitgrad.models.estimators.Estimators.decode(t.string("estimator_spec", i));
                     assertEquals(bitgrad.transforms.SmoothingStage.scale(e), t.getDouble("scale", i), 0.0);
-                    assertEquals(e.perturbationNorm(4 * 4 * 2 + 4), t.getDouble("step", i), 1e-12, "dim 4, depth 2: 36 weights");
+                    assertEquals(bitgrad.transforms.SmoothingStage.scale(e), t.getDouble("step", i), 0.0, "a step as long as the scale");
                     assertEquals(16, t.getLong("samples", i));
                     assertTrue(t.getDouble("smoothed_se", i) >= 0 && Double.isFinite(t.getDouble("true_change", i)));
                 }
@@ -257,11 +257,16 @@ class PresetsTest {
 
     @Test
     void discussionProbesEachGetAFigure(@TempDir Path runs) throws Exception {
-        CliFixture.Result r = preset(runs, "discussion", "num_init=1", "data.batch=[1024]", "data.num_batch=1", "pretrain.steps=20",
-                "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=20",
-                "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50");
+        // two batches, so two probes: each probe's tables are kept (the full-size preset has six)
+        CliFixture.Result r = preset(runs, "discussion", "num_init=1", "data.batch=[1024]", "data.num_batch=2", "pretrain.steps=20",
+                "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=10",
+                "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50",
+                // the preset's question stages are tested on the tiny experiment (theLastLayerAndSmoothingQuestions...)
+                "questions.last_layer=false", "questions.smoothing=false");
         Path run = runDir(r);
         assertFigures(run, "probe_nes_", "probe_search_", "probe_sr_", "probe_ste_random", "lr_curves_");
+        assertTrue(Files.exists(run.resolve("tables/probe_best.arrow")) && Files.exists(run.resolve("tables/probe_best_2.arrow")),
+                "one best table per probe");
         Matcher m = Pattern.compile("discussion dim=16 ste_lr=\\S+ ste_decrease=(\\S+) nes_decrease=(\\S+) nes_max_decrease=(\\S+) "
                 + "search_best_radius=\\S+ search_best_decrease=(\\S+)").matcher(r.out());
         assertTrue(m.find(), r.out());

@@ -74,11 +74,12 @@ public final class Tables {
 
     /**
      * Report table: per (variant, dim, estimator, layer restriction), the best decrease (mean, sd
-     * over repeats) and its fraction of the whole step's (ratio of the means).
+     * over repeats) and its fraction of the best restriction's (ratio of the means; the whole step is
+     * one of the restrictions).
      */
     public static final Schema LAST_LAYER = declare("last_layer", "variant", STRING, "dim", LONG, "estimator", STRING,
             "estimator_spec", STRING, "teacher", STRING, "update", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
-            "fraction_of_all", DOUBLE, "repeats", LONG);
+            "fraction_of_best", DOUBLE, "repeats", LONG);
 
     /**
      * Report table: per CDG estimate and layer, the level crossings each coordinate rests on, the
@@ -90,7 +91,7 @@ public final class Tables {
 
     /**
      * Along one estimate's normalised step restricted to a set of layers ({@code update} as in
-     * {@code layer_sweep}), scaled to unit norm and of length {@code step}: the true loss change and
+     * {@code layer_sweep}), scaled to unit norm and of length {@code step} (the scale): the true loss change and
      * the change of the loss Gaussian-smoothed at the estimator's own scale (CDG eps, NES sigma),
      * estimated over {@code samples} common draws, with its standard error. Negative = downhill.
      */
@@ -98,9 +99,13 @@ public final class Tables {
             "batch", LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "update", STRING,
             "scale", DOUBLE, "step", DOUBLE, "true_change", DOUBLE, "smoothed_change", DOUBLE, "smoothed_se", DOUBLE, "samples", LONG);
 
-    /** Report table: per (variant, dim, estimator, layer restriction), how many repeats fall in each outcome of the smoothing question. */
+    /**
+     * Report table: per (variant, dim, estimator, layer restriction), how many repeats fall in each
+     * outcome of the smoothing question (the smoothed change counts only beyond two standard errors).
+     */
     public static final Schema SMOOTHING_OUTCOMES = declare("smoothing_outcomes", "variant", STRING, "dim", LONG, "estimator", STRING,
-            "update", STRING, "both_fall", LONG, "smoothed_only", LONG, "true_only", LONG, "neither", LONG);
+            "update", STRING, "both_fall", LONG, "smoothed_falls_true_not", LONG, "true_falls_smoothed_rises", LONG, "smoothed_within_noise",
+            LONG, "both_rise", LONG);
 
     /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",

@@ -18,10 +18,10 @@ import java.util.Locale;
  * Stage {@code smoothing}: does a smoothing estimator's step go downhill on the true loss, on the
  * loss smoothed at its own scale, or both (science.md §7, question {@code smoothing})? For one CDG
  * or NES estimate: its normalised step restricted to each layer, the hidden layers and whole
- * (as {@code layer-sweep}), each scaled to unit norm and stepped by the estimator's perturbation
- * norm (eps for CDG, sigma sqrt(numel) for NES); the true change and the change of the loss
- * Gaussian-smoothed with the estimator's scale (eps, sigma), over common draws. Inputs as
- * {@code lr-sweep} (the held-out batch unused).
+ * (as {@code layer-sweep}), each scaled to unit norm and stepped by the estimator's own scale
+ * (eps for CDG, sigma for NES: the distance over which it looks); the true change and the change
+ * of the loss Gaussian-smoothed with that scale, over common draws. Inputs as {@code lr-sweep}
+ * (the held-out batch unused).
  */
 public final class SmoothingStage extends Stage<SmoothingStage.Params> {
 
@@ -38,8 +38,9 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
     /** True and smoothed change per layer restriction. */
     public static final Output CHANGES = new Output("smoothing.arrow", Tables.SMOOTHING);
 
+    /** Version 3: antithetic draws; version 2: the step is the estimator's scale (eps, sigma), not its perturbation norm. */
     public SmoothingStage() {
-        super("smoothing", 1, Params.class, CHANGES);
+        super("smoothing", 3, Params.class, CHANGES);
     }
 
     /** The smoothing scale of an estimator: CDG's eps, NES's sigma; null for the others. */
@@ -67,7 +68,7 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
                 return x;
             }));
         }
-        double step = e.perturbationNorm(g.numel());
+        double step = scale;
         ColumnTable t = Tables.SMOOTHING.empty();
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
             List<Smoothing.Change> ch = Smoothing.along(o, dirs, step, scale, p.samples(), p.seed());

@@ -17,7 +17,8 @@ import java.util.List;
  * step {@code h}: the true change {@code L(w - h d) - L(w)} and the change of the Gaussian-smoothed
  * loss {@code L_s(w) = E_u[L(w + s u)]}, estimated with common random numbers,
  * {@code mean_k [L(w - h d + s u_k) - L(w + s u_k)]} over {@code samples} draws shared by every
- * direction, with its standard error.
+ * direction, each used as {@code +u_k} and {@code -u_k} (antithetic pairs), with its standard error
+ * over the pairs.
  */
 public final class Smoothing {
 
@@ -57,7 +58,9 @@ public final class Smoothing {
             scope.suppressNotUsedWarning();
             exact = o.lossBatch(stack(m, w, concat(flatW, steps), r + 1));
         }
-        int perSample = r + 1;
+        // antithetic: each draw u is used as +u and -u, so the part of the difference linear in u cancels within the pair
+        int half = r + 1;
+        int perSample = 2 * half;
         int chunk = Math.max(1, o.copiesPerChunk() / perSample);
         int chunks = (samples + chunk - 1) / chunk;
         float[][] noisy = o.lossChunks(chunks, c -> {
@@ -67,15 +70,18 @@ public final class Smoothing {
             float[] u = new float[numel];
             for (int j = 0; j < k; j++) {
                 HostRandom.gaussian(Seeds.derive(seed, "smoothing", k0 + j), u, 0, numel);
-                int base = j * perSample * numel;
-                for (int i = 0; i < numel; i++) {
-                    all[base + i] = (float) (flatW[i] + s * u[i]);
-                }
-                for (int q = 0; q < r; q++) {
-                    float[] x = steps.get(q);
-                    int off = base + (q + 1) * numel;
+                for (int sign = 0; sign < 2; sign++) {
+                    double su = sign == 0 ? s : -s;
+                    int base = (j * perSample + sign * half) * numel;
                     for (int i = 0; i < numel; i++) {
-                        all[off + i] = (float) (x[i] + s * u[i]);
+                        all[base + i] = (float) (flatW[i] + su * u[i]);
+                    }
+                    for (int q = 0; q < r; q++) {
+                        float[] x = steps.get(q);
+                        int off = base + (q + 1) * numel;
+                        for (int i = 0; i < numel; i++) {
+                            all[off + i] = (float) (x[i] + su * u[i]);
+                        }
                     }
                 }
             }
@@ -85,8 +91,10 @@ public final class Smoothing {
         double[] sq = new double[r];
         for (float[] losses : noisy) {
             for (int j = 0; j < losses.length / perSample; j++) {
+                int plus = j * perSample;
+                int minus = plus + half;
                 for (int q = 0; q < r; q++) {
-                    double diff = (double) losses[j * perSample + q + 1] - losses[j * perSample];
+                    double diff = 0.5 * (((double) losses[plus + q + 1] - losses[plus]) + ((double) losses[minus + q + 1] - losses[minus]));
                     sum[q] += diff;
                     sq[q] += diff * diff;
                 }

@@ -24,6 +24,7 @@ final class ReportContext {
     private final ColumnTable sections = Tables.REPORT_SECTIONS.empty();
     private List<Cells.Cell> cells;
     private ColumnTable cosines;
+    private final Map<String, Integer> tablesOfKind = new java.util.HashMap<>();
 
     ReportContext(StageContext<?> task) {
         this.task = task;
@@ -109,10 +110,16 @@ final class ReportContext {
         table(section, heading, t, Html.table(t));
     }
 
-    /** The same with the HTML given (e.g. one table per case). */
+    /**
+     * The same with the HTML given (e.g. one table per case). A second table of the same kind (one
+     * per probe, say) is written as {@code <kind>_2.arrow}, and so on: each file keeps the rows its
+     * heading describes.
+     */
     void table(String section, String heading, ColumnTable t, String html) throws IOException {
-        ArrowFiles.write(task.output(t.kind() + ".arrow"), t);
-        sections.add(section, "table", t.kind(), heading, html);
+        int n = tablesOfKind.merge(t.kind(), 1, Integer::sum);
+        String name = n == 1 ? t.kind() : t.kind() + "_" + n;
+        ArrowFiles.write(task.output(name + ".arrow"), t);
+        sections.add(section, "table", name, heading, html);
     }
 
     /** An HTML fragment under {@code section} (escaped by the caller). */

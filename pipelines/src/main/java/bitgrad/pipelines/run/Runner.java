@@ -280,6 +280,14 @@ public final class Runner {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
+        if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            // its message is only the path: say what happened to it
+            String what = f.getReason() != null ? f.getReason()
+                    : f instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied" : "cannot be used";
+            return f.getFile() + ": " + what;
+        }
         String m = t.getMessage();
         return m == null ? t.getClass().getSimpleName() : m;
     }
