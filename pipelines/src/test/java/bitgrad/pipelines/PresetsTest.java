@@ -259,7 +259,7 @@ class PresetsTest {
     void discussionProbesEachGetAFigure(@TempDir Path runs) throws Exception {
         // two batches, so two probes: each probe's tables are kept (the full-size preset has six)
         CliFixture.Result r = preset(runs, "discussion", "num_init=1", "data.batch=[1024]", "data.num_batch=2", "pretrain.steps=20",
-                "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=10",
+                "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=20",
                 "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50",
                 // the preset's question stages are tested on the tiny experiment (theLastLayerAndSmoothingQuestions...)
                 "questions.last_layer=false", "questions.smoothing=false");
