@@ -132,8 +132,9 @@ class CliTest {
 
     @Test
     void quickstartRunsEveryStageAndPrintsItsHeadlines(@org.junit.jupiter.api.io.TempDir java.nio.file.Path runs) {
-        // the lr grid thinned to 100 rates over the same range: the full preset is CI's main job (.ci/run), not run twice
-        Result r = run("run", "quickstart", "--runs-dir", runs.toString(), "--set", "sweep.lr_count=100", "--set", "sweep.lr_step=1.0e-3");
+        // one batch and the lr grid thinned to 100 rates over the same range: the full preset is CI's main job (.ci/run), not run twice
+        Result r = run("run", "quickstart", "--runs-dir", runs.toString(), "--set", "sweep.lr_count=100", "--set", "sweep.lr_step=1.0e-3",
+                "--set", "data.num_batch=1");
         assertEquals(0, r.code(), r.err());
         for (String est : new String[] {"ste", "cdg(eps=0.1)", "nes(sigma=0.1,n=500)", "sr-ste(tau=1.0,k=4)"}) {
             assertTrue(r.out().contains("result dim=16 activation=sign rows=4096 pretrained=1 estimator=" + est + " "),
