@@ -20,11 +20,11 @@ class SmoothingTest {
 
     /** {@code d / |d|} over all tensors, times {@code sign}. */
     static ParamSet unit(ParamSet d, double sign) {
-        double n = Math.sqrt(Gradients.dot(d.flatten(), d.flatten()));
-        return d.map(t -> {
-            float[] x = d.get(t).data().clone();
+        ParamSet u = Gradients.normalize(d, Gradients.Norm.GLOBAL);
+        return u.map(t -> {
+            float[] x = u.get(t).data().clone();
             for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (sign * x[i] / n);
+                x[i] = (float) (sign * x[i]);
             }
             return x;
         });

@@ -58,17 +58,9 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
         List<String> updates = LayerSweepStage.updates(g.count());
         List<ParamSet> dirs = new ArrayList<>();
         for (String u : updates) {
-            ParamSet d = LayerSweepStage.restrict(g, u);
-            double norm = Math.sqrt(Gradients.dot(d.flatten(), d.flatten()));
-            dirs.add(norm == 0 ? d : d.map(t -> {
-                float[] x = d.get(t).data().clone();
-                for (int i = 0; i < x.length; i++) {
-                    x[i] /= (float) norm;
-                }
-                return x;
-            }));
+            dirs.add(Gradients.normalize(LayerSweepStage.restrict(g, u), Gradients.Norm.GLOBAL)); // unit norm over all tensors
         }
-        double step = scale;
+        double step = scale; // a step as long as the scale the estimator looks over
         ColumnTable t = Tables.SMOOTHING.empty();
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
             List<Smoothing.Change> ch = Smoothing.along(o, dirs, step, scale, p.samples(), p.seed());

@@ -32,7 +32,6 @@ public final class Smoothing {
     /** The changes along each of {@code directions} (each of unit norm over all tensors). */
     public static List<Change> along(Objective o, List<ParamSet> directions, double h, double s, int samples, long seed) {
         ParamSet w = o.point();
-        int r = directions.size();
         int numel = Math.toIntExact(w.numel());
         float[] flatW = w.flatten();
         List<float[]> steps = new ArrayList<>();

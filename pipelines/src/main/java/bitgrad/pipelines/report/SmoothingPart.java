@@ -21,6 +21,13 @@ final class SmoothingPart implements Part {
 
     static final String QUESTION = "smoothing";
 
+    /** One figure: a variant and a dim. */
+    private record Panel(String variant, long dim) {
+        String title() {
+            return variant + ", dim=" + dim;
+        }
+    }
+
     /** Outcomes of one (estimate, restriction); the smoothed change counts only beyond two standard errors. */
     private enum Outcome {
         BOTH("both fall"), SMOOTHED_ONLY("smoothed falls, true does not"), TRUE_ONLY("true falls, smoothed rises"),
@@ -39,8 +46,8 @@ final class SmoothingPart implements Part {
         if (keys.isEmpty()) {
             return;
         }
-        // panel (variant, dim) -> estimator -> update -> outcome counts
-        Map<String, Map<String, Map<String, int[]>>> panels = new LinkedHashMap<>();
+        // panel -> estimator -> update -> outcome counts
+        Map<Panel, Map<String, Map<String, int[]>>> panels = new LinkedHashMap<>();
         Map<String, int[]> byFamily = new TreeMap<>();
         int[] total = new int[Outcome.values().length + 1];
         for (String k : keys) {
@@ -51,8 +58,8 @@ final class SmoothingPart implements Part {
                 boolean trueFalls = t.getDouble("true_change", r) < 0;
                 Outcome o = sm < -2 * se ? (trueFalls ? Outcome.BOTH : Outcome.SMOOTHED_ONLY)
                         : sm > 2 * se ? (trueFalls ? Outcome.TRUE_ONLY : Outcome.NEITHER) : Outcome.NOISE;
-                String panel = Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)) + ", dim="
-                        + t.getLong("dim", r);
+                Panel panel = new Panel(Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)),
+                        t.getLong("dim", r));
                 panels.computeIfAbsent(panel, x -> new LinkedHashMap<>()).computeIfAbsent(t.string("estimator", r), x -> new LinkedHashMap<>())
                         .computeIfAbsent(t.string("update", r), x -> new int[Outcome.values().length])[o.ordinal()]++;
                 // the last slot counts where the true loss falls, whatever the smoothed one did (within noise included)
@@ -97,11 +104,11 @@ final class SmoothingPart implements Part {
                 frac(noise, cases), cases));
         ColumnTable table = bitgrad.schemas.Tables.SMOOTHING_OUTCOMES.empty();
         panels.forEach((panel, ests) -> ests.forEach((est, updates) -> updates.forEach((u, cnt) -> table.add(
-                panel.substring(0, panel.lastIndexOf(", dim=")), Long.parseLong(panel.substring(panel.lastIndexOf("=") + 1)), est, u,
+                panel.variant(), panel.dim(), est, u,
                 (long) cnt[0], (long) cnt[1], (long) cnt[2], (long) cnt[3], (long) cnt[4]))));
         int n = 0;
-        for (Map.Entry<String, Map<String, Map<String, int[]>>> panel : panels.entrySet()) {
-            CategoryChart chart = Figures.bars("Smoothed vs true loss along each step, " + panel.getKey(), "estimator, layer restriction",
+        for (Map.Entry<Panel, Map<String, Map<String, int[]>>> panel : panels.entrySet()) {
+            CategoryChart chart = Figures.bars("Smoothed vs true loss along each step, " + panel.getKey().title(), "estimator, layer restriction",
                     "share of repeats");
             chart.getStyler().setPlotContentSize(0.9);
             chart.getStyler().setStacked(true);
@@ -120,7 +127,7 @@ final class SmoothingPart implements Part {
             }
             chart.getStyler().setSeriesColors(new java.awt.Color[] {new java.awt.Color(0x2ca02c), new java.awt.Color(0xff7f0e),
                 new java.awt.Color(0x1f77b4), new java.awt.Color(0xdddddd), new java.awt.Color(0x777777)});
-            c.figure(Questions.SECTION, chart, "smoothing_" + (n++), "Smoothed vs true loss along each step, " + panel.getKey(),
+            c.figure(Questions.SECTION, chart, "smoothing_" + (n++), "Smoothed vs true loss along each step, " + panel.getKey().title(),
                     "For each CDG and NES estimate, its normalised step restricted to one layer, the hidden layers or whole, as long as"
                             + " the estimator's scale (eps; sigma): whether the loss Gaussian-smoothed at the"
                             + " estimator's scale falls or rises (by more than two standard errors of its common-draw estimate; light grey:"

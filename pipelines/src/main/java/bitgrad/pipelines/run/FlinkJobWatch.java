@@ -70,8 +70,7 @@ final class FlinkJobWatch implements AutoCloseable {
             try {
                 Thread.sleep(1000);
                 if (jobId == null) {
-                    jobId = rest.jobs().stream().filter(j -> j.name().equals(jobName) && j.active()).map(FlinkRest.Job::id)
-                            .findFirst().orElse(null);
+                    jobId = activeJob();
                     continue;
                 }
                 int slots = rest.slotsTotal();
@@ -95,12 +94,16 @@ final class FlinkJobWatch implements AutoCloseable {
         }
     }
 
+    /** The id of this watch's job while the cluster runs it, else null. */
+    private String activeJob() throws IOException {
+        return rest.jobs().stream().filter(j -> j.name().equals(jobName) && j.active()).map(FlinkRest.Job::id).findFirst().orElse(null);
+    }
+
     private void cancelOwnJob() {
         try {
             String id = jobId;
             if (id == null) {
-                id = rest.jobs().stream().filter(j -> j.name().equals(jobName) && j.active()).map(FlinkRest.Job::id).findFirst()
-                        .orElse(null);
+                id = activeJob();
             }
             if (id != null && !stopped) {
                 rest.cancel(id);

@@ -281,12 +281,7 @@ public final class Runner {
             t = t.getCause();
         }
         if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-            // its message is only the path: say what happened to it
-            String what = f.getReason() != null ? f.getReason()
-                    : f instanceof java.nio.file.NoSuchFileException ? "no such file"
-                    : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
-                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied" : "cannot be used";
-            return f.getFile() + ": " + what;
+            return f.getFile() + ": " + reason(f); // its message is only the path: say what happened to it
         }
         String m = t.getMessage();
         return m == null ? t.getClass().getSimpleName() : m;
@@ -351,8 +346,11 @@ public final class Runner {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
+        if (e instanceof java.nio.file.FileSystemException f) {
+            // without a reason the message is only the path
+            return f.getReason() != null ? f.getReason()
+                    : f instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists" : "cannot be used";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
