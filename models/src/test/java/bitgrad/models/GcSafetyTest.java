@@ -51,7 +51,7 @@ class GcSafetyTest {
             if (!collector.isAlive()) {
                 collector.start();
             }
-            for (int rep = 0; rep < 8; rep++) {
+            for (int rep = 0; rep < 5; rep++) {
                 try (Objective o = c.objective().get()) {
                     assertTrue(reference.contentEquals(c.estimator().estimate(o, 7)), c.name() + " changed under GC, repeat " + rep);
                 }

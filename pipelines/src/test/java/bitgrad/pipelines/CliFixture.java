@@ -115,7 +115,8 @@ public final class CliFixture {
     public static List<String> cliCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp",
+        // the C1 compiler alone: a child runs for seconds, and C2's warm-up would cost a third of that
+        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dai.djl.offline=true", "-cp",
                 System.getProperty("java.class.path"), "bitgrad.pipelines.cli.BitgradCli"));
         cmd.addAll(Arrays.asList(args));
         return cmd;
