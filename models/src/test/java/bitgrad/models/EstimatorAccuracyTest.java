@@ -68,6 +68,29 @@ class EstimatorAccuracyTest {
         }
     }
 
+    /** Nested estimates are the estimates with fewer samples of the same seed, computed in one pass. */
+    @Test
+    void nestedNesEstimatesEqualSeparateEstimatesWithThoseSampleCounts() {
+        ToyProblem toy = new ToyProblem(new MlpSpec(6, 3, Quantizer.parse("sign"), false), 8);
+        try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(14, 700, 6))) {
+            int[] counts = {3, 40, 130};
+            for (NesEstimator form : new NesEstimator[] {NesEstimator.antithetic(0.1, 1), new NesEstimator(0.1, 1, false, true, false)}) {
+                java.util.List<ParamSet> nested = form.estimateNested(o, 21, counts);
+                assertEquals(counts.length, nested.size());
+                for (int i = 0; i < counts.length; i++) {
+                    NesEstimator alone = new NesEstimator(form.sigma(), counts[i], form.antithetic(), form.baseline(), false);
+                    float[] a = alone.estimate(o, 21).flatten();
+                    float[] b = nested.get(i).flatten();
+                    for (int j = 0; j < a.length; j++) {
+                        assertEquals(a[j], b[j], 1e-5 * (1 + Math.abs(a[j])), form.mode() + " N=" + counts[i] + " element " + j);
+                    }
+                }
+                // a different seed draws different directions
+                assertTrue(Gradients.cosine(nested.get(2), form.estimateNested(o, 22, counts).get(2)) < 0.99);
+            }
+        }
+    }
+
     @Test
     void oneSidedNesWithBaselineAndRankShapingStillPointsAlongTheGradient() {
         ToyProblem toy = new ToyProblem(fp(8, 2), 6);

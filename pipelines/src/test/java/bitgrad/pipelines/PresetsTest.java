@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
+import bitgrad.transforms.NesSnrStage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -210,7 +211,7 @@ class PresetsTest {
         CliFixture.Result a = preset(runs, "stochastic-rounding", first.toArray(String[]::new));
         CliFixture.assertStage(a, "pretrain", "miss", 1);
         List<String> second = new ArrayList<>(List.of(same));
-        second.addAll(List.of("estimators.nes.samples=[20]", "estimators.ste_random.keep=[]", "probes.nes_directions=4",
+        second.addAll(List.of("estimators.nes.samples=[20]", "estimators.ste_random.keep=[]", "questions.nes_snr=false", "probes.nes_directions=4",
                 "probes.candidates=2", "probes.radii=[0.1]", "probes.lr_points=2"));
         CliFixture.Result b = preset(runs, "discussion", second.toArray(String[]::new));
         CliFixture.assertStage(b, "pretrain", "hit", 0);
@@ -262,7 +263,8 @@ class PresetsTest {
                 "pretrain.batch=1024", "estimators.nes.samples=[100]", "estimators.ste_random.k=[1,4]", "probes.nes_directions=20",
                 "probes.candidates=10", "probes.radii=[0.1,1.0]", "probes.lr_points=5", "sweep.lr_count=50",
                 // the preset's question stages are tested on the tiny experiment (theLastLayerAndSmoothingQuestions...)
-                "questions.last_layer=false", "questions.smoothing=false");
+                "questions.last_layer=false", "questions.smoothing=false", "questions.nes_snr=false", "pretrain.enabled=[true]",
+                "estimators.sr_ste.forward=[stochastic]");
         Path run = runDir(r);
         assertFigures(run, "probe_nes_", "probe_search_", "probe_sr_", "probe_ste_random", "lr_curves_");
         assertTrue(Files.exists(run.resolve("tables/probe_best.arrow")) && Files.exists(run.resolve("tables/probe_best_2.arrow")),
@@ -288,6 +290,48 @@ class PresetsTest {
         for (int i = 0; i < search.rows(); i++) {
             assertTrue(search.getDouble("best_decrease", i) >= search.getDouble("mean_decrease", i), "best >= mean at row " + i);
         }
+    }
+
+    /**
+     * The discussion preset scaled down answers all five questions, each with its verdict headline;
+     * question nes-after-pretraining is measured at its extra dim too, with STE, CDG and NES only.
+     */
+    @Test
+    void discussionAnswersAllFiveQuestions(@TempDir Path runs) throws Exception {
+        CliFixture.Result r = preset(runs, "discussion", "dims=[6]", "questions.nes_dims=[4]", "num_init=3", "data.batch=[512]",
+                "data.num_batch=1", "pretrain.steps=20", "pretrain.batch=512", "estimators.nes.samples=[60]", "estimators.ste_random.keep=[]",
+                "probes.enabled=false", "sweep.lr_count=40", "questions.smoothing_samples=16", "questions.nes_snr_samples=[20,80]",
+                "questions.nes_snr_seeds=3");
+        for (String q : List.of("nes-after-pretraining", "smoothing", "last-layer", "sr-ste-gain", "cdg-crossings")) {
+            assertTrue(r.out().contains("verdict question=" + q + " "), q + " in\n" + r.out());
+        }
+        Matcher v = Pattern.compile("verdict question=nes-after-pretraining supported=\\S+ nes_descends_raw=[0-9.]+ nes_descends_pretrained="
+                + "[0-9.]+ snr_raw=\\S+ snr_pretrained=\\S+ samples=80 ").matcher(r.out());
+        assertTrue(v.find(), r.out());
+        Path run = runDir(r);
+        assertFigures(run, "nes_pretraining_variance", "nes_pretraining_smoothing", "nes_pretraining_curvature", "nes_pretraining_batch_noise");
+        // the extra dim has STE, CDG and NES sweeps, no layer sweeps; nes-snr runs on the first batch of every model of both dims
+        ColumnTable best = ArrowFiles.read(run.resolve("tables/nes_pretraining.arrow"));
+        java.util.Set<String> atFour = new java.util.TreeSet<>();
+        for (int i = 0; i < best.rows(); i++) {
+            if (best.getLong("dim", i) == 4) {
+                atFour.add(best.string("family", i));
+            }
+        }
+        assertEquals(java.util.Set.of("cdg", "nes", "ste"), atFour);
+        List<Path> snr;
+        try (Stream<Path> s = Files.list(runs.resolve("cache/nes-snr"))) {
+            snr = s.toList();
+        }
+        assertEquals(2 * 3 * 2, snr.size(), "2 dims x 3 inits x raw and pretrained");
+        // nested counts 20 and 80 from the same seeds: the spread of single estimates halves (1/sqrt(N))
+        double ratio = 0;
+        for (Path p : snr) {
+            ColumnTable t = ArrowFiles.read(p.resolve(NesSnrStage.SNR.file()));
+            assertEquals(2, t.rows());
+            ratio += t.getDouble("spread", 1) / t.getDouble("spread", 0) / snr.size();
+        }
+        assertEquals(0.5, ratio, 0.1, "spread at N=80 over spread at N=20");
     }
 
     static final String[] SMALL_RESNET = {"resnet.channels=[4]", "resnet.steps=4", "resnet.batch=16", "resnet.images=64",

@@ -100,12 +100,40 @@ public final class Tables {
             "scale", DOUBLE, "step", DOUBLE, "true_change", DOUBLE, "smoothed_change", DOUBLE, "smoothed_se", DOUBLE, "samples", LONG);
 
     /**
+     * NES's signal against its noise at one grid point, per nested sample count {@code samples}
+     * over {@code seeds} independent seeds: {@code mean_norm} the norm of the seeds' mean estimate,
+     * {@code spread} the root mean squared distance of one estimate from the mean, {@code signal}
+     * the mean's norm with the noise it still carries removed ({@code sqrt(max(0, mean_norm^2 -
+     * spread^2/seeds))}), {@code snr = signal / spread}; the projections of single estimates on the
+     * unit CDG and STE directions (mean and standard deviation over seeds, null without that
+     * reference) and their cosines.
+     */
+    public static final Schema NES_SNR = declare("nes_snr", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
+            LONG, "pretrained", LONG, "sigma", DOUBLE, "samples", LONG, "seeds", LONG, "mean_norm", DOUBLE, "spread", DOUBLE, "signal",
+            DOUBLE, "snr", DOUBLE, "proj_cdg_mean", DOUBLE, "proj_cdg_sd", DOUBLE, "proj_ste_mean", DOUBLE, "proj_ste_sd", DOUBLE,
+            "cos_cdg_mean", DOUBLE, "cos_ste_mean", DOUBLE);
+
+    /**
      * Report table: per (variant, dim, estimator, layer restriction), how many repeats fall in each
      * outcome of the smoothing question (the smoothed change counts only beyond two standard errors).
      */
     public static final Schema SMOOTHING_OUTCOMES = declare("smoothing_outcomes", "variant", STRING, "dim", LONG, "estimator", STRING,
             "update", STRING, "both_fall", LONG, "smoothed_falls_true_not", LONG, "true_falls_smoothed_rises", LONG, "smoothed_within_noise",
             LONG, "both_rise", LONG);
+
+    /**
+     * Report table of question {@code nes-after-pretraining}: per (variant, dim, estimator family),
+     * over its estimates: the share whose best step lowers the gradient batch's loss
+     * ({@code descends}) and the held-out loss at that lr; the share that descends on the batch but
+     * not on the held-out batch ({@code batch_only}); the mean linear and quadratic terms of the
+     * decrease-vs-lr fit ({@code slope}, {@code curvature}); for NES its signal-to-noise ratio at the
+     * largest nested count, the mean projection of single estimates on the CDG direction in units
+     * of its spread over seeds ({@code proj_cdg_z}), and the share of its steps (as long as sigma) where the smoothed loss
+     * falls while the true loss does not (null where not measured).
+     */
+    public static final Schema NES_PRETRAINING = declare("nes_pretraining", "variant", STRING, "dim", LONG, "family", STRING,
+            "estimates", LONG, "descends", DOUBLE, "heldout_descends", DOUBLE, "batch_only", DOUBLE, "slope", DOUBLE, "curvature",
+            DOUBLE, "snr", DOUBLE, "proj_cdg_z", DOUBLE, "smoothed_only", DOUBLE);
 
     /** Cosine between two estimators, per tensor and over all ({@code tensor = all}). */
     public static final Schema COSINE = declare("cosine", "a", STRING, "a_spec", STRING, "b", STRING, "b_spec", STRING, "tensor",

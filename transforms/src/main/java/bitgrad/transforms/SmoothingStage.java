@@ -31,8 +31,15 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
      * @param samples draws of the smoothed loss's Monte Carlo estimate
      * @param normalize per_tensor or global, as the sweeps normalise
      * @param seed seed of the draws
+     * @param updates the restrictions to measure ({@code all}, {@code hidden}, {@code layerN});
+     *        null for every one
      */
-    public record Params(MlpSpec model, GridPoint point, int samples, String normalize, long seed) {
+    public record Params(MlpSpec model, GridPoint point, int samples, String normalize, long seed, List<String> updates) {
+
+        /** Every layer restriction. */
+        public Params(MlpSpec model, GridPoint point, int samples, String normalize, long seed) {
+            this(model, point, samples, normalize, seed, null);
+        }
     }
 
     /** True and smoothed change per layer restriction. */
@@ -56,6 +63,9 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
         double scale = scale(e);
         ParamSet g = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.valueOf(p.normalize().toUpperCase(Locale.ROOT)));
         List<String> updates = LayerSweepStage.updates(g.count());
+        if (p.updates() != null) {
+            updates.retainAll(p.updates());
+        }
         List<ParamSet> dirs = new ArrayList<>();
         for (String u : updates) {
             dirs.add(Gradients.normalize(LayerSweepStage.restrict(g, u), Gradients.Norm.GLOBAL)); // unit norm over all tensors

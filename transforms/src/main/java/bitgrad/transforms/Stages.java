@@ -27,6 +27,8 @@ public final class Stages {
     public static final SmoothingStage SMOOTHING = new SmoothingStage();
     /** Stage {@code layer-sweep}. */
     public static final LayerSweepStage LAYER_SWEEP = new LayerSweepStage();
+    /** Stage {@code nes-snr}. */
+    public static final NesSnrStage NES_SNR = new NesSnrStage();
     /** Stage {@code probe}. */
     public static final ProbeStage PROBE = new ProbeStage();
     /** Stage {@code rosenbrock}. */
@@ -45,7 +47,7 @@ public final class Stages {
     private static final Map<String, Stage<?>> STAGES = new LinkedHashMap<>();
 
     static {
-        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, COSINE, LAYER_SWEEP, SMOOTHING, PROBE, ROSENBROCK, GRADCHECK, IMAGE_DATA,
+        for (Stage<?> s : List.<Stage<?>>of(GENERATE_DATA, INIT_MODELS, PRETRAIN, ESTIMATE, LR_SWEEP, COSINE, LAYER_SWEEP, SMOOTHING, NES_SNR, PROBE, ROSENBROCK, GRADCHECK, IMAGE_DATA,
                 RESNET_PRETRAIN, RESNET_GRAD, SUMMARY)) {
             STAGES.put(s.name(), s);
         }

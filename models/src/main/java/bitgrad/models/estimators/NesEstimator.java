@@ -12,7 +12,9 @@ import bitgrad.models.Nd;
 import bitgrad.models.Seeds;
 import bitgrad.models.objectives.Objective;
 import bitgrad.schemas.ParamSet;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * NES, the Gaussian-smoothing evolution strategy (science.md §3). Direction k is
@@ -83,18 +85,43 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
 
     @Override
     public ParamSet estimate(Objective objective, long seed) {
+        return run(objective, seed, new int[] {samples}).get(0);
+    }
+
+    /**
+     * The estimates at the first {@code counts[0] < counts[1] < ...} samples of one seed's draws,
+     * in one pass: each is the estimate this form would give with that many samples (the draws are
+     * nested). Not with rank shaping, whose ranks depend on every sample.
+     */
+    public List<ParamSet> estimateNested(Objective objective, long seed, int[] counts) {
+        if (rankShaping) {
+            throw new IllegalArgumentException("nested NES estimates need raw losses, not ranks");
+        }
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < 1 || (i > 0 && counts[i] <= counts[i - 1])) {
+                throw new IllegalArgumentException("nested NES sample counts must increase from 1, got " + Arrays.toString(counts));
+            }
+        }
+        return new NesEstimator(sigma, counts[counts.length - 1], antithetic, baseline, false).run(objective, seed, counts);
+    }
+
+    /** The estimate after each of {@code counts} samples (the last is {@code samples}). */
+    private List<ParamSet> run(Objective objective, long seed, int[] counts) {
         ParamSet point = objective.point();
         int evalsPer = antithetic ? 2 : 1;
         int chunk = Math.max(1, objective.copiesPerChunk() / evalsPer);
         double[] acc = new double[Math.toIntExact(point.numel())];
+        List<ParamSet> out = new ArrayList<>();
+        int[] offsets = offsets(point);
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList params = Nd.toNd(m, point);
             double base = !antithetic && baseline ? objective.loss() : 0;
             float[] fitness = new float[samples * evalsPer];
             bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(label(), "samples", samples);
-            for (int k0 = 0; k0 < samples; k0 += chunk) {
-                int k = Math.min(chunk, samples - k0);
+            int next = 0;
+            for (int k0 = 0; k0 < samples; ) {
+                int k = Math.min(chunk, counts[next] - k0); // chunks end at every checkpoint
                 float[] u = directions(seed, k0, k, acc.length);
                 float[] losses = evaluate(objective, params, point, u, k);
                 for (int i = 0; i < k; i++) {
@@ -108,7 +135,12 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                             ? ((double) losses[i] - losses[k + i]) / (2 * sigma)
                             : (losses[i] - base) / sigma);
                 }
-                progress.done(k0 + k);
+                k0 += k;
+                progress.done(k0);
+                if (k0 == counts[next] && !rankShaping) {
+                    out.add(mean(acc, k0, point, offsets));
+                    next++;
+                }
             }
             if (rankShaping) {
                 float[] ranks = centredRanks(fitness);
@@ -120,13 +152,18 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                             ? ((double) ranks[(first + i) * 2] - ranks[(first + i) * 2 + 1]) / (2 * sigma)
                             : ranks[first + i] / sigma);
                 }
+                out.add(mean(acc, samples, point, offsets));
             }
         }
+        return out;
+    }
+
+    /** {@code acc / n} in the shape of {@code point}. */
+    private static ParamSet mean(double[] acc, int n, ParamSet point, int[] offsets) {
         float[] flat = new float[acc.length];
         for (int i = 0; i < acc.length; i++) {
-            flat[i] = (float) (acc[i] / samples);
+            flat[i] = (float) (acc[i] / n);
         }
-        int[] offsets = offsets(point);
         return point.map(t -> Arrays.copyOfRange(flat, offsets[t], offsets[t + 1]));
     }
 

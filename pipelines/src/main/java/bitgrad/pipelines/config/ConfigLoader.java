@@ -289,6 +289,14 @@ public final class ConfigLoader {
         c.dims().forEach(d -> require(d == null || d <= MAX_DIM, "dims must be <= " + MAX_DIM + ", got " + d));
         require(c.questions().smoothingSamples() >= 2 && c.questions().smoothingSamples() <= 100_000,
                 "questions.smoothing_samples must be 2..100000, got " + c.questions().smoothingSamples());
+        require(!c.questions().nesSnrSamples().isEmpty() && increasing(c.questions().nesSnrSamples()) && c.questions().nesSnrSamples().stream().allMatch(v -> v <= MAX_SAMPLES),
+                "questions.nes_snr_samples must be increasing counts 1.." + MAX_SAMPLES + ", got " + c.questions().nesSnrSamples());
+        require(c.questions().nesSnrSeeds() >= 2 && c.questions().nesSnrSeeds() <= 1000,
+                "questions.nes_snr_seeds must be 2..1000, got " + c.questions().nesSnrSeeds());
+        c.questions().nesDims().forEach(d -> require(d != null && d >= 1 && d <= MAX_DIM && (long) d * c.data().sliceRows() < Integer.MAX_VALUE,
+                "questions.nes_dims must be widths 1.." + MAX_DIM + " (and x data.slice_rows below 2^31), got " + d));
+        require(!c.questions().nesSnr() || !c.estimators().nes().sigma().isEmpty(),
+                "questions.nes_snr measures NES at estimators.nes.sigma: list at least one sigma");
         require(c.model().depth() <= MAX_DEPTH, "model.depth must be <= " + MAX_DEPTH + ", got " + c.model().depth());
         c.data().batch().forEach(b -> require(b == null || b <= MAX_ROWS, "data.batch must be <= " + MAX_ROWS + " rows, got " + b));
         c.dims().forEach(d -> require(d == null || (long) d * c.data().sliceRows() < Integer.MAX_VALUE,

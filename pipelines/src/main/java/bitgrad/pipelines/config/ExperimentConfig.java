@@ -106,8 +106,15 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param smoothing per CDG and NES estimate, the true and the smoothed loss change along its
      *        step, per layer (stage {@code smoothing})
      * @param smoothingSamples draws of the smoothed loss's Monte Carlo estimate
+     * @param nesSnr per model (its first gradient batch) and NES sigma, NES's signal against its
+     *        noise over independent seeds at nested sample counts (stage {@code nes-snr})
+     * @param nesSnrSamples the nested sample counts, increasing
+     * @param nesSnrSeeds independent estimates per count
+     * @param nesDims further dims at which question nes-after-pretraining is measured (STE, CDG
+     *        and NES estimates with their sweeps, NES's smoothing on its whole step and nes-snr)
      */
-    public record Questions(boolean lastLayer, boolean smoothing, int smoothingSamples) {
+    public record Questions(boolean lastLayer, boolean smoothing, int smoothingSamples, boolean nesSnr, List<Integer> nesSnrSamples,
+            int nesSnrSeeds, List<Integer> nesDims) {
     }
 
     public record Probes(boolean enabled, int nesDirections, List<Double> radii, int candidates, int srSamples, int lrPoints) {

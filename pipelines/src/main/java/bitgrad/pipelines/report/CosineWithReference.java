@@ -62,17 +62,22 @@ final class CosineWithReference implements Part {
         int n = 0;
         for (Map.Entry<String, Map<Long, Map<String, double[]>>> f : figures.entrySet()) {
             String[] vr = f.getKey().split("\\|");
-            CategoryChart chart = Figures.bars("Cosine with " + vr[1] + ", " + vr[0], "estimator",
-                    "cosine, all tensors (mean ± sd over repeats)");
-            for (Map.Entry<Long, Map<String, double[]>> d : f.getValue().entrySet()) {
-                List<String> x = new ArrayList<>(d.getValue().keySet());
-                chart.addSeries("dim=" + d.getKey(), x, d.getValue().values().stream().map(m -> (Number) m[0]).toList(),
-                        d.getValue().values().stream().map(m -> (Number) m[1]).toList());
+            // one chart per set of estimators: a bar chart needs every series on the same categories, and dims measured for a
+            // few estimators only (questions.nes_dims) have fewer
+            Map<List<String>, List<Map.Entry<Long, Map<String, double[]>>>> groups = new LinkedHashMap<>();
+            f.getValue().entrySet().forEach(d -> groups.computeIfAbsent(List.copyOf(d.getValue().keySet()), k -> new ArrayList<>()).add(d));
+            for (Map.Entry<List<String>, List<Map.Entry<Long, Map<String, double[]>>>> g : groups.entrySet()) {
+                CategoryChart chart = Figures.bars("Cosine with " + vr[1] + ", " + vr[0], "estimator",
+                        "cosine, all tensors (mean ± sd over repeats)");
+                for (Map.Entry<Long, Map<String, double[]>> d : g.getValue()) {
+                    chart.addSeries("dim=" + d.getKey(), g.getKey(), d.getValue().values().stream().map(m -> (Number) m[0]).toList(),
+                            d.getValue().values().stream().map(m -> (Number) m[1]).toList());
+                }
+                c.figure("lr-sweep", chart, "cosine_" + (n++), "Agreement with " + vr[1] + ": " + vr[0],
+                        "Cosine between each estimate and CDG at this eps on the same model and batch, over all tensors of the"
+                                + " per-tensor-normalised directions (the steps the lr sweep takes); error bars: sd over repeats."
+                                + " Per-layer values in the table.");
             }
-            c.figure("lr-sweep", chart, "cosine_" + (n++), "Agreement with " + vr[1] + ": " + vr[0],
-                    "Cosine between each estimate and CDG at this eps on the same model and batch, over all tensors of the"
-                            + " per-tensor-normalised directions (the steps the lr sweep takes); error bars: sd over repeats."
-                            + " Per-layer values in the table.");
         }
     }
 }

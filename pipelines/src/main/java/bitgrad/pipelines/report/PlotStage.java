@@ -33,15 +33,15 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     /** Every view of the results, in page order; a new figure is one more small {@link Part}. */
     static final List<Part> PARTS = List.of(new Findings(), new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
             new BestVsK(), new CosineWithReference(), new Mismatch(), new RosenbrockPart(), new ProbePart(), new SteRandomPart(),
-            new ResNetPart(), new SmoothingPart(), new LastLayer(), new SrSteGain(), new CdgCrossings());
+            new ResNetPart(), new NesAfterPretraining(), new SmoothingPart(), new LastLayer(), new SrSteGain(), new CdgCrossings());
 
     /** The stages whose artifacts the parts read: the plot task's input names. */
-    public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "layer-sweep", "smoothing", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
+    public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
-    /** Version 7: the notes' open questions (sr-STE forward x backward factorial with verdict); before: sweeps one task per estimate, log axes, findings, mismatch per dim with crossings, gradient check. */
+    /** Version 8: question nes-after-pretraining; version 7: the notes' open questions (sr-STE forward x backward factorial with verdict); before: sweeps one task per estimate, log axes, findings, mismatch per dim with crossings, gradient check. */
     public PlotStage() {
-        super("plot", 7, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super("plot", 8, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     @Override

@@ -22,6 +22,7 @@ import bitgrad.transforms.GridPoint;
 import bitgrad.transforms.ImageDataStage;
 import bitgrad.transforms.InitModelsStage;
 import bitgrad.transforms.LayerSweepStage;
+import bitgrad.transforms.NesSnrStage;
 import bitgrad.transforms.SmoothingStage;
 import bitgrad.transforms.LrSweepStage;
 import bitgrad.transforms.PretrainStage;
@@ -128,7 +129,7 @@ public final class Planner {
      * are added to {@code sweeps} and {@code cosines}.
      */
     private void sweep(MlpSpec model, GridPoint g, TaskRef init, TaskRef modelTask, TaskRef data, TaskRef heldout,
-            List<Estimator> estimators, List<TaskRef> sweeps, List<TaskRef> cosines) {
+            List<Estimator> estimators, List<TaskRef> sweeps, List<TaskRef> cosines, boolean mainDim) {
         Map<String, List<TaskRef>> base = Map.of("model", List.of(modelTask), "init", List.of(init), "data", List.of(data));
         List<TaskRef> estimates = new ArrayList<>();
         for (Estimator est : estimators) {
@@ -139,7 +140,7 @@ public final class Planner {
         in.put("estimates", estimates);
         in.put("heldout", List.of(heldout));
         ExperimentConfig.Sweep s = c.sweep();
-        if (c.probes().enabled()) {
+        if (c.probes().enabled() && mainDim) {
             ExperimentConfig.Probes p = c.probes();
             add(Stages.PROBE, new ProbeStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), p.nesDirections(), p.radii(),
                     p.candidates(), p.srSamples(), p.lrPoints(), Seeds.derive(c.seed(), "probe", g.dim(), g.init(), g.rows(), g.batch())), in);
@@ -148,13 +149,23 @@ public final class Planner {
             Map<String, List<TaskRef>> one = new LinkedHashMap<>(in);
             one.put("estimates", List.of(estimate));
             sweeps.add(add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one));
-            if (c.questions().lastLayer()) {
+            if (c.questions().lastLayer() && mainDim) {
                 add(Stages.LAYER_SWEEP, new LayerSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one);
             }
             Estimator est = estimators.get(estimates.indexOf(estimate));
-            if (c.questions().smoothing() && SmoothingStage.scale(est) != null) {
+            // at a dim only question nes-after-pretraining asks for, only NES's whole step
+            if (c.questions().smoothing() && SmoothingStage.scale(est) != null && (mainDim || est instanceof NesEstimator)) {
                 add(Stages.SMOOTHING, new SmoothingStage.Params(model, g, c.questions().smoothingSamples(), s.normalize(),
-                        Seeds.derive(c.seed(), "smoothing", g.dim(), g.init(), g.rows(), g.batch(), est.seedIdentity())), one);
+                        Seeds.derive(c.seed(), "smoothing", g.dim(), g.init(), g.rows(), g.batch(), est.seedIdentity()),
+                        mainDim ? null : List.of("all")), one);
+            }
+        }
+        if (c.questions().nesSnr() && g.batch() == 0) {
+            ExperimentConfig.Questions q = c.questions();
+            for (double sigma : c.estimators().nes().sigma()) {
+                add(Stages.NES_SNR, new NesSnrStage.Params(model, g, sigma, q.nesSnrSamples(), q.nesSnrSeeds(),
+                        Seeds.derive(c.seed(), "nes-snr", g.dim(), g.init(), g.rows(), String.valueOf(sigma))), Map.of("model", List.of(modelTask), "init",
+                        List.of(init), "data", List.of(data), "estimates", estimates));
             }
         }
         cosines.add(add(Stages.COSINE, new CosineStage.Params(g, s.normalize()), Map.of("estimates", estimates)));
@@ -190,7 +201,14 @@ public final class Planner {
         List<Estimator> estimators = estimators();
         List<TaskRef> sweeps = new ArrayList<>();
         List<TaskRef> cosines = new ArrayList<>();
-        for (int dim : c.dims()) {
+        // the run's dims, and the further dims question nes-after-pretraining asks for (STE, CDG and NES only there)
+        java.util.TreeSet<Integer> allDims = new java.util.TreeSet<>(c.dims());
+        if (c.questions().nesSnr()) {
+            allDims.addAll(c.questions().nesDims());
+        }
+        List<Estimator> nesQuestion = estimators.stream().filter(e -> List.of("ste", "cdg", "nes").contains(e.family())).toList();
+        for (int dim : allDims) {
+            boolean mainDim = c.dims().contains(dim);
             for (String activation : c.model().activation()) {
                 MlpSpec model = new MlpSpec(dim, c.model().depth(), Quantizer.parse(activation), c.model().binaryWeights(),
                         c.model().teacher());
@@ -209,7 +227,8 @@ public final class Planner {
                             TaskRef modelTask = pretrained ? pretrain(model, init, dim, i) : init;
                             for (int b = 0; b < data.size(); b++) {
                                 GridPoint g = new GridPoint(dim, model.activation().name(), rows, i, b, pretrained);
-                                sweep(model, g, init, modelTask, data.get(b), heldout, estimators, sweeps, cosines);
+                                sweep(model, g, init, modelTask, data.get(b), heldout, mainDim ? estimators : nesQuestion, sweeps, cosines,
+                                        mainDim);
                             }
                         }
                     }

@@ -24,6 +24,24 @@ class QuestionsTest {
     }
 
     @Test
+    void theDecreaseCurveFitRecoversSlopeAndCurvatureInsideItsWindow() {
+        double[] lr = new double[40];
+        double[] d = new double[40];
+        for (int i = 0; i < lr.length; i++) {
+            lr[i] = 0.01 * (i + 1);
+            // a quadratic up to lr 0.2, anything beyond (it must be ignored)
+            d[i] = lr[i] <= 0.2 + 1e-12 ? 2 * lr[i] - 5 * lr[i] * lr[i] : 100;
+        }
+        double[] ab = NesAfterPretraining.fit(lr, d, 0.2);
+        assertEquals(2, ab[0], 1e-9);
+        assertEquals(-5, ab[1], 1e-9);
+        // a window below the grid's third lr still fits on the first three
+        double[] first = NesAfterPretraining.fit(lr, d, 0.001);
+        assertEquals(2, first[0], 1e-9);
+        assertEquals(-5, first[1], 1e-9);
+    }
+
+    @Test
     void pairedDifferencesAndTheirStandardError() {
         // differences 1, 2, 3: mean 2, sd 1, se 1/sqrt(3)
         Questions.Paired p = Questions.Paired.of(List.of(2.0, 4.0, 6.0), List.of(1.0, 2.0, 3.0));

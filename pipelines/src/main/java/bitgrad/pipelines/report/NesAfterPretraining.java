@@ -1,0 +1,388 @@
+package bitgrad.pipelines.report;
+
+import bitgrad.schemas.ColumnTable;
+import bitgrad.schemas.Tables;
+import bitgrad.transforms.LrSweepStage;
+import bitgrad.transforms.NesSnrStage;
+import bitgrad.transforms.SmoothingStage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.knowm.xchart.XYChart;
+
+/**
+ * Why does NES stop pointing downhill after pretraining? Four explanations, each with its
+ * evidence per dim for raw and pretrained models:
+ * <ul>
+ *   <li>variance: NES's signal-to-noise ratio over independent seeds at the largest nested sample
+ *       count ({@code nes-snr}); below one, single estimates are mostly noise;</li>
+ *   <li>smoothing offset: along NES's step (as long as sigma), the loss smoothed at sigma falls
+ *       while the true loss does not ({@code smoothing}, the whole step);</li>
+ *   <li>curvature: the decrease-vs-lr curve fitted as {@code a lr + b lr^2} over the lrs where CDG
+ *       or STE find their best step ({@code lr-sweep}); a positive slope that never turns into a
+ *       decrease on the grid is overturned by curvature;</li>
+ *   <li>batch noise: the step lowers the gradient batch's loss but not the held-out batch's.</li>
+ * </ul>
+ * An explanation is supported when it holds for most pretrained estimates and more than for raw ones.
+ */
+final class NesAfterPretraining implements Part {
+
+    static final String QUESTION = "nes-after-pretraining";
+
+    /** One estimate's sweep: its point, family, whether it descends and its fitted curve. */
+    private record Sweep(String point, String variant, long dim, boolean pretrained, String family, double baseLoss, double best,
+            double heldoutBase, double heldout, double bestLr, double[] lr, double[] decrease) {
+    }
+
+    /** Per (raw|pretrained) and dim, the values of one measure. */
+    private static final class Series {
+        final Map<Boolean, Map<Long, List<Double>>> v = new TreeMap<>();
+
+        void add(boolean pretrained, long dim, double x) {
+            if (!Double.isNaN(x)) {
+                v.computeIfAbsent(pretrained, k -> new TreeMap<>()).computeIfAbsent(dim, k -> new ArrayList<>()).add(x);
+            }
+        }
+
+        List<Double> all(boolean pretrained) {
+            List<Double> out = new ArrayList<>();
+            v.getOrDefault(pretrained, Map.of()).values().forEach(out::addAll);
+            return out;
+        }
+
+        boolean isEmpty() {
+            return v.isEmpty();
+        }
+    }
+
+    @Override
+    public void render(ReportContext c) throws IOException {
+        List<String> snrKeys = c.keys("nes-snr");
+        if (snrKeys.isEmpty()) {
+            return;
+        }
+        List<Sweep> sweeps = sweeps(c);
+        // the lr window of each grid point: up to the largest best lr of its CDG and STE estimates
+        Map<String, Double> window = new LinkedHashMap<>();
+        for (Sweep s : sweeps) {
+            if ((s.family().equals("cdg") || s.family().equals("ste")) && s.best() > 0) {
+                window.merge(s.point(), s.bestLr(), Math::max);
+            }
+        }
+        Map<String, Series> slope = new TreeMap<>();
+        Map<String, Series> curvature = new TreeMap<>();
+        Series nesBatch = new Series();
+        Series nesHeld = new Series();
+        ColumnTable table = Tables.NES_PRETRAINING.empty();
+        // (variant, dim, family) -> [count, descends, heldout descends, batch only, slope sum, curvature sum]
+        Map<String, double[]> rows = new TreeMap<>();
+        int[] overturned = new int[2];
+        int[] positiveSlope = new int[2];
+        int[] batchOnly = new int[2];
+        int[] descendsOnBatch = new int[2];
+        int[] nesCount = new int[2];
+        for (Sweep s : sweeps) {
+            double[] ab = fit(s.lr(), s.decrease(), window.getOrDefault(s.point(), Double.POSITIVE_INFINITY));
+            // relative to the loss at the model: raw and pretrained losses differ by orders of magnitude
+            slope.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[0] / s.baseLoss());
+            curvature.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[1]);
+            double[] r = rows.computeIfAbsent(s.variant() + "|" + s.dim() + "|" + s.family(), k -> new double[6]);
+            boolean descends = s.best() > 0;
+            r[0]++;
+            r[1] += descends ? 1 : 0;
+            r[2] += descends && s.heldout() > 0 ? 1 : 0;
+            r[3] += descends && !(s.heldout() > 0) ? 1 : 0;
+            r[4] += ab[0];
+            r[5] += ab[1];
+            if (s.family().equals("nes")) {
+                int p = s.pretrained() ? 1 : 0;
+                nesCount[p]++;
+                nesBatch.add(s.pretrained(), s.dim(), s.best() / s.baseLoss());
+                nesHeld.add(s.pretrained(), s.dim(), s.heldout() / s.heldoutBase());
+                if (ab[0] > 0) {
+                    positiveSlope[p]++;
+                    overturned[p] += descends ? 0 : 1;
+                }
+                if (descends) {
+                    descendsOnBatch[p]++;
+                    batchOnly[p] += s.heldout() > 0 ? 0 : 1;
+                }
+            }
+        }
+        // variance: the signal-to-noise ratio at the largest nested count
+        Series snr = new Series();
+        // (dim, pretrained) -> N -> ratios over inits
+        Map<String, Map<Long, List<Double>>> snrByN = new TreeMap<>();
+        long maxN = 0;
+        for (String k : snrKeys) {
+            ColumnTable t = c.table("nes-snr", k, NesSnrStage.SNR.file());
+            for (int r = 0; r < t.rows(); r++) {
+                maxN = Math.max(maxN, t.getLong("samples", r));
+            }
+        }
+        Map<String, List<Double>> snrByCell = new TreeMap<>();
+        Map<String, List<Double>> projByCell = new TreeMap<>();
+        for (String k : snrKeys) {
+            ColumnTable t = c.table("nes-snr", k, NesSnrStage.SNR.file());
+            for (int r = 0; r < t.rows(); r++) {
+                snrByN.computeIfAbsent(String.format(Locale.ROOT, "%03d|%d", t.getLong("dim", r), t.getLong("pretrained", r)),
+                        x -> new TreeMap<>()).computeIfAbsent(t.getLong("samples", r), x -> new ArrayList<>()).add(t.getDouble("snr", r));
+                if (t.getLong("samples", r) != maxN) {
+                    continue;
+                }
+                boolean pre = t.getLong("pretrained", r) == 1;
+                snr.add(pre, t.getLong("dim", r), t.getDouble("snr", r));
+                Object pc = t.get("proj_cdg_mean", r);
+                Object ps = t.get("proj_cdg_sd", r);
+                if (pc != null && ps != null) {
+                    // the mean projection in units of one estimate's spread along that direction
+                    projByCell.computeIfAbsent(Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)) + "|"
+                            + t.getLong("dim", r), x -> new ArrayList<>()).add((Double) pc / Math.max((Double) ps, 1e-30));
+                }
+                snrByCell.computeIfAbsent(Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)) + "|"
+                        + t.getLong("dim", r), x -> new ArrayList<>()).add(t.getDouble("snr", r));
+            }
+        }
+        // smoothing offset: NES's whole step, smoothed falls (beyond two standard errors) while the true loss does not
+        Series offsetShare = new Series();
+        Series trueFalls = new Series();
+        int[] offset = new int[2];
+        int[] offsetCases = new int[2];
+        Map<String, int[]> offsetByCell = new TreeMap<>();
+        for (String k : c.keys("smoothing")) {
+            ColumnTable t = c.table("smoothing", k, SmoothingStage.CHANGES.file());
+            for (int r = 0; r < t.rows(); r++) {
+                if (!t.string("family", r).equals("nes") || !t.string("update", r).equals("all")) {
+                    continue;
+                }
+                boolean pre = t.getLong("pretrained", r) == 1;
+                long dim = t.getLong("dim", r);
+                double sm = t.getDouble("smoothed_change", r);
+                boolean hit = sm < -2 * t.getDouble("smoothed_se", r) && t.getDouble("true_change", r) >= 0;
+                offsetShare.add(pre, dim, hit ? 1 : 0);
+                trueFalls.add(pre, dim, t.getDouble("true_change", r) < 0 ? 1 : 0);
+                offsetCases[pre ? 1 : 0]++;
+                offset[pre ? 1 : 0] += hit ? 1 : 0;
+                int[] cell = offsetByCell.computeIfAbsent(Cells.variant(t.string("activation", r), t.getLong("rows", r), pre ? 1 : 0) + "|"
+                        + dim, x -> new int[2]);
+                cell[0]++;
+                cell[1] += hit ? 1 : 0;
+            }
+        }
+        rows.forEach((id, r) -> {
+            String[] p = id.split("\\|");
+            String cell = p[0] + "|" + p[1];
+            boolean nes = p[2].equals("nes");
+            Double snrMean = nes && snrByCell.containsKey(cell) ? (Double) Cells.Cell.mean(snrByCell.get(cell)) : null;
+            Double proj = nes && projByCell.containsKey(cell) ? (Double) Cells.Cell.mean(projByCell.get(cell)) : null;
+            int[] off = offsetByCell.get(cell);
+            table.add(p[0], Long.parseLong(p[1]), p[2], (long) r[0], r[1] / r[0], r[2] / r[0], r[3] / r[0], r[4] / r[0], r[5] / r[0],
+                    snrMean, proj, nes && off != null ? (Double) ((double) off[1] / off[0]) : null);
+        });
+
+        figures(c, snrByN, offsetShare, trueFalls, slope, nesBatch, nesHeld);
+
+        double snrRaw = Cells.Cell.mean(snr.all(false));
+        double snrPre = Cells.Cell.mean(snr.all(true));
+        boolean variance = snrPre < 1 && (Double.isNaN(snrRaw) || snrPre < snrRaw);
+        double offRaw = frac(offset[0], offsetCases[0]);
+        double offPre = frac(offset[1], offsetCases[1]);
+        boolean smoothing = offPre > 0.5 && (Double.isNaN(offRaw) || offPre > offRaw);
+        double curvRaw = frac(overturned[0], nesCount[0]);
+        double curvPre = frac(overturned[1], nesCount[1]);
+        boolean curv = curvPre > 0.5 && (Double.isNaN(curvRaw) || curvPre > curvRaw);
+        double noiseRaw = frac(batchOnly[0], descendsOnBatch[0]);
+        double noisePre = frac(batchOnly[1], descendsOnBatch[1]);
+        boolean noise = noisePre > 0.5 && (Double.isNaN(noiseRaw) || noisePre > noiseRaw);
+        double descRaw = frac(descendsOnBatch[0], nesCount[0]);
+        double descPre = frac(descendsOnBatch[1], nesCount[1]);
+        List<String> supported = new ArrayList<>();
+        if (variance) {
+            supported.add("variance");
+        }
+        if (smoothing) {
+            supported.add("smoothing-offset");
+        }
+        if (curv) {
+            supported.add("curvature");
+        }
+        if (noise) {
+            supported.add("batch-noise");
+        }
+        String premise = Double.isNaN(descPre) ? "There are no pretrained NES sweeps in this run, so the question cannot be asked of it."
+                : String.format(Locale.ROOT, "Here NES's best step lowers the gradient batch's loss for %s of raw and %s of pretrained"
+                        + " models (dims %s)%s", pct(descRaw), pct(descPre), new TreeSet<>(snr.v.getOrDefault(true, Map.of()).keySet()),
+                        descPre >= 0.5 ? ": in this run most pretrained NES steps still descend, so the explanations below describe what"
+                                + " weakens NES after pretraining rather than a failure." : ".");
+        String sentence = premise + String.format(Locale.ROOT,
+                " Variance: at N=%d its signal-to-noise ratio over independent seeds is %.2f raw and %.2f pretrained (%s)."
+                        + " Smoothing offset: along its step the smoothed loss falls while the true loss does not in %s of raw and %s of"
+                        + " pretrained cases (%s)."
+                        + " Curvature: its fitted slope is positive but no lr of the grid descends in %s of raw and %s of pretrained"
+                        + " estimates (%s)."
+                        + " Batch noise: of the steps that descend on the gradient batch, %s (raw) and %s (pretrained) do not descend on"
+                        + " the held-out batch (%s). %s",
+                maxN, snrRaw, snrPre, variance ? "supported: single estimates are mostly noise" : "not supported",
+                pct(offRaw), pct(offPre), offsetCases[1] == 0 ? "not measured: questions.smoothing" : smoothing ? "supported" : "not supported",
+                pct(curvRaw), pct(curvPre), curv ? "supported" : "not supported", pct(noiseRaw), pct(noisePre),
+                noise ? "supported" : "not supported",
+                supported.isEmpty() ? "None of the four explanations holds for most pretrained estimates here."
+                        : "What the numbers support: " + String.join(", ", supported) + ".");
+        Questions.verdict(c, QUESTION, "Why does NES stop pointing downhill after pretraining?", sentence, String.format(Locale.ROOT,
+                "supported=%s nes_descends_raw=%.3f nes_descends_pretrained=%.3f snr_raw=%.3g snr_pretrained=%.3g samples=%d"
+                        + " smoothing_offset_raw=%.3f smoothing_offset_pretrained=%.3f curvature_raw=%.3f curvature_pretrained=%.3f"
+                        + " batch_noise_raw=%.3f batch_noise_pretrained=%.3f",
+                supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN, offRaw, offPre, curvRaw,
+                curvPre, noiseRaw, noisePre));
+        c.table(Questions.SECTION, "NES after pretraining: the evidence per variant, dim and estimator family", table);
+    }
+
+    private static double num(ColumnTable t, String column, int r) {
+        Object v = t.get(column, r);
+        return v == null ? Double.NaN : (Double) v;
+    }
+
+    /** Every lr sweep of the run with its curve. */
+    private static List<Sweep> sweeps(ReportContext c) throws IOException {
+        List<Sweep> out = new ArrayList<>();
+        for (String k : c.keys("lr-sweep")) {
+            ColumnTable best = c.table("lr-sweep", k, LrSweepStage.BEST.file());
+            ColumnTable curves = c.table("lr-sweep", k, LrSweepStage.CURVES.file());
+            for (int r = 0; r < best.rows(); r++) {
+                String label = best.string("estimator_spec", r);
+                List<Double> lr = new ArrayList<>();
+                List<Double> dec = new ArrayList<>();
+                for (int i = 0; i < curves.rows(); i++) {
+                    if (curves.string("estimator_spec", i).equals(label)) {
+                        lr.add(curves.getDouble("lr", i));
+                        dec.add(curves.getDouble("decrease", i));
+                    }
+                }
+                String point = String.join("|", String.valueOf(best.getLong("dim", r)), best.string("activation", r),
+                        String.valueOf(best.getLong("rows", r)), String.valueOf(best.getLong("init", r)), String.valueOf(best.getLong("batch", r)),
+                        String.valueOf(best.getLong("pretrained", r)));
+                Object bestLr = best.get("best_lr", r);
+                Object held = best.get("heldout_decrease", r);
+                out.add(new Sweep(point, Cells.variant(best.string("activation", r), best.getLong("rows", r), best.getLong("pretrained", r)),
+                        best.getLong("dim", r), best.getLong("pretrained", r) == 1, best.string("family", r), best.getDouble("base_loss", r),
+                        best.getDouble("best_decrease", r), num(best, "heldout_base_loss", r), held == null ? Double.NaN : (Double) held, bestLr == null ? Double.NaN : (Double) bestLr, Figures.toArray(lr),
+                        Figures.toArray(dec)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Least squares {@code d = a lr + b lr^2} (no intercept: no step, no change) over the lrs up to
+     * {@code window} (at least the first three); returns {@code {a, b}}.
+     */
+    static double[] fit(double[] lr, double[] d, double window) {
+        double s2 = 0;
+        double s3 = 0;
+        double s4 = 0;
+        double t1 = 0;
+        double t2 = 0;
+        for (int i = 0; i < lr.length; i++) {
+            if (lr[i] > window && i >= 3) {
+                break;
+            }
+            double x = lr[i];
+            s2 += x * x;
+            s3 += x * x * x;
+            s4 += x * x * x * x;
+            t1 += x * d[i];
+            t2 += x * x * d[i];
+        }
+        double det = s2 * s4 - s3 * s3;
+        if (!(Math.abs(det) > 0)) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        return new double[] {(t1 * s4 - t2 * s3) / det, (s2 * t2 - s3 * t1) / det};
+    }
+
+    private void figures(ReportContext c, Map<String, Map<Long, List<Double>>> snrByN, Series offsetShare, Series trueFalls,
+            Map<String, Series> slope, Series nesBatch, Series nesHeld) throws IOException {
+        XYChart v = Figures.lines("NES signal-to-noise ratio as the samples grow", "samples N (nested)", "signal / noise over seeds");
+        v.getStyler().setYAxisDecimalPattern("0.##");
+        int i = 0;
+        for (Map.Entry<String, Map<Long, List<Double>>> e : snrByN.entrySet()) {
+            String[] id = e.getKey().split("\\|");
+            double[] x = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+            double[] y = e.getValue().values().stream().mapToDouble(Cells.Cell::mean).toArray();
+            double[] err = e.getValue().values().stream().mapToDouble(l -> l.size() < 2 ? 0 : Cells.Cell.sd(l)).toArray();
+            Figures.errorLine(v, "dim=" + Long.parseLong(id[0]) + (id[1].equals("1") ? ", pretrained" : ", raw"), x, y, err, i++);
+        }
+        double top = snrByN.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Long::doubleValue).max().orElse(1);
+        Figures.line(v, "signal = noise", new double[] {0, top}, new double[] {1, 1}, 7);
+        c.figure(Questions.SECTION, v, "nes_pretraining_variance", "Variance: NES's signal against its noise, raw vs pretrained",
+                "Antithetic NES at the run's sigma from independent seeds, each read at nested sample counts N: the norm of the seeds'"
+                        + " mean estimate (its leftover noise removed) divided by the spread of single estimates around it, mean over"
+                        + " inits (bars: spread over inits). Below the grey line a single estimate is mostly noise; for a fixed model"
+                        + " the ratio grows as the square root of N. The table has the mean projection on the CDG direction in units"
+                        + " of its spread.");
+        XYChart s = dimChart("NES's step: smoothed loss falls, true loss does not", "share of NES steps");
+        s.getStyler().setYAxisMin(-0.05);
+        s.getStyler().setYAxisMax(1.05);
+        lines(s, "smoothed falls, true does not", offsetShare, 0);
+        lines(s, "true loss falls", trueFalls, 2);
+        c.figure(Questions.SECTION, s, "nes_pretraining_smoothing", "Smoothing offset: does the smoothed loss fall while the true loss rises?",
+                offsetShare.isEmpty() ? "Not measured in this run (set questions.smoothing)."
+                        : "Along NES's normalised estimate, a step as long as sigma: the share of estimates where the loss"
+                                + " Gaussian-smoothed at sigma falls (beyond two standard errors of its common-draw estimate) while the"
+                                + " true loss does not, that is the smoothing offset; and the share where the true loss falls.");
+        XYChart k = dimChart("Fitted slope of the decrease-vs-lr curve", "slope a / loss at the model");
+        int colour = 0;
+        for (Map.Entry<String, Series> e : slope.entrySet()) {
+            if (List.of("nes", "cdg", "ste").contains(e.getKey())) {
+                lines(k, e.getKey().toUpperCase(Locale.ROOT), e.getValue(), colour);
+                colour += 2;
+            }
+        }
+        c.figure(Questions.SECTION, k, "nes_pretraining_curvature", "Curvature: slope of each estimator's step, raw vs pretrained",
+                "Each estimate's decrease-vs-lr curve fitted as a lr + b lr^2 over the lrs up to the best lr of CDG and STE at that"
+                        + " grid point (the useful lrs); the linear term a relative to the loss at the model (raw and pretrained losses"
+                        + " differ by orders of magnitude), mean over repeats. A positive a with no descending lr means curvature"
+                        + " overturns the slope before any useful lr (the table has b).");
+        XYChart b = dimChart("NES's best decrease: gradient batch vs held-out batch", "decrease / loss at the model");
+        lines(b, "gradient batch", nesBatch, 0);
+        lines(b, "held-out batch", nesHeld, 2);
+        c.figure(Questions.SECTION, b, "nes_pretraining_batch_noise", "Batch noise: does NES's step only fit its own batch?",
+                "NES's best decrease on the batch it was estimated on, and the decrease on a fresh batch at that same lr, each"
+                        + " relative to that batch's loss at the model, mean over repeats. A step that lowers only its own batch's loss"
+                        + " fits the batch's noise.");
+    }
+
+    private static XYChart dimChart(String title, String y) {
+        XYChart ch = Figures.lines(title, "dim", y);
+        ch.getStyler().setYAxisDecimalPattern("0.###");
+        ch.getStyler().setXAxisDecimalPattern("0");
+        return ch;
+    }
+
+    /** Two lines (raw, pretrained: colours {@code colour}, {@code colour + 1}) of one measure against dim, with the spread over repeats. */
+    private static void lines(XYChart ch, String name, Series s, int colour) {
+        for (boolean pre : new boolean[] {false, true}) {
+            Map<Long, List<Double>> byDim = s.v.get(pre);
+            if (byDim == null) {
+                continue;
+            }
+            double[] x = byDim.keySet().stream().mapToDouble(Long::doubleValue).toArray();
+            double[] y = byDim.values().stream().mapToDouble(Cells.Cell::mean).toArray();
+            double[] err = byDim.values().stream().mapToDouble(l -> l.size() < 2 ? 0 : Cells.Cell.sd(l)).toArray();
+            Figures.errorLine(ch, name + (pre ? ", pretrained" : ", raw"), x, y, err, colour + (pre ? 1 : 0));
+        }
+    }
+
+    private static double frac(int k, int n) {
+        return n == 0 ? Double.NaN : (double) k / n;
+    }
+
+    private static String pct(double f) {
+        return Double.isNaN(f) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * f);
+    }
+}
