@@ -76,8 +76,8 @@ final class NesAfterPretraining implements Part {
         }
         Map<String, Series> slope = new TreeMap<>();
         Map<String, Series> curvature = new TreeMap<>();
-        Series nesBatch = new Series();
-        Series nesHeld = new Series();
+        Series heldRatio = new Series();
+        Series nesDescends = new Series();
         ColumnTable table = Tables.NES_PRETRAINING.empty();
         // (variant, dim, family) -> [count, descends, heldout descends, batch only, slope sum, curvature sum]
         Map<String, double[]> rows = new TreeMap<>();
@@ -86,10 +86,23 @@ final class NesAfterPretraining implements Part {
         int[] batchOnly = new int[2];
         int[] descendsOnBatch = new int[2];
         int[] nesCount = new int[2];
+        Map<Sweep, double[]> fits = new LinkedHashMap<>();
+        Map<String, Double> cdgSlope = new LinkedHashMap<>();
         for (Sweep s : sweeps) {
             double[] ab = fit(s.lr(), s.decrease(), window.getOrDefault(s.point(), Double.POSITIVE_INFINITY));
-            // relative to the loss at the model: raw and pretrained losses differ by orders of magnitude
-            slope.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[0] / s.baseLoss());
+            fits.put(s, ab);
+            if (s.family().equals("cdg")) {
+                cdgSlope.putIfAbsent(s.point(), ab[0]);
+            }
+        }
+        for (Sweep s : sweeps) {
+            double[] ab = fits.get(s);
+            // relative to CDG's slope at the same model and batch: scale-free across dims and raw vs pretrained models, whose
+            // losses differ by orders of magnitude
+            Double ref = cdgSlope.get(s.point());
+            if (!s.family().equals("cdg") && ref != null && ref > 0) {
+                slope.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[0] / ref);
+            }
             curvature.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[1]);
             double[] r = rows.computeIfAbsent(s.variant() + "|" + s.dim() + "|" + s.family(), k -> new double[6]);
             boolean descends = s.best() > 0;
@@ -102,8 +115,11 @@ final class NesAfterPretraining implements Part {
             if (s.family().equals("nes")) {
                 int p = s.pretrained() ? 1 : 0;
                 nesCount[p]++;
-                nesBatch.add(s.pretrained(), s.dim(), s.best() / s.baseLoss());
-                nesHeld.add(s.pretrained(), s.dim(), s.heldout() / s.heldoutBase());
+                if (descends) {
+                    // what of the batch's decrease survives on a fresh batch: 1 generalises, 0 or below fits the batch's noise
+                    heldRatio.add(s.pretrained(), s.dim(), s.heldout() / s.best());
+                }
+                nesDescends.add(s.pretrained(), s.dim(), descends ? 1 : 0);
                 if (ab[0] > 0) {
                     positiveSlope[p]++;
                     overturned[p] += descends ? 0 : 1;
@@ -185,7 +201,7 @@ final class NesAfterPretraining implements Part {
                     snrMean, proj, nes && off != null ? (Double) ((double) off[1] / off[0]) : null);
         });
 
-        figures(c, snrByN, offsetShare, trueFalls, slope, nesBatch, nesHeld);
+        figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);
 
         double snrRaw = Cells.Cell.mean(snr.all(false));
         double snrPre = Cells.Cell.mean(snr.all(true));
@@ -193,6 +209,9 @@ final class NesAfterPretraining implements Part {
         double offRaw = frac(offset[0], offsetCases[0]);
         double offPre = frac(offset[1], offsetCases[1]);
         boolean smoothing = offPre > 0.5 && (Double.isNaN(offRaw) || offPre > offRaw);
+        Series nesSlope = slope.getOrDefault("nes", new Series());
+        double nesSlopeRaw = quantile(nesSlope.all(false), 0.5);
+        double nesSlopePre = quantile(nesSlope.all(true), 0.5);
         double curvRaw = frac(overturned[0], nesCount[0]);
         double curvPre = frac(overturned[1], nesCount[1]);
         boolean curv = curvPre > 0.5 && (Double.isNaN(curvRaw) || curvPre > curvRaw);
@@ -223,21 +242,23 @@ final class NesAfterPretraining implements Part {
                 " Variance: at N=%d its signal-to-noise ratio over independent seeds is %.2f raw and %.2f pretrained (%s)."
                         + " Smoothing offset: along its step the smoothed loss falls while the true loss does not in %s of raw and %s of"
                         + " pretrained cases (%s)."
-                        + " Curvature: its fitted slope is positive but no lr of the grid descends in %s of raw and %s of pretrained"
-                        + " estimates (%s)."
+                        + " Curvature: its fitted slope is a median %.2f (raw) and %.2f (pretrained) of CDG's on the same models;"
+                        + " positive but with no lr of the grid descending in %s of raw and %s of pretrained estimates (%s)."
                         + " Batch noise: of the steps that descend on the gradient batch, %s (raw) and %s (pretrained) do not descend on"
                         + " the held-out batch (%s). %s",
                 maxN, snrRaw, snrPre, variance ? "supported: single estimates are mostly noise" : "not supported",
                 pct(offRaw), pct(offPre), offsetCases[1] == 0 ? "not measured: questions.smoothing" : smoothing ? "supported" : "not supported",
-                pct(curvRaw), pct(curvPre), curv ? "supported" : "not supported", pct(noiseRaw), pct(noisePre),
+                nesSlopeRaw, nesSlopePre, pct(curvRaw), pct(curvPre), curv ? "supported" : "not supported", pct(noiseRaw), pct(noisePre),
                 noise ? "supported" : "not supported",
                 supported.isEmpty() ? "None of the four explanations holds for most pretrained estimates here."
                         : "What the numbers support: " + String.join(", ", supported) + ".");
         Questions.verdict(c, QUESTION, "Why does NES stop pointing downhill after pretraining?", sentence, String.format(Locale.ROOT,
                 "supported=%s nes_descends_raw=%.3f nes_descends_pretrained=%.3f snr_raw=%.3g snr_pretrained=%.3g samples=%d"
-                        + " smoothing_offset_raw=%.3f smoothing_offset_pretrained=%.3f curvature_raw=%.3f curvature_pretrained=%.3f"
+                        + " smoothing_offset_raw=%.3f smoothing_offset_pretrained=%.3f slope_vs_cdg_raw=%.3g slope_vs_cdg_pretrained=%.3g"
+                        + " curvature_raw=%.3f curvature_pretrained=%.3f"
                         + " batch_noise_raw=%.3f batch_noise_pretrained=%.3f",
-                supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN, offRaw, offPre, curvRaw,
+                supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN, offRaw, offPre,
+                nesSlopeRaw, nesSlopePre, curvRaw,
                 curvPre, noiseRaw, noisePre));
         c.table(Questions.SECTION, "NES after pretraining: the evidence per variant, dim and estimator family", table);
     }
@@ -306,7 +327,7 @@ final class NesAfterPretraining implements Part {
     }
 
     private void figures(ReportContext c, Map<String, Map<Long, List<Double>>> snrByN, Series offsetShare, Series trueFalls,
-            Map<String, Series> slope, Series nesBatch, Series nesHeld) throws IOException {
+            Map<String, Series> slope, Series heldRatio, Series nesDescends) throws IOException {
         XYChart v = Figures.lines("NES signal-to-noise ratio as the samples grow", "samples N (nested)", "signal / noise over seeds");
         v.getStyler().setYAxisDecimalPattern("0.##");
         int i = 0;
@@ -328,33 +349,49 @@ final class NesAfterPretraining implements Part {
         XYChart s = dimChart("NES's step: smoothed loss falls, true loss does not", "share of NES steps");
         s.getStyler().setYAxisMin(-0.05);
         s.getStyler().setYAxisMax(1.05);
-        lines(s, "smoothed falls, true does not", offsetShare, 0);
-        lines(s, "true loss falls", trueFalls, 2);
+        lines(s, "smoothed falls, true does not", offsetShare, 0, Stat.SHARE);
+        lines(s, "true loss falls", trueFalls, 2, Stat.SHARE);
         c.figure(Questions.SECTION, s, "nes_pretraining_smoothing", "Smoothing offset: does the smoothed loss fall while the true loss rises?",
                 offsetShare.isEmpty() ? "Not measured in this run (set questions.smoothing)."
                         : "Along NES's normalised estimate, a step as long as sigma: the share of estimates where the loss"
                                 + " Gaussian-smoothed at sigma falls (beyond two standard errors of its common-draw estimate) while the"
                                 + " true loss does not, that is the smoothing offset; and the share where the true loss falls.");
-        XYChart k = dimChart("Fitted slope of the decrease-vs-lr curve", "slope a / loss at the model");
+        XYChart k = dimChart("Slope of the decrease-vs-lr curve, relative to CDG's", "slope a / CDG's slope (median)");
         int colour = 0;
         for (Map.Entry<String, Series> e : slope.entrySet()) {
-            if (List.of("nes", "cdg", "ste").contains(e.getKey())) {
-                lines(k, e.getKey().toUpperCase(Locale.ROOT), e.getValue(), colour);
+            if (List.of("nes", "ste").contains(e.getKey())) {
+                lines(k, e.getKey().toUpperCase(Locale.ROOT), e.getValue(), colour, Stat.MEDIAN);
                 colour += 2;
             }
         }
+        reference(k, slope.values(), "as steep as CDG");
         c.figure(Questions.SECTION, k, "nes_pretraining_curvature", "Curvature: slope of each estimator's step, raw vs pretrained",
                 "Each estimate's decrease-vs-lr curve fitted as a lr + b lr^2 over the lrs up to the best lr of CDG and STE at that"
-                        + " grid point (the useful lrs); the linear term a relative to the loss at the model (raw and pretrained losses"
-                        + " differ by orders of magnitude), mean over repeats. A positive a with no descending lr means curvature"
-                        + " overturns the slope before any useful lr (the table has b).");
-        XYChart b = dimChart("NES's best decrease: gradient batch vs held-out batch", "decrease / loss at the model");
-        lines(b, "gradient batch", nesBatch, 0);
-        lines(b, "held-out batch", nesHeld, 2);
+                        + " grid point (the useful lrs); the linear term a divided by CDG's on the same model and batch, median over"
+                        + " repeats (bars: half the interquartile range). Near 0 the step barely descends to first order; a positive"
+                        + " slope with no descending lr means curvature overturns it (the table has the shares and b).");
+        XYChart b = dimChart("NES's step on a fresh batch", "share / ratio");
+        lines(b, "held-out decrease / batch decrease (median)", heldRatio, 0, Stat.MEDIAN);
+        lines(b, "share of NES steps that descend on their batch", nesDescends, 2, Stat.SHARE);
+        reference(b, List.of(heldRatio, nesDescends), "generalises fully");
         c.figure(Questions.SECTION, b, "nes_pretraining_batch_noise", "Batch noise: does NES's step only fit its own batch?",
-                "NES's best decrease on the batch it was estimated on, and the decrease on a fresh batch at that same lr, each"
-                        + " relative to that batch's loss at the model, mean over repeats. A step that lowers only its own batch's loss"
-                        + " fits the batch's noise.");
+                "Of the NES steps that lower their own batch's loss, the decrease on a fresh batch at the same lr divided by the"
+                        + " batch's (median; bars: half the interquartile range): 1 means the step generalises, 0 or below that it"
+                        + " fits the batch's noise. Also the share of NES steps that descend on their batch at all.");
+    }
+
+    /** A grey line at 1 across the dims of {@code series}. */
+    private static void reference(XYChart ch, java.util.Collection<Series> series, String name) {
+        TreeSet<Long> dims = new TreeSet<>();
+        series.forEach(s -> s.v.values().forEach(m -> dims.addAll(m.keySet())));
+        if (dims.size() > 0) {
+            Figures.line(ch, name, new double[] {dims.first(), dims.last()}, new double[] {1, 1}, 7);
+        }
+    }
+
+    /** How a measure's repeats make one point: median with half-IQR bars, or a share without bars. */
+    private enum Stat {
+        MEDIAN, SHARE
     }
 
     private static XYChart dimChart(String title, String y) {
@@ -364,18 +401,36 @@ final class NesAfterPretraining implements Part {
         return ch;
     }
 
-    /** Two lines (raw, pretrained: colours {@code colour}, {@code colour + 1}) of one measure against dim, with the spread over repeats. */
-    private static void lines(XYChart ch, String name, Series s, int colour) {
+    /** Two lines (raw, pretrained: colours {@code colour}, {@code colour + 1}) of one measure against dim. */
+    private static void lines(XYChart ch, String name, Series s, int colour, Stat stat) {
         for (boolean pre : new boolean[] {false, true}) {
             Map<Long, List<Double>> byDim = s.v.get(pre);
             if (byDim == null) {
                 continue;
             }
             double[] x = byDim.keySet().stream().mapToDouble(Long::doubleValue).toArray();
-            double[] y = byDim.values().stream().mapToDouble(Cells.Cell::mean).toArray();
-            double[] err = byDim.values().stream().mapToDouble(l -> l.size() < 2 ? 0 : Cells.Cell.sd(l)).toArray();
-            Figures.errorLine(ch, name + (pre ? ", pretrained" : ", raw"), x, y, err, colour + (pre ? 1 : 0));
+            String label = name + (pre ? ", pretrained" : ", raw");
+            if (stat == Stat.SHARE) {
+                Figures.line(ch, label, x, byDim.values().stream().mapToDouble(Cells.Cell::mean).toArray(), colour + (pre ? 1 : 0))
+                        .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+            } else {
+                double[] y = byDim.values().stream().mapToDouble(l -> quantile(l, 0.5)).toArray();
+                double[] err = byDim.values().stream().mapToDouble(l -> (quantile(l, 0.75) - quantile(l, 0.25)) / 2).toArray();
+                Figures.errorLine(ch, label, x, y, err, colour + (pre ? 1 : 0));
+            }
         }
+    }
+
+    /** Linear-interpolated quantile. */
+    static double quantile(List<Double> v, double q) {
+        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (s.length == 0) {
+            return Double.NaN;
+        }
+        double pos = q * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, s.length - 1);
+        return s[lo] + (pos - lo) * (s[hi] - s[lo]);
     }
 
     private static double frac(int k, int n) {

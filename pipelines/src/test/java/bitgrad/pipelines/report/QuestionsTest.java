@@ -35,6 +35,8 @@ class QuestionsTest {
         double[] ab = NesAfterPretraining.fit(lr, d, 0.2);
         assertEquals(2, ab[0], 1e-9);
         assertEquals(-5, ab[1], 1e-9);
+        assertEquals(2.5, NesAfterPretraining.quantile(List.of(4.0, 1.0, 3.0, 2.0), 0.5), 1e-12);
+        assertEquals(1.75, NesAfterPretraining.quantile(List.of(4.0, 1.0, 3.0, 2.0), 0.25), 1e-12);
         // a window below the grid's third lr still fits on the first three
         double[] first = NesAfterPretraining.fit(lr, d, 0.001);
         assertEquals(2, first[0], 1e-9);
