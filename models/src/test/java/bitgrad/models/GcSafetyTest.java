@@ -40,6 +40,8 @@ class GcSafetyTest {
         Thread collector = new Thread(() -> {
             while (!stop.get()) {
                 System.gc();
+                // a collection every millisecond or so, without taking one of the machine's two cores from the estimates
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
             }
         });
         collector.setDaemon(true);

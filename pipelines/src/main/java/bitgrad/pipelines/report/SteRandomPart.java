@@ -21,8 +21,19 @@ final class SteRandomPart implements Part {
         if (c.keys("probe").isEmpty() || sweeps.isEmpty()) {
             return;
         }
-        // every sweep of the first (model, batch): one task per estimate
-        var first = c.params("lr-sweep", sweeps.get(0)).path("point");
+        // every sweep of the first (model, batch) with a stochastic-backprop estimate (dims that only question
+        // nes-after-pretraining measures have none): one task per estimate
+        com.fasterxml.jackson.databind.JsonNode first = null;
+        for (String key : sweeps) {
+            ColumnTable t = c.table("lr-sweep", key, LrSweepStage.CURVES.file());
+            if (t.rows() > 0 && Cells.spec(t, "estimator_spec", 0) instanceof RandomBackwardSteEstimator) {
+                first = c.params("lr-sweep", key).path("point");
+                break;
+            }
+        }
+        if (first == null) {
+            return;
+        }
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (String key : sweeps) {
             if (!c.params("lr-sweep", key).path("point").equals(first)) {
