@@ -201,7 +201,6 @@ final class NesAfterPretraining implements Part {
                     snrMean, proj, nes && off != null ? (Double) ((double) off[1] / off[0]) : null);
         });
 
-        figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);
 
         double snrRaw = Cells.Cell.mean(snr.all(false));
         double snrPre = Cells.Cell.mean(snr.all(true));
@@ -260,6 +259,7 @@ final class NesAfterPretraining implements Part {
                 supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN, offRaw, offPre,
                 nesSlopeRaw, nesSlopePre, curvRaw,
                 curvPre, noiseRaw, noisePre));
+        figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);
         c.table(Questions.SECTION, "NES after pretraining: the evidence per variant, dim and estimator family", table);
     }
 
