@@ -201,8 +201,9 @@ public final class Planner {
         List<Estimator> estimators = estimators();
         List<TaskRef> sweeps = new ArrayList<>();
         List<TaskRef> cosines = new ArrayList<>();
-        // the run's dims, and the further dims question nes-after-pretraining asks for (STE, CDG and NES only there)
-        java.util.TreeSet<Integer> allDims = new java.util.TreeSet<>(c.dims());
+        // the run's dims in its order (the plan of a run without further dims is unchanged), then the further dims question
+        // nes-after-pretraining asks for (STE, CDG and NES only there)
+        java.util.LinkedHashSet<Integer> allDims = new java.util.LinkedHashSet<>(c.dims());
         if (c.questions().nesSnr()) {
             allDims.addAll(c.questions().nesDims());
         }
