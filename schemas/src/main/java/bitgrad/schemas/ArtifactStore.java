@@ -239,6 +239,12 @@ public final class ArtifactStore {
                     // a concurrent writer won the race; loop to decide whether to keep theirs
                 } catch (AtomicMoveNotSupportedException e) {
                     throw new IOException("the cache folder " + root + " does not support atomic renames", e);
+                } catch (java.nio.file.FileSystemException e) {
+                    // on Linux a rename onto a non-empty folder fails with ENOTEMPTY, which Java reports as a plain
+                    // FileSystemException ("Directory not empty"): the same lost race, unless nothing is there
+                    if (!Files.exists(target)) {
+                        throw e;
+                    }
                 }
             }
             if (!committed) {
