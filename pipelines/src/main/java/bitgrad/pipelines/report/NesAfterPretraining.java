@@ -75,7 +75,6 @@ final class NesAfterPretraining implements Part {
             }
         }
         Map<String, Series> slope = new TreeMap<>();
-        Map<String, Series> curvature = new TreeMap<>();
         Series heldRatio = new Series();
         Series nesDescends = new Series();
         ColumnTable table = Tables.NES_PRETRAINING.empty();
@@ -103,7 +102,6 @@ final class NesAfterPretraining implements Part {
             if (!s.family().equals("cdg") && ref != null && ref > 0) {
                 slope.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[0] / ref);
             }
-            curvature.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[1]);
             double[] r = rows.computeIfAbsent(s.variant() + "|" + s.dim() + "|" + s.family(), k -> new double[6]);
             boolean descends = s.best() > 0;
             r[0]++;
