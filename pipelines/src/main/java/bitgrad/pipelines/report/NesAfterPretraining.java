@@ -81,7 +81,6 @@ final class NesAfterPretraining implements Part {
         // (variant, dim, family) -> [count, descends, heldout descends, batch only, slope sum, curvature sum]
         Map<String, double[]> rows = new TreeMap<>();
         int[] overturned = new int[2];
-        int[] positiveSlope = new int[2];
         int[] batchOnly = new int[2];
         int[] descendsOnBatch = new int[2];
         int[] nesCount = new int[2];
@@ -118,9 +117,8 @@ final class NesAfterPretraining implements Part {
                     heldRatio.add(s.pretrained(), s.dim(), s.heldout() / s.best());
                 }
                 nesDescends.add(s.pretrained(), s.dim(), descends ? 1 : 0);
-                if (ab[0] > 0) {
-                    positiveSlope[p]++;
-                    overturned[p] += descends ? 0 : 1;
+                if (ab[0] > 0 && !descends) {
+                    overturned[p]++;
                 }
                 if (descends) {
                     descendsOnBatch[p]++;
@@ -132,17 +130,18 @@ final class NesAfterPretraining implements Part {
         Series snr = new Series();
         // (dim, pretrained) -> N -> ratios over inits
         Map<String, Map<Long, List<Double>>> snrByN = new TreeMap<>();
+        List<ColumnTable> snrTables = new ArrayList<>();
         long maxN = 0;
         for (String k : snrKeys) {
             ColumnTable t = c.table("nes-snr", k, NesSnrStage.SNR.file());
+            snrTables.add(t);
             for (int r = 0; r < t.rows(); r++) {
                 maxN = Math.max(maxN, t.getLong("samples", r));
             }
         }
         Map<String, List<Double>> snrByCell = new TreeMap<>();
         Map<String, List<Double>> projByCell = new TreeMap<>();
-        for (String k : snrKeys) {
-            ColumnTable t = c.table("nes-snr", k, NesSnrStage.SNR.file());
+        for (ColumnTable t : snrTables) {
             for (int r = 0; r < t.rows(); r++) {
                 snrByN.computeIfAbsent(String.format(Locale.ROOT, "%03d|%d", t.getLong("dim", r), t.getLong("pretrained", r)),
                         x -> new TreeMap<>()).computeIfAbsent(t.getLong("samples", r), x -> new ArrayList<>()).add(t.getDouble("snr", r));
@@ -155,11 +154,9 @@ final class NesAfterPretraining implements Part {
                 Object ps = t.get("proj_cdg_sd", r);
                 if (pc != null && ps != null) {
                     // the mean projection in units of one estimate's spread along that direction
-                    projByCell.computeIfAbsent(Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)) + "|"
-                            + t.getLong("dim", r), x -> new ArrayList<>()).add((Double) pc / Math.max((Double) ps, 1e-30));
+                    projByCell.computeIfAbsent(cell(t, r), x -> new ArrayList<>()).add((Double) pc / Math.max((Double) ps, 1e-30));
                 }
-                snrByCell.computeIfAbsent(Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)) + "|"
-                        + t.getLong("dim", r), x -> new ArrayList<>()).add(t.getDouble("snr", r));
+                snrByCell.computeIfAbsent(cell(t, r), x -> new ArrayList<>()).add(t.getDouble("snr", r));
             }
         }
         // smoothing offset: NES's whole step, smoothed falls (beyond two standard errors) while the true loss does not
@@ -176,14 +173,13 @@ final class NesAfterPretraining implements Part {
                 }
                 boolean pre = t.getLong("pretrained", r) == 1;
                 long dim = t.getLong("dim", r);
-                double sm = t.getDouble("smoothed_change", r);
-                boolean hit = sm < -2 * t.getDouble("smoothed_se", r) && t.getDouble("true_change", r) >= 0;
+                boolean hit = SmoothingPart.Outcome.of(t.getDouble("smoothed_change", r), t.getDouble("smoothed_se", r),
+                        t.getDouble("true_change", r)) == SmoothingPart.Outcome.SMOOTHED_ONLY;
                 offsetShare.add(pre, dim, hit ? 1 : 0);
                 trueFalls.add(pre, dim, t.getDouble("true_change", r) < 0 ? 1 : 0);
                 offsetCases[pre ? 1 : 0]++;
                 offset[pre ? 1 : 0] += hit ? 1 : 0;
-                int[] cell = offsetByCell.computeIfAbsent(Cells.variant(t.string("activation", r), t.getLong("rows", r), pre ? 1 : 0) + "|"
-                        + dim, x -> new int[2]);
+                int[] cell = offsetByCell.computeIfAbsent(cell(t, r), x -> new int[2]);
                 cell[0]++;
                 cell[1] += hit ? 1 : 0;
             }
@@ -198,7 +194,6 @@ final class NesAfterPretraining implements Part {
             table.add(p[0], Long.parseLong(p[1]), p[2], (long) r[0], r[1] / r[0], r[2] / r[0], r[3] / r[0], r[4] / r[0], r[5] / r[0],
                     snrMean, proj, nes && off != null ? (Double) ((double) off[1] / off[0]) : null);
         });
-
 
         double snrRaw = Cells.Cell.mean(snr.all(false));
         double snrPre = Cells.Cell.mean(snr.all(true));
@@ -259,6 +254,11 @@ final class NesAfterPretraining implements Part {
                 curvPre, noiseRaw, noisePre));
         figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);
         c.table(Questions.SECTION, "NES after pretraining: the evidence per variant, dim and estimator family", table);
+    }
+
+    /** The (variant, dim) a row of a grid-point table belongs to. */
+    private static String cell(ColumnTable t, int r) {
+        return Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)) + "|" + t.getLong("dim", r);
     }
 
     private static double num(ColumnTable t, String column, int r) {

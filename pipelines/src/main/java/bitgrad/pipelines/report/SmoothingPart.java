@@ -29,7 +29,7 @@ final class SmoothingPart implements Part {
     }
 
     /** Outcomes of one (estimate, restriction); the smoothed change counts only beyond two standard errors. */
-    private enum Outcome {
+    enum Outcome {
         BOTH("both fall"), SMOOTHED_ONLY("smoothed falls, true does not"), TRUE_ONLY("true falls, smoothed rises"),
         NOISE("smoothed within noise"), NEITHER("both rise (or true flat)");
 
@@ -37,6 +37,13 @@ final class SmoothingPart implements Part {
 
         Outcome(String label) {
             this.label = label;
+        }
+
+        /** The outcome of one step: the smoothed change counts only beyond two standard errors. */
+        static Outcome of(double smoothedChange, double smoothedSe, double trueChange) {
+            boolean trueFalls = trueChange < 0;
+            return smoothedChange < -2 * smoothedSe ? (trueFalls ? BOTH : SMOOTHED_ONLY)
+                    : smoothedChange > 2 * smoothedSe ? (trueFalls ? TRUE_ONLY : NEITHER) : NOISE;
         }
     }
 
@@ -56,8 +63,7 @@ final class SmoothingPart implements Part {
                 double sm = t.getDouble("smoothed_change", r);
                 double se = t.getDouble("smoothed_se", r);
                 boolean trueFalls = t.getDouble("true_change", r) < 0;
-                Outcome o = sm < -2 * se ? (trueFalls ? Outcome.BOTH : Outcome.SMOOTHED_ONLY)
-                        : sm > 2 * se ? (trueFalls ? Outcome.TRUE_ONLY : Outcome.NEITHER) : Outcome.NOISE;
+                Outcome o = Outcome.of(sm, se, t.getDouble("true_change", r));
                 Panel panel = new Panel(Cells.variant(t.string("activation", r), t.getLong("rows", r), t.getLong("pretrained", r)),
                         t.getLong("dim", r));
                 panels.computeIfAbsent(panel, x -> new LinkedHashMap<>()).computeIfAbsent(t.string("estimator", r), x -> new LinkedHashMap<>())
