@@ -35,8 +35,9 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
     /** Best decrease per layer restriction. */
     public static final Output LAYERS = new Output("layers.arrow", Tables.LAYER_SWEEP);
 
+    /** Version 2: sweeps with the first layer shared between copies (float rounding). */
     public LayerSweepStage() {
-        super("layer-sweep", 1, Params.class, LAYERS);
+        super("layer-sweep", 2, Params.class, LAYERS);
     }
 
     /** The restrictions of a model with {@code layers} weight tensors: each alone, the hidden ones, all. */

@@ -40,9 +40,9 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Best decrease and lr per estimator. */
     public static final Output BEST = new Output("best.arrow", Tables.LR_BEST);
 
-    /** Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
+    /** Version 7: every step evaluated with the first layer shared between copies (float rounding). Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
     public LrSweepStage() {
-        super("lr-sweep", 6, Params.class, CURVES, BEST);
+        super("lr-sweep", 7, Params.class, CURVES, BEST);
     }
 
     @Override

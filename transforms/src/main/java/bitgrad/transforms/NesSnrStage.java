@@ -36,8 +36,9 @@ public final class NesSnrStage extends Stage<NesSnrStage.Params> {
     /** One row per nested sample count. */
     public static final Output SNR = new Output("nes-snr.arrow", Tables.NES_SNR);
 
+    /** Version 2: NES with the first layer shared between copies (float rounding). */
     public NesSnrStage() {
-        super("nes-snr", 1, Params.class, SNR);
+        super("nes-snr", 2, Params.class, SNR);
     }
 
     /** Signal and noise of {@code estimates} (one per seed) and their projections on two unit references (either may be null). */

@@ -59,9 +59,9 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
     /** Each probed estimator at its own best lr. */
     public static final Output BEST = new Output("best.arrow", Tables.PROBE_BEST);
 
-    /** Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
+    /** Version 4: sweeps and NES with the first layer shared (float rounding). Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
     public ProbeStage() {
-        super("probe", 3, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
+        super("probe", 4, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }
 
     @Override

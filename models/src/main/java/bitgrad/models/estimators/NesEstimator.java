@@ -109,7 +109,9 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
     private List<ParamSet> run(Objective objective, long seed, int[] counts) {
         ParamSet point = objective.point();
         int evalsPer = antithetic ? 2 : 1;
-        int chunk = Math.max(1, objective.copiesPerChunk() / evalsPer);
+        // directions per evaluation: the objective groups their copies itself, and shares work
+        // between the directions of one call, so as many as a bounded host array holds
+        int chunk = (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / point.numel()));
         double[] acc = new double[Math.toIntExact(point.numel())];
         List<ParamSet> out = new ArrayList<>();
         int[] offsets = offsets(point);
@@ -158,6 +160,9 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
         return out;
     }
 
+    /** Floats of directions one evaluation holds on the host and in the engine (2^22, 16 MiB). */
+    private static final long DIRECTION_FLOATS = 1L << 22;
+
     /** {@code acc / n} in the shape of {@code point}. */
     private static ParamSet mean(double[] acc, int n, ParamSet point, int[] offsets) {
         float[] flat = new float[acc.length];
@@ -187,8 +192,8 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
             scope.suppressNotUsedWarning();
             NDManager m = params.get(0).getManager();
             int numel = Math.toIntExact(point.numel());
-            NDArray all = Nd.mul(Nd.create(m, u, new Shape(k, numel)), sigma);
-            NDList stacked = new NDList(point.count());
+            NDArray all = Nd.create(m, u, new Shape(k, numel));
+            NDList directions = new NDList(point.count());
             int off = 0;
             for (int t = 0; t < point.count(); t++) {
                 int n = point.get(t).size();
@@ -196,13 +201,23 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                 long[] stackedShape = new long[shape.length + 1];
                 stackedShape[0] = k;
                 System.arraycopy(shape, 0, stackedShape, 1, shape.length);
-                NDArray step = all.get(":, " + off + ":" + (off + n)).reshape(new Shape(stackedShape));
-                NDArray w = params.get(t).expandDims(0);
-                NDArray plus = w.add(step);
-                stacked.add(antithetic ? plus.concat(w.sub(step), 0) : plus);
+                directions.add(all.get(":, " + off + ":" + (off + n)).reshape(new Shape(stackedShape)));
                 off += n;
             }
-            return objective.lossBatch(stacked);
+            float s = (float) sigma;
+            float[][] coefficients = new float[k][];
+            for (int i = 0; i < k; i++) {
+                coefficients[i] = antithetic ? new float[] {s, -s} : new float[] {s};
+            }
+            float[][] losses = objective.lossAlong(params, directions, coefficients);
+            float[] out = new float[k * (antithetic ? 2 : 1)];
+            for (int i = 0; i < k; i++) {
+                out[i] = losses[i][0];
+                if (antithetic) {
+                    out[k + i] = losses[i][1];
+                }
+            }
+            return out;
         }
     }
 

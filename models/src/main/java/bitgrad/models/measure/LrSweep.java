@@ -1,10 +1,9 @@
 package bitgrad.models.measure;
 
-import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import bitgrad.models.Nd;
 import bitgrad.models.objectives.Objective;
 import bitgrad.schemas.ParamSet;
@@ -95,47 +94,31 @@ public final class LrSweep {
      * the objective's data.
      */
     public static List<Result> sweepAll(Objective objective, List<ParamSet> directions, float[] lrs) {
-        int chunk = Math.max(1, objective.copiesPerChunk());
-        int perDirection = (lrs.length + chunk - 1) / chunk;
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList w = Nd.toNd(m, objective.point());
-            List<NDList> gs = new ArrayList<>();
-            for (ParamSet d : directions) {
-                gs.add(Nd.toNd(m, d));
+            NDList stacked = new NDList(w.size());
+            for (int t = 0; t < w.size(); t++) {
+                NDList perDirection = new NDList(directions.size());
+                for (ParamSet d : directions) {
+                    perDirection.add(Nd.toNd(m, d.get(t)));
+                }
+                stacked.add(NDArrays.stack(perDirection));
             }
-            // chunk 0: the point itself; then direction d's chunk c at 1 + d * perDirection + c
-            float[][] losses = objective.lossChunks(1 + directions.size() * perDirection, i -> {
-                if (i == 0) {
-                    NDList base = new NDList(w.size());
-                    w.forEach(t -> base.add(t.expandDims(0)));
-                    return base;
+            // direction 0 also carries the point itself (coefficient 0: w + 0 g is w exactly)
+            float[][] coefficients = new float[directions.size()][];
+            for (int d = 0; d < coefficients.length; d++) {
+                int from = d == 0 ? 1 : 0;
+                coefficients[d] = new float[lrs.length + from];
+                for (int i = 0; i < lrs.length; i++) {
+                    coefficients[d][from + i] = -lrs[i];
                 }
-                int d = (i - 1) / perDirection;
-                int c0 = ((i - 1) % perDirection) * chunk;
-                int k = Math.min(chunk, lrs.length - c0);
-                float[] part = new float[k];
-                System.arraycopy(lrs, c0, part, 0, k);
-                NDList stacked = new NDList(w.size());
-                for (int t = 0; t < w.size(); t++) {
-                    int rank = w.get(t).getShape().dimension();
-                    long[] lrShape = new long[rank + 1];
-                    java.util.Arrays.fill(lrShape, 1);
-                    lrShape[0] = k;
-                    NDArray lr = Nd.create(m, part, new Shape(lrShape));
-                    stacked.add(w.get(t).expandDims(0).sub(lr.mul(gs.get(d).get(t).expandDims(0))));
-                }
-                return stacked;
-            });
+            }
+            float[][] losses = objective.lossAlong(w, stacked, coefficients);
             float base = losses[0][0];
             List<Result> out = new ArrayList<>();
             for (int d = 0; d < directions.size(); d++) {
-                float[] l = new float[lrs.length];
-                for (int c = 0; c < perDirection; c++) {
-                    float[] part = losses[1 + d * perDirection + c];
-                    System.arraycopy(part, 0, l, c * chunk, part.length);
-                }
-                out.add(new Result(lrs.clone(), base, l));
+                out.add(new Result(lrs.clone(), base, java.util.Arrays.copyOfRange(losses[d], d == 0 ? 1 : 0, losses[d].length)));
             }
             return out;
         }

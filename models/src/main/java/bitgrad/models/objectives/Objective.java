@@ -62,6 +62,141 @@ public interface Objective extends AutoCloseable {
     }
 
     /**
+     * Exact losses along directions: {@code out[d][i] = L(base + coefficients[d][i] * v_d)}, where
+     * {@code v_d} is entry d of every tensor of {@code directions} (each stacked {@code (D, ...)}).
+     * What an lr sweep ({@code -lr} along one direction) and NES ({@code +-sigma} along each sample)
+     * evaluate. This default materialises the copies in chunks of {@link #copiesPerChunk()};
+     * an objective may share work between them (every copy's weights are the base plus a multiple of
+     * one direction), within float rounding.
+     */
+    default float[][] lossAlong(NDList base, NDList directions, float[][] coefficients) {
+        AlongCopies copies = new AlongCopies(coefficients, Math.max(1, copiesPerChunk()));
+        float[][] chunks = lossChunks(copies.groups(), g -> copies.weights(base, directions, g, false));
+        return copies.split(chunks);
+    }
+
+    /**
+     * The copies of {@link #lossAlong} in order (direction by direction) and their groups of at most
+     * {@code group} copies; a group's weights are {@code base + A v} with A the group's coefficients
+     * as a (copies x directions) matrix, one nonzero per row, so each copy's weights are exactly
+     * {@code base + c v_d}.
+     */
+    final class AlongCopies {
+        private final float[][] coefficients;
+        private final int[] direction;
+        private final float[] coefficient;
+        private final int group;
+
+        AlongCopies(float[][] coefficients, int group) {
+            this.coefficients = coefficients;
+            this.group = group;
+            int n = 0;
+            for (float[] c : coefficients) {
+                n += c.length;
+            }
+            direction = new int[n];
+            coefficient = new float[n];
+            int k = 0;
+            for (int d = 0; d < coefficients.length; d++) {
+                for (float c : coefficients[d]) {
+                    direction[k] = d;
+                    coefficient[k++] = c;
+                }
+            }
+        }
+
+        /** Number of copies. */
+        public int size() {
+            return direction.length;
+        }
+
+        /** Number of groups. */
+        public int groups() {
+            return (size() + group - 1) / group;
+        }
+
+        /** First copy of group g. */
+        public int first(int g) {
+            return g * group;
+        }
+
+        /** Copies in group g. */
+        public int count(int g) {
+            return Math.min(group, size() - g * group);
+        }
+
+        /** The direction of copy k. */
+        public int direction(int k) {
+            return direction[k];
+        }
+
+        /** The coefficient of copy k. */
+        public float coefficient(int k) {
+            return coefficient[k];
+        }
+
+        /** Group g's coefficients as a {@code (count, directions from..to)} matrix, one nonzero per row. */
+        public NDArray matrix(NDManager m, int g) {
+            int c = count(g);
+            int lo = direction(first(g));
+            int span = direction(first(g) + c - 1) - lo + 1;
+            float[] a = new float[c * span];
+            for (int i = 0; i < c; i++) {
+                a[i * span + direction(first(g) + i) - lo] = coefficient(first(g) + i);
+            }
+            return Nd.create(m, a, new Shape(c, span));
+        }
+
+        /**
+         * Group g's weights of every tensor: {@code (count, ...)} stacked, or, with {@code squeeze} and
+         * a single copy, unstacked.
+         */
+        public NDList weights(NDList base, NDList directions, int g, boolean squeeze) {
+            NDList out = new NDList(base.size());
+            for (int t = 0; t < base.size(); t++) {
+                out.add(weight(base, directions, g, t, squeeze));
+            }
+            return out;
+        }
+
+        /** Tensor t of group g's weights (see {@link #weights}). */
+        public NDArray weight(NDList base, NDList directions, int g, int t, boolean squeeze) {
+            NDArray b = base.get(t);
+            int c = count(g);
+            int lo = direction(first(g));
+            if (c == 1 && squeeze) {
+                return b.add(Nd.mul(directions.get(t).get(lo), coefficient(first(g))));
+            }
+            NDArray a = matrix(b.getManager(), g);
+            NDArray v = directions.get(t).get(lo + ":" + (lo + a.getShape().get(1))).reshape(a.getShape().get(1), -1);
+            long[] shape = new long[b.getShape().dimension() + 1];
+            shape[0] = c;
+            System.arraycopy(b.getShape().getShape(), 0, shape, 1, shape.length - 1);
+            return a.matMul(v).reshape(new Shape(shape)).addi(b.expandDims(0));
+        }
+
+        /** Per-copy values (in copy order) back into one array per direction. */
+        public float[][] split(float[] perCopy) {
+            float[][] out = new float[coefficients.length][];
+            int k = 0;
+            for (int d = 0; d < coefficients.length; d++) {
+                out[d] = java.util.Arrays.copyOfRange(perCopy, k, k + coefficients[d].length);
+                k += coefficients[d].length;
+            }
+            return out;
+        }
+
+        /** Per-group values back into one array per direction. */
+        public float[][] split(float[][] perGroup) {
+            float[] flat = new float[size()];
+            for (int g = 0; g < perGroup.length; g++) {
+                System.arraycopy(perGroup[g], 0, flat, first(g), perGroup[g].length);
+            }
+            return split(flat);
+        }
+    }
+
+    /**
      * Exact losses of C copies of {@code params}, copy c having element {@code coords[c]} (row-major
      * index) of tensor {@code tensor} shifted by {@code deltas[c]}. The CDG primitive: an
      * implementation evaluates what precedes the tensor once and the copies together.

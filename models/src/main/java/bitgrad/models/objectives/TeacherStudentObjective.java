@@ -10,6 +10,8 @@ import bitgrad.models.nets.Forward;
 import bitgrad.models.nets.Mlp;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.schemas.ParamSet;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Mean squared error between the evaluate (student) MLP and a fixed full-precision teacher on a
@@ -139,6 +141,158 @@ public final class TeacherStudentObjective implements Objective {
         }
         return out;
     }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here every copy runs its own forward pass in groups of {@link #copiesPerChunk()} (one
+     * plain matmul per layer when a group is a single copy), with the sign activation written over
+     * each fresh pre-activation. With full-precision weights the first layer is shared: for copy
+     * {@code w0 + c v0} its pre-activation is {@code x w0^T + c (x v0^T)}, where {@code x w0^T} is
+     * computed once per slice and {@code x v0^T} once per direction, several directions in one wide
+     * matmul. That skips the first layer's matmul of every copy; it rounds the pre-activation
+     * differently from the dense product, so a row within float rounding of a threshold may land
+     * on another level (as for delta CDG).
+     */
+    @Override
+    public float[][] lossAlong(NDList base, NDList directions, float[][] coefficients) {
+        AlongCopies copies = new AlongCopies(coefficients, copiesPerChunk());
+        boolean shared = !spec.binaryWeights();
+        double[] acc = new double[copies.size()];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // every group's weights, once for all slices (the first layer's only when not shared)
+            // (full-precision weights transposed once here rather than per slice)
+            List<NDList> weights = new ArrayList<>();
+            for (int g = 0; g < copies.groups(); g++) {
+                NDList w = new NDList(spec.layers());
+                for (int l = 0; l < spec.layers(); l++) {
+                    NDArray wl = l == 0 && shared ? null : copies.weight(base, directions, g, l, true);
+                    w.add(wl == null || spec.binaryWeights() ? wl : Nd.transposeLast2(wl).duplicate());
+                }
+                weights.add(w);
+            }
+            for (int s = 0; s < slices(); s++) {
+                try (NDScope sliceScope = new NDScope()) {
+                    sliceScope.suppressNotUsedWarning();
+                    NDArray[] xy = data(s);
+                    FirstLayer first = shared ? new FirstLayer(xy[0], base.get(0), directions.get(0)) : null;
+                    for (int g = 0; g < copies.groups(); g++) {
+                        try (NDScope groupScope = new NDScope()) {
+                            groupScope.suppressNotUsedWarning();
+                            NDList w = weights.get(g);
+                            NDArray z = shared ? first.preActivation(copies, g) : Mlp.linear(spec, xy[0], w.get(0), false);
+                            for (int l = 1; l < spec.layers(); l++) {
+                                NDArray h = spec.activation().forwardInPlace(z);
+                                z = spec.binaryWeights() ? Mlp.linear(spec, h, w.get(l), false) : h.matMul(w.get(l));
+                            }
+                            NDArray sq = z.subi(xy[1]).square();
+                            float[] part = copies.count(g) == 1 ? new float[] {sq.sum().getFloat()} : sq.sum(new int[] {1, 2}).toFloatArray();
+                            for (int i = 0; i < part.length; i++) {
+                                acc[copies.first(g) + i] += part[i];
+                            }
+                        }
+                    }
+                    if (first != null) {
+                        first.close();
+                    }
+                }
+            }
+        }
+        return copies.split(mean(acc));
+    }
+
+    /**
+     * The shared first layer of {@link #lossAlong} on one slice: {@code x w0^T} and, for the
+     * directions a group needs, {@code x v0^T} (computed for up to {@link #WIDE_FLOATS} floats of
+     * directions at once, one wide matmul, and kept while later groups use them).
+     */
+    private final class FirstLayer implements AutoCloseable {
+        private final NDArray x;
+        private final NDArray directions;
+        private final NDArray base;
+        private final long rows;
+        private final long units;
+        private NDArray products; // (rows, span * units): x v_d^T side by side for directions lo..
+        private int lo = -1;
+        private int span;
+        private NDArray scaled; // c x v_d^T of the last single copy, direction scaledDirection
+        private int scaledDirection = -1;
+        private float scaledCoefficient;
+
+        FirstLayer(NDArray x, NDArray w0, NDArray directions) {
+            this.x = x;
+            this.directions = directions;
+            this.rows = x.getShape().get(0);
+            this.units = w0.getShape().get(0);
+            this.base = x.matMul(w0.transpose());
+        }
+
+        /** Pre-activations of group g's copies: {@code (rows, units)} for one copy, else {@code (C, rows, units)}. */
+        NDArray preActivation(AlongCopies copies, int g) {
+            int c = copies.count(g);
+            int from = copies.direction(copies.first(g));
+            int to = copies.direction(copies.first(g) + c - 1);
+            ensure(from, to);
+            if (c == 1) {
+                // an antithetic pair (c, -c) along one direction shares c x v^T
+                float coefficient = copies.coefficient(copies.first(g));
+                if (scaled != null && scaledDirection == from && scaledCoefficient == -coefficient) {
+                    return base.sub(scaled);
+                }
+                long at = (from - lo) * units;
+                NDArray product = span == 1 ? products : products.get(":, " + at + ":" + (at + units));
+                int next = copies.first(g) + 1;
+                if (next == copies.size() || copies.direction(next) != from || copies.coefficient(next) != -coefficient) {
+                    return Nd.mul(product, coefficient).addi(base);
+                }
+                closeScaled();
+                scaled = Nd.mul(product, coefficient);
+                NDScope.unregister(scaled);
+                scaledDirection = from;
+                scaledCoefficient = coefficient;
+                return base.add(scaled);
+            }
+            // (C, span') @ (span', rows * units): each copy's multiple of its direction's product
+            int n = to - from + 1;
+            long at = (from - lo) * units;
+            NDArray part = products.get(":, " + at + ":" + (at + n * units)).reshape(rows, n, units).transpose(1, 0, 2).reshape(n, rows * units);
+            return copies.matrix(x.getManager(), g).matMul(part).reshape(c, rows, units).addi(base);
+        }
+
+        private void ensure(int from, int to) {
+            if (lo >= 0 && from >= lo && to < lo + span) {
+                return;
+            }
+            close();
+            int total = Math.toIntExact(directions.getShape().get(0));
+            int wide = (int) Math.max(1, WIDE_FLOATS / (rows * units));
+            lo = from;
+            span = Math.min(total - from, Math.max(to - from + 1, wide));
+            NDArray v = directions.get(from + ":" + (from + span)).reshape(span * units, -1);
+            products = x.matMul(v.transpose());
+            NDScope.unregister(products);
+        }
+
+        private void closeScaled() {
+            if (scaled != null) {
+                scaled.close();
+                scaled = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            closeScaled();
+            if (products != null) {
+                products.close();
+                products = null;
+            }
+        }
+    }
+
+    /** Floats of first-layer direction products {@link #lossAlong} computes in one matmul (4 chunks). */
+    private static final long WIDE_FLOATS = 4 * CHUNK_FLOATS;
 
     @Override
     public float[] lossCoordinates(NDList params, int tensor, int[] coords, float[] deltas) {

@@ -23,6 +23,15 @@ public sealed interface Quantizer {
     NDArray forward(NDArray x);
 
     /**
+     * {@link #forward}, allowed to overwrite {@code x} with the result (the sign quantizers do: one
+     * in-place pass instead of three allocating ones). Only for arrays the caller owns and no
+     * gradient flows through: the batched loss evaluations.
+     */
+    default NDArray forwardInPlace(NDArray x) {
+        return forward(x);
+    }
+
+    /**
      * The forward value of one number, on the host, equal to {@link #forward} bit for bit (same
      * float operations, same ties): what delta-propagation CDG compares levels with.
      */
@@ -53,6 +62,24 @@ public sealed interface Quantizer {
             return x;
         }
         return Nd.straightThrough(forward(x.stopGradient()), surrogate(x));
+    }
+
+    /** The four binary activations: forward {@code sign(x)} with {@code sign(0) = +1}; they differ in their backward. */
+    sealed interface Sign extends Quantizer {
+        @Override
+        default NDArray forward(NDArray x) {
+            return Nd.signPm1(x);
+        }
+
+        @Override
+        default NDArray forwardInPlace(NDArray x) {
+            return Nd.signPm1InPlace(x);
+        }
+
+        @Override
+        default float apply(float x) {
+            return x >= 0 ? 1f : -1f;
+        }
     }
 
     /** The names {@link #parse} accepts, for help texts and errors. */
@@ -143,20 +170,10 @@ public sealed interface Quantizer {
     }
 
     /** Identity STE: forward sign(x), backward 1. */
-    record SignIdentity() implements Quantizer {
+    record SignIdentity() implements Sign {
         @Override
         public String name() {
             return "sign-ste";
-        }
-
-        @Override
-        public NDArray forward(NDArray x) {
-            return Nd.signPm1(x);
-        }
-
-        @Override
-        public float apply(float x) {
-            return x >= 0 ? 1f : -1f;
         }
 
         @Override
@@ -171,20 +188,10 @@ public sealed interface Quantizer {
     }
 
     /** Clipped STE (the default binary activation): forward sign(x), backward 1 if |x| <= 1. */
-    record SignClipped() implements Quantizer {
+    record SignClipped() implements Sign {
         @Override
         public String name() {
             return "sign";
-        }
-
-        @Override
-        public NDArray forward(NDArray x) {
-            return Nd.signPm1(x);
-        }
-
-        @Override
-        public float apply(float x) {
-            return x >= 0 ? 1f : -1f;
         }
 
         @Override
@@ -199,20 +206,10 @@ public sealed interface Quantizer {
     }
 
     /** ApproxSign (Bi-Real Net): forward sign(x), backward 2 - 2|x| on |x| <= 1. */
-    record ApproxSign() implements Quantizer {
+    record ApproxSign() implements Sign {
         @Override
         public String name() {
             return "approxsign";
-        }
-
-        @Override
-        public NDArray forward(NDArray x) {
-            return Nd.signPm1(x);
-        }
-
-        @Override
-        public float apply(float x) {
-            return x >= 0 ? 1f : -1f;
         }
 
         /** 2c - c|c| with c = clip(x, -1, 1); its derivative is (2 - 2|x|) inside, 0 outside. */
@@ -235,7 +232,7 @@ public sealed interface Quantizer {
      *
      * @param beta sharpness; 5 by default
      */
-    record SwishSign(double beta) implements Quantizer {
+    record SwishSign(double beta) implements Sign {
         public SwishSign {
             if (!(beta > 0) || Double.isInfinite(beta)) {
                 throw new IllegalArgumentException("swishsign beta must be a positive number, got " + beta);
@@ -245,16 +242,6 @@ public sealed interface Quantizer {
         @Override
         public String name() {
             return "swishsign:" + fmt(beta);
-        }
-
-        @Override
-        public NDArray forward(NDArray x) {
-            return Nd.signPm1(x);
-        }
-
-        @Override
-        public float apply(float x) {
-            return x >= 0 ? 1f : -1f;
         }
 
         /** SS(x) = 2 s(bx) (1 + bx (1 - s(bx))) - 1 with s the logistic sigmoid. */

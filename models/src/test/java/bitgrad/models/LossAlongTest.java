@@ -1,0 +1,117 @@
+package bitgrad.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import bitgrad.models.measure.Probes;
+import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.models.objectives.ToyProblem;
+import bitgrad.models.quant.Quantizer;
+import bitgrad.schemas.ParamSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The toy MLP's losses along directions (what lr sweeps and NES evaluate), computed with the first
+ * layer shared between copies and the sign written in place, equal every copy evaluated on its own.
+ */
+class LossAlongTest {
+
+    /** Sweep-like (0 and several -lr), antithetic pairs, and a single copy, over several directions. */
+    private static final float[][] COEFFICIENTS = {
+        {0f, -0.01f, -0.3f, -1f}, {0.05f, -0.05f}, {0.05f, -0.05f}, {0.2f}, {-0.7f, 0.7f}, {0.05f, -0.05f}};
+
+    @ParameterizedTest
+    @CsvSource({"identity,false", "sign,false", "ternary,false", "2bit,false", "approxsign,false", "sign,true",
+        "identity,true", "ternary,true"})
+    void everyCopyEqualsItsOwnEvaluation(String activation, boolean binaryWeights) {
+        for (int depth = 1; depth <= 3; depth++) {
+            MlpSpec spec = new MlpSpec(7, depth, Quantizer.parse(activation), binaryWeights);
+            // several slices; many copies per group (the stacked path)
+            check(spec, 200, 64, 11 + depth);
+        }
+    }
+
+    @Test
+    void singleCopyGroupsAndSeveralWideProductsAgreeToo() {
+        // 32768 rows x 16 inputs fill a chunk: one copy per group (plain matmuls, the antithetic
+        // pair sharing c x v^T), and 4 directions per wide first-layer product, so 6 need two
+        MlpSpec spec = new MlpSpec(16, 2, Quantizer.parse("sign"), false);
+        check(spec, 32768, 32768, 3);
+    }
+
+    private static void check(MlpSpec spec, int rows, int sliceRows, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[rows * spec.dim()];
+        // the first rows are zero: their first-layer pre-activations are exactly 0, where sign gives +1
+        for (int i = 3 * spec.dim(); i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        ToyProblem toy = new ToyProblem(spec, seed);
+        try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, spec.dim(), sliceRows));
+                NDManager m = NDManager.newBaseManager()) {
+            List<ParamSet> dirs = new ArrayList<>();
+            for (int d = 0; d < COEFFICIENTS.length; d++) {
+                dirs.add(Probes.randomDirection(o.point(), 40 + d));
+            }
+            NDList base = Nd.toNd(m, o.point());
+            NDList stacked = new NDList();
+            for (int t = 0; t < base.size(); t++) {
+                NDList perDirection = new NDList();
+                for (ParamSet d : dirs) {
+                    perDirection.add(Nd.toNd(m, d.get(t)));
+                }
+                stacked.add(NDArrays.stack(perDirection));
+            }
+            float[][] along = o.lossAlong(base, stacked, COEFFICIENTS);
+            for (int d = 0; d < COEFFICIENTS.length; d++) {
+                for (int i = 0; i < COEFFICIENTS[d].length; i++) {
+                    float expected = o.loss(plus(o.point(), dirs.get(d), COEFFICIENTS[d][i]));
+                    assertEquals(expected, along[d][i], 2e-6 * expected + 1e-8,
+                            spec + " direction " + d + " coefficient " + COEFFICIENTS[d][i]);
+                }
+            }
+        }
+    }
+
+    /** {@code w + c v} in float, as the copies are built. */
+    private static ParamSet plus(ParamSet w, ParamSet v, float c) {
+        return w.map(t -> {
+            float[] out = w.get(t).data().clone();
+            float[] dv = v.get(t).data();
+            for (int i = 0; i < out.length; i++) {
+                out[i] += c * dv[i];
+            }
+            return out;
+        });
+    }
+
+    @Test
+    void inPlaceSignGivesPlusOneAtZero() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] v = {-2f, -0f, 0f, 1e-30f, -1e-30f, 3f};
+            NDArray a = Nd.create(m, v, new Shape(2, 3));
+            assertArrayEquals(new float[] {-1, 1, 1, 1, -1, 1}, Nd.signPm1InPlace(a).toFloatArray());
+            assertArrayEquals(new float[] {-1, 1, 1, 1, -1, 1}, a.toFloatArray(), "written over its input");
+            // and without zeros the fast path, equal to the allocating sign
+            float[] w = new float[1000];
+            SplittableRandom r = new SplittableRandom(1);
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) r.nextGaussian();
+            }
+            NDArray b = Nd.create(m, w, new Shape(10, 100));
+            float[] expected = Nd.signPm1(b).toFloatArray();
+            assertArrayEquals(expected, Nd.signPm1InPlace(b).toFloatArray());
+        }
+    }
+}
