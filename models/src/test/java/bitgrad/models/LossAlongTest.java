@@ -97,6 +97,39 @@ class LossAlongTest {
     }
 
     @Test
+    void everyInPlaceForwardEqualsTheForward() {
+        float[] v = new float[4000];
+        SplittableRandom r = new SplittableRandom(2);
+        int k = 0;
+        for (String name : new String[] {"identity", "sign", "ternary", "ternary:0.3", "2bit", "kbit:3"}) {
+            for (double t : Quantizer.parse(name).thresholds()) {
+                float f = (float) t;
+                for (float e : new float[] {f, Math.nextUp(f), Math.nextDown(f), -f, Math.nextUp(-f), Math.nextDown(-f)}) {
+                    v[k++] = e;
+                }
+            }
+        }
+        for (float e : new float[] {0f, -0f, 1f, -1f, 1.5f, -1.5f, 2.5f, 7f, -7f}) {
+            v[k++] = e;
+        }
+        while (k < v.length) {
+            v[k++] = (float) (2 * r.nextGaussian());
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (String name : new String[] {"identity", "sign", "sign-ste", "approxsign", "swishsign", "ternary",
+                "ternary:0.3", "2bit", "kbit:3", "kbit:1"}) {
+                Quantizer q = Quantizer.parse(name);
+                float[] expected = q.forward(Nd.create(m, v, new Shape(40, 100))).toFloatArray();
+                float[] inPlace = q.forwardInPlace(Nd.create(m, v, new Shape(40, 100))).toFloatArray();
+                for (int i = 0; i < v.length; i++) {
+                    // -0 and +0 are one level
+                    assertEquals(expected[i] + 0f, inPlace[i] + 0f, 0f, name + " at " + v[i]);
+                }
+            }
+        }
+    }
+
+    @Test
     void inPlaceSignGivesPlusOneAtZero() {
         try (NDManager m = NDManager.newBaseManager()) {
             float[] v = {-2f, -0f, 0f, 1e-30f, -1e-30f, 3f};

@@ -256,6 +256,47 @@ public final class ArrowFiles {
             return ColumnTable.like(shape);
         }
 
+        /** Rows of record batch {@code i} (its columns are read, not converted). */
+        public int rows(int i) throws IOException {
+            try {
+                reader.loadRecordBatch(blocks.get(i));
+                return reader.getVectorSchemaRoot().getRowCount();
+            } catch (IOException | RuntimeException e) {
+                throw new CorruptArtifactException(path + ": batch " + i + " unreadable (" + e.getMessage() + ")", e);
+            }
+        }
+
+        /**
+         * Float-list column {@code column} of record batch {@code i} as one row-major array, every
+         * row {@code width} floats: the bulk read of a data slice (one copy, no per-element calls).
+         *
+         * @throws IOException when a row is null or has another width
+         */
+        public float[] floatRows(int i, String column, int width) throws IOException {
+            try {
+                reader.loadRecordBatch(blocks.get(i));
+                VectorSchemaRoot root = reader.getVectorSchemaRoot();
+                int n = root.getRowCount();
+                ListVector l = (ListVector) root.getVector(column);
+                for (int r = 0; r < n; r++) {
+                    if (l.isNull(r) || l.getElementEndIndex(r) - l.getElementStartIndex(r) != width) {
+                        throw new IOException("row " + r + " of column " + column + " is not " + width + " floats");
+                    }
+                }
+                Float4Vector d = (Float4Vector) l.getDataVector();
+                float[] out = new float[n * width];
+                if (n > 0 && d.getNullCount() > 0) {
+                    throw new IOException("column " + column + " holds missing values");
+                }
+                long start = n == 0 ? 0 : l.getElementStartIndex(0);
+                d.getDataBuffer().nioBuffer(start * Float.BYTES, out.length * Float.BYTES)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+                return out;
+            } catch (RuntimeException e) {
+                throw new CorruptArtifactException(path + ": batch " + i + " unreadable (" + e.getMessage() + ")", e);
+            }
+        }
+
         /** Record batch {@code i} as a table. */
         public ColumnTable batch(int i) throws IOException {
             try {

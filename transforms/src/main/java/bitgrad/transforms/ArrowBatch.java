@@ -2,7 +2,6 @@ package bitgrad.transforms;
 
 import bitgrad.models.objectives.Batch;
 import bitgrad.schemas.ArrowFiles;
-import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Schemas;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +26,7 @@ public final class ArrowBatch implements Batch, AutoCloseable {
         rows = new int[reader.batches()];
         long n = 0;
         for (int s = 0; s < rows.length; s++) {
-            rows[s] = reader.batch(s).rows();
+            rows[s] = reader.rows(s);
             n += rows[s];
         }
         size = n;
@@ -65,16 +64,7 @@ public final class ArrowBatch implements Batch, AutoCloseable {
     @Override
     public float[] slice(int s) {
         try {
-            ColumnTable t = reader.batch(s);
-            float[] out = new float[t.rows() * dim];
-            for (int i = 0; i < t.rows(); i++) {
-                float[] x = t.floats("x", i);
-                if (x.length != dim) {
-                    throw new IOException("data row of width " + x.length + ", expected " + dim);
-                }
-                System.arraycopy(x, 0, out, i * dim, dim);
-            }
-            return out;
+            return reader.floatRows(s, "x", dim);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
