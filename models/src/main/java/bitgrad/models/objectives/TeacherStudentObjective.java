@@ -1,6 +1,7 @@
 package bitgrad.models.objectives;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -156,6 +157,9 @@ public final class TeacherStudentObjective implements Objective {
      */
     @Override
     public float[][] lossAlong(NDList base, NDList directions, float[][] coefficients) {
+        if (spec.activation().fullPrecision()) {
+            return linearAlong(base, directions, coefficients);
+        }
         AlongCopies copies = new AlongCopies(coefficients, copiesPerChunk());
         boolean shared = !spec.binaryWeights();
         double[] acc = new double[copies.size()];
@@ -195,6 +199,58 @@ public final class TeacherStudentObjective implements Objective {
                     }
                     if (first != null) {
                         first.close();
+                    }
+                }
+            }
+        }
+        return copies.split(mean(acc));
+    }
+
+    /**
+     * {@link #lossAlong} for the identity activation: each copy's network is linear, its output
+     * {@code x m_c} with {@code m_c^T = W_L ... W_1 W_0} (binary weights as {@code sign(W) mean|W|}),
+     * so every copy costs a product of its small weight matrices once and one column of a single
+     * wide matmul {@code x M^T} per slice, instead of a matmul per layer over every row. Reassociating
+     * the product rounds differently from layer-by-layer evaluation (float rounding; no thresholds).
+     */
+    private float[][] linearAlong(NDList base, NDList directions, float[][] coefficients) {
+        // the copies' weights are all that is stacked here: as many per group as WIDE_FLOATS hold
+        long numel = 0;
+        for (NDArray b : base) {
+            numel += b.size();
+        }
+        AlongCopies copies = new AlongCopies(coefficients, (int) Math.max(1, Math.min(1 << 16, WIDE_FLOATS / numel)));
+        int n = copies.size();
+        double[] acc = new double[n];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList vectors = new NDList(copies.groups());
+            for (int g = 0; g < copies.groups(); g++) {
+                NDList w = copies.weights(base, directions, g, false);
+                NDArray m = null; // (C, 1, in_l): the output's row vector through layers l..
+                for (int l = spec.layers() - 1; l >= 0; l--) {
+                    NDArray wl = w.get(l);
+                    NDArray effective = spec.binaryWeights() ? Nd.signPm1(wl).mul(Mlp.rowScale(wl)) : wl;
+                    m = m == null ? effective : m.matMul(effective);
+                }
+                vectors.add(m.reshape(copies.count(g), spec.dim()));
+            }
+            NDArray all = NDArrays.concat(vectors, 0); // (n, dim)
+            for (int s = 0; s < slices(); s++) {
+                try (NDScope sliceScope = new NDScope()) {
+                    sliceScope.suppressNotUsedWarning();
+                    NDArray[] xy = data(s);
+                    int block = (int) Math.max(1, Math.min(n, WIDE_FLOATS / batch.rows(s)));
+                    for (int k0 = 0; k0 < n; k0 += block) {
+                        try (NDScope blockScope = new NDScope()) {
+                            blockScope.suppressNotUsedWarning();
+                            int k = Math.min(block, n - k0);
+                            NDArray out = xy[0].matMul(all.get(k0 + ":" + (k0 + k)).transpose());
+                            float[] part = out.subi(xy[1]).square().sum(new int[] {0}).toFloatArray();
+                            for (int i = 0; i < k; i++) {
+                                acc[k0 + i] += part[i];
+                            }
+                        }
                     }
                 }
             }
