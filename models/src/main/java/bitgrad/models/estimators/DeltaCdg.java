@@ -180,20 +180,29 @@ final class DeltaCdg {
                 r[b] = (double) z[layers - 1][b] - p.target()[b];
             }
             maxAbsH = new double[layers][];
+            rowMaxAbsH = new double[layers][];
             for (int l = 0; l < layers; l++) {
                 float[] h = h(l);
                 int n = in[l];
                 maxAbsH[l] = new double[n];
+                rowMaxAbsH[l] = new double[rows];
                 for (int b = 0; b < rows; b++) {
+                    double m = 0;
                     for (int i = 0; i < n; i++) {
-                        maxAbsH[l][i] = Math.max(maxAbsH[l][i], Math.abs(h[b * n + i]));
+                        double v = Math.abs(h[b * n + i]);
+                        maxAbsH[l][i] = Math.max(maxAbsH[l][i], v);
+                        m = Math.max(m, v);
                     }
+                    rowMaxAbsH[l][b] = m;
                 }
             }
         }
 
         /** Per layer and input index, the largest |input| over the slice's rows. */
         final double[][] maxAbsH;
+
+        /** Per layer and row, the row's largest |input|. */
+        final double[][] rowMaxAbsH;
 
         /**
          * Linear layers with full-precision weights (the output layer; every layer with the identity
@@ -337,20 +346,9 @@ final class DeltaCdg {
         int rows = s.rows;
         float[] zl = s.z[l];
         int o = out[l];
-        // rows by distance to the nearest threshold: (float bits of the distance, row) packed in one long
-        long[] keys = new long[rows];
         double zmax = 0;
         for (int b = 0; b < rows; b++) {
-            float dist = (float) distance(zl[b * o + j]);
-            keys[b] = ((long) Float.floatToIntBits(dist) << 32) | b;
             zmax = Math.max(zmax, Math.abs(zl[b * o + j]));
-        }
-        Arrays.sort(keys);
-        int[] order = new int[rows];
-        double[] sorted = new double[rows];
-        for (int k = 0; k < rows; k++) {
-            order[k] = (int) (keys[k] & 0xffffffffL);
-            sorted[k] = Float.intBitsToFloat((int) (keys[k] >>> 32));
         }
         double margin = 1e-5 * (zmax + 1);
         double maxSum = 0;
@@ -383,23 +381,48 @@ final class DeltaCdg {
                 maxBound = Math.max(maxBound, bounds[2 * i + sg]);
             }
         }
-        // rows nearest a threshold first; each coordinate sums its rows in this one order
+        // rows in their order (memory order: every row array is read sequentially), each coordinate
+        // summing its rows in that one order; a row is a candidate only if its own largest input can
+        // move it across a threshold (full-precision weights) or any coordinate's bound allows
         double[] totals = new double[2 * n];
         long changed = 0;
         float[] al = s.a[l];
-        for (int k = 0; k < rows && sorted[k] <= maxBound; k++) {
-            int b = order[k];
-            double dist = sorted[k];
+        double[] rowMax = spec.binaryWeights() ? null : s.rowMaxAbsH[l];
+        for (int b = 0; b < rows; b++) {
             float z0 = zl[b * o + j];
+            double dist = (float) distance(z0);
+            if (dist > maxBound || (rowMax != null && dist > eps * rowMax[b] * (1 + 1e-5) + margin)) {
+                continue;
+            }
             float a0 = al[b * o + j];
             double r2 = 2 * s.r[b];
+            // full-precision weights: a change |eps h_bi| below this stays within the row's level
+            double reach = (dist - margin) / (1 + 1e-5);
+            // the open interval around z0 between its neighbouring thresholds, less the margin: when z0
+            // itself lies inside it, a new value inside it keeps z0's level without asking the quantizer
+            boolean interior = dist > margin;
+            double lo = Double.NEGATIVE_INFINITY;
+            double hi = Double.POSITIVE_INFINITY;
+            for (double t : thresholds) {
+                if (t <= z0) {
+                    lo = Math.max(lo, t + margin);
+                } else {
+                    hi = Math.min(hi, t - margin);
+                }
+            }
             for (int i = 0; i < n; i++) {
+                if (rowMax != null && eps * Math.abs(h[b * n + i]) < reach) {
+                    continue;
+                }
                 for (int sg = 0; sg < 2; sg++) {
                     if (dist > bounds[2 * i + sg]) {
                         continue;
                     }
                     double d = sg == 0 ? eps : -eps;
                     float z1 = spec.binaryWeights() ? newZ(l, j, i, d, h, b, sum, sumAbs) : (float) (z0 + d * h[b * n + i]);
+                    if (interior && z1 > lo && z1 < hi) {
+                        continue;
+                    }
                     float da = q.apply(z1) - a0;
                     if (da != 0) {
                         changed++;
