@@ -22,6 +22,31 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code cache gc} and run records under hostile conditions: live and killed runs, damaged records, links. */
 class CacheSafetyTest {
 
+    /** One finished tiny run, copied into the tests that start from one (each works on its own copy). */
+    @TempDir
+    static Path shared;
+
+    private static Path finishedRun;
+
+    /** A copy, at {@code runs}, of a runs dir holding one finished tiny run. */
+    static void finishedRunAt(Path runs) throws Exception {
+        synchronized (CacheSafetyTest.class) {
+            if (finishedRun == null) {
+                finishedRun = shared.resolve("runs");
+                CliFixture.run(finishedRun);
+            }
+        }
+        try (Stream<Path> s = Files.walk(finishedRun)) {
+            for (Path from : s.toList()) {
+                Path to = runs.resolve(finishedRun.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+    }
 
     /** Starts a child run and returns once it printed {@code marker}; the child keeps running. */
     static Process childUntil(Path config, Path runs, String marker) throws Exception {
@@ -86,7 +111,7 @@ class CacheSafetyTest {
 
     @Test
     void damagedRunRecordsAreNamedAndNeverMakeGcDeleteTheirWork(@TempDir Path runs) throws Exception {
-        CliFixture.run(runs);
+        finishedRunAt(runs);
         CliFixture.run(runs, "--set", "estimators.cdg.eps=[0.05]");
         List<Path> records;
         try (Stream<Path> s = Files.list(runs)) {
@@ -147,7 +172,7 @@ class CacheSafetyTest {
     @Test
     void gcNeverFollowsALinkOutOfTheRunsDir(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
-        CliFixture.run(runs);
+        finishedRunAt(runs); // a copy of a finished run: what it left is what the run left
         try (Stream<Path> s = Files.walk(runs)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".run.json") || p.getFileName().toString().equals("lease.json")),
                     "no temporary record or lease left after a finished run");
@@ -176,7 +201,7 @@ class CacheSafetyTest {
     @Test
     void aFullDiskDuringTheReportLeavesNoHalfFileAndMarksTheRunFailed(@TempDir Path dir) throws Exception {
         Path runs = dir.resolve("runs");
-        CliFixture.run(runs);
+        finishedRunAt(runs);
         Map<String, String> cache = CliFixture.snapshot(runs.resolve("cache"));
         // a file size limit of 64 KiB: run.json and the tables fit, the report (with its figures inlined) does not;
         // the JVM ignores SIGXFSZ, so writes past the limit fail as on a full disk
