@@ -165,16 +165,15 @@ public final class TeacherStudentObjective implements Objective {
         double[] acc = new double[copies.size()];
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            // every group's weights, once for all slices (the first layer's only when not shared)
-            // (full-precision weights transposed once here rather than per slice)
+            // every group's weights once for all slices when they fit in KEEP_FLOATS, else per slice
+            long numel = 0;
+            for (NDArray b : base) {
+                numel += b.size();
+            }
+            boolean keep = slices() > 1 && (long) copies.size() * numel <= KEEP_FLOATS;
             List<NDList> weights = new ArrayList<>();
-            for (int g = 0; g < copies.groups(); g++) {
-                NDList w = new NDList(spec.layers());
-                for (int l = 0; l < spec.layers(); l++) {
-                    NDArray wl = l == 0 && shared ? null : copies.weight(base, directions, g, l, true);
-                    w.add(wl == null || spec.binaryWeights() ? wl : Nd.transposeLast2(wl).duplicate());
-                }
-                weights.add(w);
+            for (int g = 0; keep && g < copies.groups(); g++) {
+                weights.add(groupWeights(copies, base, directions, g, shared));
             }
             for (int s = 0; s < slices(); s++) {
                 try (NDScope sliceScope = new NDScope()) {
@@ -184,7 +183,7 @@ public final class TeacherStudentObjective implements Objective {
                     for (int g = 0; g < copies.groups(); g++) {
                         try (NDScope groupScope = new NDScope()) {
                             groupScope.suppressNotUsedWarning();
-                            NDList w = weights.get(g);
+                            NDList w = keep ? weights.get(g) : groupWeights(copies, base, directions, g, shared);
                             NDArray z = shared ? first.preActivation(copies, g) : Mlp.linear(spec, xy[0], w.get(0), false);
                             for (int l = 1; l < spec.layers(); l++) {
                                 NDArray h = spec.activation().forwardInPlace(z);
@@ -204,6 +203,22 @@ public final class TeacherStudentObjective implements Objective {
             }
         }
         return copies.split(mean(acc));
+    }
+
+    /** Stacked copies' weights {@link #lossAlong} keeps for all slices at most (2^24 floats, 64 MiB). */
+    private static final long KEEP_FLOATS = 1L << 24;
+
+    /**
+     * Group g's weights for {@link #lossAlong}: full-precision ones transposed (the layout the
+     * matmul reads), the first layer's left out when it is shared.
+     */
+    private NDList groupWeights(AlongCopies copies, NDList base, NDList directions, int g, boolean shared) {
+        NDList w = new NDList(spec.layers());
+        for (int l = 0; l < spec.layers(); l++) {
+            NDArray wl = l == 0 && shared ? null : copies.weight(base, directions, g, l, true);
+            w.add(wl == null || spec.binaryWeights() ? wl : Nd.transposeLast2(wl).duplicate());
+        }
+        return w;
     }
 
     /**
