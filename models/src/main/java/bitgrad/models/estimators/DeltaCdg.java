@@ -388,6 +388,7 @@ final class DeltaCdg {
         long changed = 0;
         float[] al = s.a[l];
         double[] rowMax = spec.binaryWeights() ? null : s.rowMaxAbsH[l];
+        boolean signFp = rowMax != null && q instanceof Quantizer.Sign;
         for (int b = 0; b < rows; b++) {
             float z0 = zl[b * o + j];
             double dist = (float) distance(z0);
@@ -409,6 +410,32 @@ final class DeltaCdg {
                 } else {
                     hi = Math.min(hi, t - margin);
                 }
+            }
+            if (signFp) {
+                // sign with FP weights: a change moves the row to the other level iff the new value's
+                // sign differs; that change (-2 a0) is the same for every weight, so the row's loss
+                // change is computed at its first crossing and added for each (the generic loop's
+                // values and order, without asking the quantizer)
+                boolean pos = z0 >= 0;
+                double v = Double.NaN;
+                for (int i = 0; i < n; i++) {
+                    double hv = h[b * n + i];
+                    if (eps * Math.abs(hv) < reach) {
+                        continue;
+                    }
+                    for (int sg = 0; sg < 2; sg++) {
+                        float z1 = (float) (z0 + (sg == 0 ? eps : -eps) * hv);
+                        if ((z1 >= 0) != pos) {
+                            changed++;
+                            if (Double.isNaN(v)) {
+                                double dy = carry(s, l, j, b, -2 * a0, scratch, next);
+                                v = dy * (r2 + dy);
+                            }
+                            totals[2 * i + sg] += v;
+                        }
+                    }
+                }
+                continue;
             }
             for (int i = 0; i < n; i++) {
                 if (rowMax != null && eps * Math.abs(h[b * n + i]) < reach) {
