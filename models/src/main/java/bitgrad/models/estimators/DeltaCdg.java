@@ -248,11 +248,15 @@ final class DeltaCdg {
         }
         for (int l = 0; l < layers; l++) {
             int layer = l;
-            IntStream.range(0, out[l]).parallel().forEach(j -> unit(s, layer, j));
+            if (l == layers - 1 || q.fullPrecision()) {
+                IntStream.range(0, out[l]).parallel().forEach(j -> unit(s, layer, j));
+            } else {
+                quantizedLayer(s, l);
+            }
         }
     }
 
-    /** Every coordinate (j, i) of layer l, both signs, on one slice. */
+    /** Every coordinate (j, i) of linear layer l (the output layer, or every layer with the identity activation), both signs, on one slice. */
     private void unit(Slice s, int l, int j) {
         int n = in[l];
         int rows = s.rows;
@@ -270,12 +274,7 @@ final class DeltaCdg {
                 sumAbs += Math.abs(w[l][j * n + i]);
             }
         }
-        boolean linear = l == layers - 1 || q.fullPrecision();
-        if (linear) {
-            linearUnit(s, l, j, h, sum, sumAbs);
-        } else {
-            quantizedUnit(s, l, j, h, sum, sumAbs);
-        }
+        linearUnit(s, l, j, h, sum, sumAbs);
     }
 
     /** The change of unit j's pre-activation in row b when weight (j, i) of layer l moves by d (linear layers). */
@@ -284,19 +283,19 @@ final class DeltaCdg {
         if (!spec.binaryWeights()) {
             return d * h[b * n + i];
         }
-        return newZ(l, j, i, d, h, b, sum, sumAbs) - s.z[l][b * out[l] + j];
+        return newZ(l, j, i, d, h, b, (float) sum[b], sumAbs) - s.z[l][b * out[l] + j];
     }
 
     /**
      * Unit j's new pre-activation in row b when weight (j, i) of layer l moves by d, with binary
      * weights rounded as the engine rounds it: the exact new sum, times the new row scale.
      */
-    private float newZ(int l, int j, int i, double d, float[] h, int b, double[] sum, double sumAbs) {
+    private float newZ(int l, int j, int i, double d, float[] h, int b, float sumB, double sumAbs) {
         int n = in[l];
         float v = w[l][j * n + i];
         float v2 = (float) (v + d);
         float a2 = (float) ((sumAbs - Math.abs(v) + Math.abs(v2)) / n);
-        float sum2 = (float) sum[b] + (sign(v2) - sign(v)) * h[b * n + i];
+        float sum2 = sumB + (sign(v2) - sign(v)) * h[b * n + i];
         return sum2 * a2;
     }
 
@@ -340,30 +339,91 @@ final class DeltaCdg {
         return best;
     }
 
-    /** A quantized hidden layer: only rows near a threshold can change; each is carried to the output. */
-    private void quantizedUnit(Slice s, int l, int j, float[] h, double[] sum, double sumAbs) {
-        int n = in[l];
-        int rows = s.rows;
-        float[] zl = s.z[l];
+    /**
+     * Rows per block of a quantized layer: every unit of the layer scans a block of rows while its
+     * inputs and pre-activations are in cache (1 000 000 rows per unit streamed them from memory
+     * once per unit). Results do not depend on it beyond float rounding.
+     */
+    static int rowBlock = 2048;
+
+    /** Blocks whose partial sums are kept before they are added, in block order, to the totals. */
+    private static final int BLOCK_WAVE = 64;
+
+    /**
+     * A quantized hidden layer on one slice: row blocks in parallel, every unit on each block; each
+     * block's sums per coordinate are added to the totals in block order, so results do not depend
+     * on the thread count.
+     */
+    private void quantizedLayer(Slice s, int l) {
         int o = out[l];
-        double zmax = 0;
-        for (int b = 0; b < rows; b++) {
-            zmax = Math.max(zmax, Math.abs(zl[b * o + j]));
-        }
-        double margin = 1e-5 * (zmax + 1);
-        double maxSum = 0;
-        if (sum != null) {
-            for (double v : sum) {
-                maxSum = Math.max(maxSum, Math.abs(v));
+        int n = in[l];
+        UnitBounds[] bounds = new UnitBounds[o];
+        IntStream.range(0, o).parallel().forEach(j -> bounds[j] = unitBounds(s, l, j));
+        int rows = s.rows;
+        int block = Math.max(1, rowBlock);
+        int blocks = (rows + block - 1) / block;
+        for (int w0 = 0; w0 < blocks; w0 += BLOCK_WAVE) {
+            int wave = Math.min(BLOCK_WAVE, blocks - w0);
+            double[][] partial = new double[wave][];
+            long[][] changed = new long[wave][];
+            int first = w0;
+            IntStream.range(0, wave).parallel().forEach(k -> {
+                int from = (first + k) * block;
+                int to = Math.min(rows, from + block);
+                double[] totals = new double[o * 2 * n];
+                long[] ch = new long[o];
+                float[] cachedDa = new float[to - from];
+                double[] cachedDy = new double[to - from];
+                double[] scratch = new double[maxWidth()];
+                double[] next = new double[maxWidth()];
+                for (int j = 0; j < o; j++) {
+                    Arrays.fill(cachedDa, 0f);
+                    ch[j] = quantizedRows(s, l, j, bounds[j], from, to, totals, j * 2 * n, cachedDa, cachedDy, scratch, next);
+                }
+                partial[k] = totals;
+                changed[k] = ch;
+            });
+            for (int k = 0; k < wave; k++) {
+                for (int c = 0; c < partial[k].length; c++) {
+                    acc[l][c] += partial[k][c];
+                }
+                for (int j = 0; j < o; j++) {
+                    crossings[l][j] += changed[k][j];
+                }
             }
         }
-        double[] scratch = new double[maxWidth()];
-        double[] next = new double[maxWidth()];
-        // the output change of a row depends only on the row and its new level, not on which weight moved:
-        // computed once per (row, level change) and reused by every coordinate of the unit
-        float[] cachedDa = new float[rows];
-        double[] cachedDy = new double[rows];
-        // the largest |dz| any row can see, per coordinate and sign: a bound, so no row that can change is skipped
+    }
+
+    /**
+     * What unit j of quantized layer l needs over the whole slice before its rows are scanned.
+     *
+     * @param margin float-rounding allowance on distances, {@code 1e-5 (max |z| + 1)}
+     * @param bounds the largest |dz| any row can see, per coordinate and sign (with the margin), so
+     *     no row that can change is skipped
+     * @param maxBound the largest of them
+     * @param sumAbs binary weights: {@code sum_i |w_ji|}
+     */
+    private record UnitBounds(double margin, double[] bounds, double maxBound, double sumAbs) {
+    }
+
+    private UnitBounds unitBounds(Slice s, int l, int j) {
+        int n = in[l];
+        int o = out[l];
+        double zmax = 0;
+        double maxSum = 0;
+        for (int b = 0; b < s.rows; b++) {
+            zmax = Math.max(zmax, Math.abs(s.z[l][b * o + j]));
+            if (spec.binaryWeights()) {
+                maxSum = Math.max(maxSum, Math.abs(s.sums[l][b * o + j]));
+            }
+        }
+        double margin = 1e-5 * (zmax + 1);
+        double sumAbs = 0;
+        if (spec.binaryWeights()) {
+            for (int i = 0; i < n; i++) {
+                sumAbs += Math.abs(w[l][j * n + i]);
+            }
+        }
         double[] bounds = new double[2 * n];
         double maxBound = 0;
         for (int i = 0; i < n; i++) {
@@ -381,15 +441,37 @@ final class DeltaCdg {
                 maxBound = Math.max(maxBound, bounds[2 * i + sg]);
             }
         }
+        return new UnitBounds(margin, bounds, maxBound, sumAbs);
+    }
+
+    /**
+     * Unit j of quantized layer l on rows {@code from..to-1}: only rows near a threshold can change;
+     * each that does is carried to the output, and its loss change added to {@code totals[at + 2i + sg]}.
+     * The output change of a row depends only on the row and its new level, not on which weight
+     * moved: computed once per (row, level change) in {@code cachedDa / cachedDy} (indexed from
+     * {@code from}, zero on entry) and reused by every coordinate of the unit.
+     *
+     * @return the rows' level changes, summed over coordinates and signs
+     */
+    private long quantizedRows(Slice s, int l, int j, UnitBounds u, int from, int to, double[] totals, int at,
+            float[] cachedDa, double[] cachedDy, double[] scratch, double[] next) {
+        int n = in[l];
+        int o = out[l];
+        float[] zl = s.z[l];
+        float[] h = s.h(l);
+        double margin = u.margin();
+        double[] bounds = u.bounds();
+        double maxBound = u.maxBound();
+        double sumAbs = u.sumAbs();
+        float[] sums = spec.binaryWeights() ? s.sums[l] : null;
         // rows in their order (memory order: every row array is read sequentially), each coordinate
         // summing its rows in that one order; a row is a candidate only if its own largest input can
         // move it across a threshold (full-precision weights) or any coordinate's bound allows
-        double[] totals = new double[2 * n];
         long changed = 0;
         float[] al = s.a[l];
         double[] rowMax = spec.binaryWeights() ? null : s.rowMaxAbsH[l];
         boolean signFp = rowMax != null && q instanceof Quantizer.Sign;
-        for (int b = 0; b < rows; b++) {
+        for (int b = from; b < to; b++) {
             float z0 = zl[b * o + j];
             double dist = (float) distance(z0);
             if (dist > maxBound || (rowMax != null && dist > eps * rowMax[b] * (1 + 1e-5) + margin)) {
@@ -431,7 +513,7 @@ final class DeltaCdg {
                                 double dy = carry(s, l, j, b, -2 * a0, scratch, next);
                                 v = dy * (r2 + dy);
                             }
-                            totals[2 * i + sg] += v;
+                            totals[at + 2 * i + sg] += v;
                         }
                     }
                 }
@@ -446,27 +528,24 @@ final class DeltaCdg {
                         continue;
                     }
                     double d = sg == 0 ? eps : -eps;
-                    float z1 = spec.binaryWeights() ? newZ(l, j, i, d, h, b, sum, sumAbs) : (float) (z0 + d * h[b * n + i]);
+                    float z1 = sums != null ? newZ(l, j, i, d, h, b, sums[b * o + j], sumAbs) : (float) (z0 + d * h[b * n + i]);
                     if (interior && z1 > lo && z1 < hi) {
                         continue;
                     }
                     float da = q.apply(z1) - a0;
                     if (da != 0) {
                         changed++;
-                        if (cachedDa[b] != da) {
-                            cachedDa[b] = da;
-                            cachedDy[b] = carry(s, l, j, b, da, scratch, next);
+                        if (cachedDa[b - from] != da) {
+                            cachedDa[b - from] = da;
+                            cachedDy[b - from] = carry(s, l, j, b, da, scratch, next);
                         }
-                        double dy = cachedDy[b];
-                        totals[2 * i + sg] += dy * (r2 + dy);
+                        double dy = cachedDy[b - from];
+                        totals[at + 2 * i + sg] += dy * (r2 + dy);
                     }
                 }
             }
         }
-        for (int c = 0; c < 2 * n; c++) {
-            acc[l][2 * j * n + c] += totals[c];
-        }
-        crossings[l][j] += changed;
+        return changed;
     }
 
     private int maxWidth() {
