@@ -29,8 +29,9 @@ import java.util.stream.IntStream;
  *       follows from a few per-slice sums (as it does for the output layer itself);</li>
  *   <li>the loss changes by {@code (1/B) sum_changed [(r + dy)^2 - r^2]}, {@code r = y - t}.</li>
  * </ul>
- * Rows stream in the objective's slices; coordinates are split over threads by output unit
- * (each coordinate's sum has one fixed order, so results do not depend on the thread count).
+ * Rows stream in the objective's slices; work is split over threads by output unit (linear
+ * layers) or by block of rows (quantized layers); each coordinate's sum has one fixed order, so
+ * results do not depend on the thread count.
  * The result equals the dense method's up to float rounding, except where a pre-activation lies
  * within float rounding of a threshold (the two methods round the new pre-activation
  * differently there).
