@@ -6,7 +6,6 @@ import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.schemas.ParamSet;
 import bitgrad.schemas.Tables;
-import java.util.List;
 
 /**
  * Stage {@code estimate}: one estimator's raw gradient at the evaluate model on one data batch.

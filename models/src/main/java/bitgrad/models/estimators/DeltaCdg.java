@@ -482,18 +482,6 @@ final class DeltaCdg {
             double r2 = 2 * s.r[b];
             // full-precision weights: a change |eps h_bi| below this stays within the row's level
             double reach = (dist - margin) / (1 + 1e-5);
-            // the open interval around z0 between its neighbouring thresholds, less the margin: when z0
-            // itself lies inside it, a new value inside it keeps z0's level without asking the quantizer
-            boolean interior = dist > margin;
-            double lo = Double.NEGATIVE_INFINITY;
-            double hi = Double.POSITIVE_INFINITY;
-            for (double t : thresholds) {
-                if (t <= z0) {
-                    lo = Math.max(lo, t + margin);
-                } else {
-                    hi = Math.min(hi, t - margin);
-                }
-            }
             if (signFp) {
                 // sign with FP weights: a change moves the row to the other level iff the new value's
                 // sign differs; that change (-2 a0) is the same for every weight, so the row's loss
@@ -519,6 +507,18 @@ final class DeltaCdg {
                     }
                 }
                 continue;
+            }
+            // the open interval around z0 between its neighbouring thresholds, less the margin: when z0
+            // itself lies inside it, a new value inside it keeps z0's level without asking the quantizer
+            boolean interior = dist > margin;
+            double lo = Double.NEGATIVE_INFINITY;
+            double hi = Double.POSITIVE_INFINITY;
+            for (double t : thresholds) {
+                if (t <= z0) {
+                    lo = Math.max(lo, t + margin);
+                } else {
+                    hi = Math.min(hi, t - margin);
+                }
             }
             for (int i = 0; i < n; i++) {
                 if (rowMax != null && eps * Math.abs(h[b * n + i]) < reach) {
