@@ -50,8 +50,8 @@ final class DeltaCdg {
     private final double[][] weffT;
     /** The factor that multiplies a layer's input (W, or sign(W) for binary weights), transposed like {@link #weffT}. */
     private final double[][] factorT;
-    /** XNOR row scales per layer (binary weights only). */
-    private final double[][] alpha;
+    /** Per layer and unit, {@code sum_i |w_ji|} (binary weights: the row scale is this over the fan-in). */
+    private final double[][] absSum;
     /** Identity activation: the output's sensitivity to each unit's pre-activation, per layer. */
     private final double[][] c;
     /** Per layer and coordinate, sum over rows of the loss change for +eps (index 2k) and -eps (2k + 1). */
@@ -70,14 +70,14 @@ final class DeltaCdg {
         this.w = new float[layers][];
         this.weffT = new double[layers][];
         this.factorT = new double[layers][];
-        this.alpha = new double[layers][];
+        this.absSum = new double[layers][];
         this.acc = new double[layers][];
         for (int l = 0; l < layers; l++) {
             long[] shape = spec.weightShape(l);
             out[l] = (int) shape[0];
             in[l] = (int) shape[1];
             w[l] = point.get(l).data();
-            alpha[l] = new double[out[l]];
+            absSum[l] = new double[out[l]];
             weffT[l] = new double[out[l] * in[l]];
             factorT[l] = new double[out[l] * in[l]];
             for (int j = 0; j < out[l]; j++) {
@@ -85,10 +85,11 @@ final class DeltaCdg {
                 for (int i = 0; i < in[l]; i++) {
                     a += Math.abs(w[l][j * in[l] + i]);
                 }
-                alpha[l][j] = (float) (a / in[l]);
+                absSum[l][j] = a;
+                double alpha = (float) (a / in[l]);
                 for (int i = 0; i < in[l]; i++) {
                     float v = w[l][j * in[l] + i];
-                    weffT[l][i * out[l] + j] = spec.binaryWeights() ? sign(v) * alpha[l][j] : v;
+                    weffT[l][i * out[l] + j] = spec.binaryWeights() ? sign(v) * alpha : v;
                     factorT[l][i * out[l] + j] = spec.binaryWeights() ? sign(v) : v;
                 }
             }
@@ -111,6 +112,11 @@ final class DeltaCdg {
                 c[l][j] = s;
             }
         }
+    }
+
+    /** True when no quantizer follows layer l: the output layer, or any layer with the identity activation. */
+    private boolean linear(int l) {
+        return l == layers - 1 || q.fullPrecision();
     }
 
     private static float sign(float v) {
@@ -141,7 +147,7 @@ final class DeltaCdg {
         });
         Double[] perCoordinate = new Double[d.layers];
         for (int l = 0; l < d.layers; l++) {
-            if (l < d.layers - 1 && !d.q.fullPrecision()) {
+            if (!d.linear(l)) {
                 long total = 0;
                 for (long v : d.crossings[l]) {
                     total += v;
@@ -242,14 +248,14 @@ final class DeltaCdg {
             s.residualDotH = new double[layers][];
             s.squaresH = new double[layers][];
             for (int l = 0; l < layers; l++) {
-                if (l == layers - 1 || q.fullPrecision()) {
+                if (linear(l)) {
                     s.linearSums(l);
                 }
             }
         }
         for (int l = 0; l < layers; l++) {
             int layer = l;
-            if (l == layers - 1 || q.fullPrecision()) {
+            if (linear(l)) {
                 IntStream.range(0, out[l]).parallel().forEach(j -> unit(s, layer, j));
             } else {
                 quantizedLayer(s, l);
@@ -259,23 +265,18 @@ final class DeltaCdg {
 
     /** Every coordinate (j, i) of linear layer l (the output layer, or every layer with the identity activation), both signs, on one slice. */
     private void unit(Slice s, int l, int j) {
-        int n = in[l];
         int rows = s.rows;
         float[] h = s.h(l);
         boolean binary = spec.binaryWeights();
         double[] sum = null;
-        double sumAbs = 0;
         if (binary) {
             sum = new double[rows];
             int o = out[l];
             for (int b = 0; b < rows; b++) {
                 sum[b] = s.sums[l][b * o + j];
             }
-            for (int i = 0; i < n; i++) {
-                sumAbs += Math.abs(w[l][j * n + i]);
-            }
         }
-        linearUnit(s, l, j, h, sum, sumAbs);
+        linearUnit(s, l, j, h, sum, absSum[l][j]);
     }
 
     /** The change of unit j's pre-activation in row b when weight (j, i) of layer l moves by d (linear layers). */
@@ -402,9 +403,8 @@ final class DeltaCdg {
      * @param bounds the largest |dz| any row can see, per coordinate and sign (with the margin), so
      *     no row that can change is skipped
      * @param maxBound the largest of them
-     * @param sumAbs binary weights: {@code sum_i |w_ji|}
      */
-    private record UnitBounds(double margin, double[] bounds, double maxBound, double sumAbs) {
+    private record UnitBounds(double margin, double[] bounds, double maxBound) {
     }
 
     private UnitBounds unitBounds(Slice s, int l, int j) {
@@ -419,12 +419,6 @@ final class DeltaCdg {
             }
         }
         double margin = 1e-5 * (zmax + 1);
-        double sumAbs = 0;
-        if (spec.binaryWeights()) {
-            for (int i = 0; i < n; i++) {
-                sumAbs += Math.abs(w[l][j * n + i]);
-            }
-        }
         double[] bounds = new double[2 * n];
         double maxBound = 0;
         for (int i = 0; i < n; i++) {
@@ -442,7 +436,7 @@ final class DeltaCdg {
                 maxBound = Math.max(maxBound, bounds[2 * i + sg]);
             }
         }
-        return new UnitBounds(margin, bounds, maxBound, sumAbs);
+        return new UnitBounds(margin, bounds, maxBound);
     }
 
     /**
@@ -463,7 +457,7 @@ final class DeltaCdg {
         double margin = u.margin();
         double[] bounds = u.bounds();
         double maxBound = u.maxBound();
-        double sumAbs = u.sumAbs();
+        double sumAbs = absSum[l][j];
         float[] sums = spec.binaryWeights() ? s.sums[l] : null;
         // rows in their order (memory order: every row array is read sequentially), each coordinate
         // summing its rows in that one order; a row is a candidate only if its own largest input can

@@ -166,11 +166,7 @@ public final class TeacherStudentObjective implements Objective {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // every group's weights once for all slices when they fit in KEEP_FLOATS, else per slice
-            long numel = 0;
-            for (NDArray b : base) {
-                numel += b.size();
-            }
-            boolean keep = slices() > 1 && (long) copies.size() * numel <= KEEP_FLOATS;
+            boolean keep = slices() > 1 && copies.size() * point.numel() <= KEEP_FLOATS;
             List<NDList> weights = new ArrayList<>();
             for (int g = 0; keep && g < copies.groups(); g++) {
                 weights.add(groupWeights(copies, base, directions, g, shared));
@@ -230,11 +226,7 @@ public final class TeacherStudentObjective implements Objective {
      */
     private float[][] linearAlong(NDList base, NDList directions, float[][] coefficients) {
         // the copies' weights are all that is stacked here: as many per group as WIDE_FLOATS hold
-        long numel = 0;
-        for (NDArray b : base) {
-            numel += b.size();
-        }
-        AlongCopies copies = new AlongCopies(coefficients, (int) Math.max(1, Math.min(1 << 16, WIDE_FLOATS / numel)));
+        AlongCopies copies = new AlongCopies(coefficients, (int) Math.max(1, Math.min(1 << 16, WIDE_FLOATS / point.numel())));
         int n = copies.size();
         double[] acc = new double[n];
         try (NDScope scope = new NDScope()) {
