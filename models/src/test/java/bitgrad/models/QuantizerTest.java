@@ -111,6 +111,39 @@ class QuantizerTest {
         assertEquals(8, levels.size(), "3 bits give 8 levels: " + levels);
     }
 
+    /**
+     * Delta CDG asks {@link Quantizer#apply} on the host what the engine's forward gives: equal to the
+     * bit (so +0, never -0) at every threshold, its float neighbours, +-0, the smallest subnormals,
+     * large values and random ones, for every quantizer.
+     */
+    @Test
+    void hostApplyEqualsTheEngineToTheBit() {
+        for (String name : new String[] {"identity", "sign", "sign-ste", "approxsign", "swishsign", "ternary",
+                "ternary:0.25", "ternary:0.7", "ternary:1e-30", "2bit", "kbit:3"}) {
+            Quantizer q = Quantizer.parse(name);
+            java.util.List<Float> xs = new java.util.ArrayList<>(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
+                    1f, -1f, 1e30f, -1e30f, 3e-39f, -3e-39f));
+            for (double t : q.thresholds()) {
+                float f = (float) t;
+                for (float v : new float[] {f, Math.nextUp(f), Math.nextDown(f), -f, Math.nextUp(-f), Math.nextDown(-f)}) {
+                    xs.add(v);
+                }
+            }
+            for (float v : HostRandom.uniform(7, 4000, -2, 2)) {
+                xs.add(v);
+            }
+            float[] x = new float[xs.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = xs.get(i);
+            }
+            float[] engine = q.forward(manager.create(x)).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                float host = q.apply(x[i]);
+                assertEquals(Float.floatToIntBits(engine[i]), Float.floatToIntBits(host), name + " at " + x[i]);
+            }
+        }
+    }
+
     @Test
     void badNamesAndParametersAreRejectedWithAMessage() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Quantizer.parse("relu"));

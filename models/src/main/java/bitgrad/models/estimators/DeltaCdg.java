@@ -555,7 +555,9 @@ final class DeltaCdg {
      * The output change of row b when unit j of hidden layer l changes its output by {@code da}:
      * the next layer's pre-activations move by {@code da} times column j of its weight factor
      * (for binary weights in the exact sums, then scaled as the engine scales them); units that
-     * change level pass their changes on, the others stop.
+     * change level pass their changes on, the others stop. Into the output layer every unit's
+     * change is added, zero or not, without a branch: whether a unit changes level is a coin flip
+     * for rows near a threshold, and adding the zeros gives the same sum.
      */
     private double carry(Slice s, int l, int j, int b, float da, double[] dz, double[] next) {
         boolean binary = spec.binaryWeights();
@@ -567,15 +569,27 @@ final class DeltaCdg {
         while (m < layers - 1) {
             int width = out[m];
             int nextWidth = out[m + 1];
+            float[] before = binary ? s.sums[m] : s.z[m];
+            float[] level = s.a[m];
+            double[] f = factorT[m + 1];
+            int row = b * width;
+            if (m + 1 == layers - 1 && nextWidth == 1) {
+                double y = 0;
+                for (int k = 0; k < width; k++) {
+                    float z1 = binary ? (float) (before[row + k] + dz[k]) * s.scale[m][k] : (float) (before[row + k] + dz[k]);
+                    y += (q.apply(z1) - level[row + k]) * f[k];
+                }
+                return binary ? y * s.scale[m + 1][0] : y;
+            }
             Arrays.fill(next, 0, nextWidth, 0);
             boolean any = false;
             for (int k = 0; k < width; k++) {
-                float z1 = binary ? (float) (s.sums[m][b * width + k] + dz[k]) * s.scale[m][k] : (float) (s.z[m][b * width + k] + dz[k]);
-                float dak = q.apply(z1) - s.a[m][b * width + k];
+                float z1 = binary ? (float) (before[row + k] + dz[k]) * s.scale[m][k] : (float) (before[row + k] + dz[k]);
+                float dak = q.apply(z1) - level[row + k];
                 if (dak != 0) {
                     any = true;
                     for (int u = 0; u < nextWidth; u++) {
-                        next[u] += dak * factorT[m + 1][k * nextWidth + u];
+                        next[u] += dak * f[k * nextWidth + u];
                     }
                 }
             }
