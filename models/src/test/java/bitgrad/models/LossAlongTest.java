@@ -98,10 +98,10 @@ class LossAlongTest {
 
     @Test
     void everyInPlaceForwardEqualsTheForward() {
-        float[] v = new float[4000];
+        float[] v = new float[8000];
         SplittableRandom r = new SplittableRandom(2);
         int k = 0;
-        for (String name : new String[] {"identity", "sign", "ternary", "ternary:0.3", "2bit", "kbit:3"}) {
+        for (String name : new String[] {"identity", "sign", "ternary", "ternary:0.3", "2bit", "kbit:3", "kbit:5", "kbit:8"}) {
             for (double t : Quantizer.parse(name).thresholds()) {
                 float f = (float) t;
                 for (float e : new float[] {f, Math.nextUp(f), Math.nextDown(f), -f, Math.nextUp(-f), Math.nextDown(-f)}) {
@@ -117,10 +117,10 @@ class LossAlongTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             for (String name : new String[] {"identity", "sign", "sign-ste", "approxsign", "swishsign", "ternary",
-                "ternary:0.3", "2bit", "kbit:3", "kbit:1"}) {
+                "ternary:0.3", "2bit", "kbit:1", "kbit:3", "kbit:4", "kbit:5", "kbit:6", "kbit:7", "kbit:8"}) {
                 Quantizer q = Quantizer.parse(name);
-                float[] expected = q.forward(Nd.create(m, v, new Shape(40, 100))).toFloatArray();
-                float[] inPlace = q.forwardInPlace(Nd.create(m, v, new Shape(40, 100))).toFloatArray();
+                float[] expected = q.forward(Nd.create(m, v, new Shape(80, 100))).toFloatArray();
+                float[] inPlace = q.forwardInPlace(Nd.create(m, v, new Shape(80, 100))).toFloatArray();
                 for (int i = 0; i < v.length; i++) {
                     // -0 and +0 are one level
                     assertEquals(expected[i] + 0f, inPlace[i] + 0f, 0f, name + " at " + v[i]);

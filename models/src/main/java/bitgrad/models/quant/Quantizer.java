@@ -347,11 +347,36 @@ public sealed interface Quantizer {
             return Nd.mul(Nd.div(Nd.mul(p, levels).round(), levels), 2).sub(1);
         }
 
-        /** The same float operations in the same order, with two allocations instead of eight. */
+        /**
+         * The same values to the bit in six passes instead of eight (two allocating instead of
+         * eight): the level index {@code round(clip(x + 1, 0, 2) L/2)} ({@code /2} is exact, so
+         * {@code ((x + 1)/2) L} and {@code (x + 1)(L/2)} round alike, and clipping before or after
+         * halving cuts at the same points), then {@code k (2/L) - 1} where that equals
+         * {@code (k/L) 2 - 1} for every level k (checked once per bit width), else the latter.
+         */
         @Override
         public NDArray forwardInPlace(NDArray x) {
             float levels = (1 << bits) - 1;
-            return x.addi(1f).divi(2f).clip(0, 1).muli(levels).round().divi(levels).muli(2f).subi(1f);
+            NDArray k = x.addi(1f).clip(0, 2).muli(levels / 2).round();
+            return exactStep() ? k.muli(2f / levels).subi(1f) : k.divi(levels).muli(2f).subi(1f);
+        }
+
+        /** Whether {@code k * (2/L)} equals {@code (k / L) * 2} as floats for every level k. */
+        private boolean exactStep() {
+            return EXACT_STEP[bits];
+        }
+
+        private static final boolean[] EXACT_STEP = new boolean[9];
+
+        static {
+            for (int b = 1; b <= 8; b++) {
+                float levels = (1 << b) - 1;
+                boolean exact = true;
+                for (int k = 0; k <= (int) levels; k++) {
+                    exact &= k * (2f / levels) == k / levels * 2f;
+                }
+                EXACT_STEP[b] = exact;
+            }
         }
 
         @Override
