@@ -9,12 +9,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -75,10 +77,20 @@ class ClusterTest {
         assertTrue(status.strip().endsWith("flink-master=" + master), status);
     }
 
+    /** Stops the cluster and removes its folder (keys, logs, pids): nothing of the test stays behind. */
     @AfterAll
     static void stopCluster() throws Exception {
-        if (clusterDir != null) {
+        if (clusterDir == null) {
+            return;
+        }
+        try {
             script("stop");
+        } finally {
+            try (Stream<Path> s = Files.walk(clusterDir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
