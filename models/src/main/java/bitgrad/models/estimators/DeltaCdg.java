@@ -478,28 +478,24 @@ final class DeltaCdg {
             double reach = (dist - margin) / (1 + 1e-5);
             if (signFp) {
                 // sign with FP weights: a change moves the row to the other level iff the new value's
-                // sign differs; that change (-2 a0) is the same for every weight, so the row's loss
-                // change is computed at its first crossing and added for each (the generic loop's
-                // values and order, without asking the quantizer)
-                boolean pos = z0 >= 0;
-                double v = Double.NaN;
+                // sign differs, and that change (-2 a0) is the same for every weight, so the row's loss
+                // change v is carried once (nearly every candidate row crosses somewhere) and each
+                // coordinate adds v times 1 where its new value's sign differs, else times 0: no branch
+                // (near 0 whether a value crosses is a coin flip), the same sums as adding v only where
+                // it crosses
+                double dy = carry(s, l, j, b, -2 * a0, scratch, next);
+                double v = dy * (r2 + dy);
+                float half = 0.5f * a0;
+                int crossed = 0;
                 for (int i = 0; i < n; i++) {
                     double hv = h[b * n + i];
-                    if (eps * Math.abs(hv) < reach) {
-                        continue;
-                    }
-                    for (int sg = 0; sg < 2; sg++) {
-                        float z1 = (float) (z0 + (sg == 0 ? eps : -eps) * hv);
-                        if ((z1 >= 0) != pos) {
-                            changed++;
-                            if (Double.isNaN(v)) {
-                                double dy = carry(s, l, j, b, -2 * a0, scratch, next);
-                                v = dy * (r2 + dy);
-                            }
-                            totals[at + 2 * i + sg] += v;
-                        }
-                    }
+                    float up = 0.5f - half * Math.copySign(1f, (float) (z0 + eps * hv) + 0f);
+                    float down = 0.5f - half * Math.copySign(1f, (float) (z0 + -eps * hv) + 0f);
+                    totals[at + 2 * i] += up * v;
+                    totals[at + 2 * i + 1] += down * v;
+                    crossed += (int) (up + down);
                 }
+                changed += crossed;
                 continue;
             }
             // the open interval around z0 between its neighbouring thresholds, less the margin: when z0
