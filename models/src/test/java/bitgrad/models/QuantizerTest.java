@@ -11,6 +11,7 @@ import bitgrad.models.estimators.Autograd;
 import bitgrad.models.quant.Quantizer;
 import bitgrad.schemas.HostTensor;
 import bitgrad.schemas.ParamSet;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,7 +122,7 @@ class QuantizerTest {
         for (String name : new String[] {"identity", "sign", "sign-ste", "approxsign", "swishsign", "ternary",
                 "ternary:0.25", "ternary:0.7", "ternary:1e-30", "2bit", "kbit:3"}) {
             Quantizer q = Quantizer.parse(name);
-            java.util.List<Float> xs = new java.util.ArrayList<>(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
+            List<Float> xs = new ArrayList<>(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
                     1f, -1f, 1e30f, -1e30f, 3e-39f, -3e-39f));
             for (double t : q.thresholds()) {
                 float f = (float) t;
