@@ -178,29 +178,49 @@ final class DeltaCdg {
             a = new float[layers - 1][];
             for (int l = 0; l < layers - 1; l++) {
                 a[l] = new float[z[l].length];
-                for (int k = 0; k < a[l].length; k++) {
-                    a[l][k] = q.apply(z[l][k]);
-                }
             }
             r = new double[rows];
-            for (int b = 0; b < rows; b++) {
-                r[b] = (double) z[layers - 1][b] - p.target()[b];
-            }
-            maxAbsH = new double[layers][];
-            rowMaxAbsH = new double[layers][];
-            for (int l = 0; l < layers; l++) {
-                float[] h = h(l);
-                int n = in[l];
-                maxAbsH[l] = new double[n];
-                rowMaxAbsH[l] = new double[rows];
-                for (int b = 0; b < rows; b++) {
-                    double m = 0;
-                    for (int i = 0; i < n; i++) {
-                        double v = Math.abs(h[b * n + i]);
-                        maxAbsH[l][i] = Math.max(maxAbsH[l][i], v);
-                        m = Math.max(m, v);
+            rowMaxAbsH = new double[layers][rows];
+            // blocks of rows in parallel: levels, residuals and largest inputs per row, and each
+            // block's largest input per index (maxima: the same in any order)
+            int block = Math.max(1, rowBlock);
+            int blocks = (rows + block - 1) / block;
+            double[][][] blockMax = new double[blocks][layers][];
+            float[] target = p.target();
+            IntStream.range(0, blocks).parallel().forEach(k -> {
+                int from = k * block;
+                int to = Math.min(rows, from + block);
+                for (int l = 0; l < layers - 1; l++) {
+                    for (int e = from * out[l]; e < to * out[l]; e++) {
+                        a[l][e] = q.apply(z[l][e]);
                     }
-                    rowMaxAbsH[l][b] = m;
+                }
+                for (int b = from; b < to; b++) {
+                    r[b] = (double) z[layers - 1][b] - target[b];
+                }
+                for (int l = 0; l < layers; l++) {
+                    float[] h = h(l);
+                    int n = in[l];
+                    double[] max = new double[n];
+                    for (int b = from; b < to; b++) {
+                        double m = 0;
+                        for (int i = 0; i < n; i++) {
+                            double v = Math.abs(h[b * n + i]);
+                            max[i] = Math.max(max[i], v);
+                            m = Math.max(m, v);
+                        }
+                        rowMaxAbsH[l][b] = m;
+                    }
+                    blockMax[k][l] = max;
+                }
+            });
+            maxAbsH = new double[layers][];
+            for (int l = 0; l < layers; l++) {
+                maxAbsH[l] = new double[in[l]];
+                for (double[][] part : blockMax) {
+                    for (int i = 0; i < in[l]; i++) {
+                        maxAbsH[l][i] = Math.max(maxAbsH[l][i], part[l][i]);
+                    }
                 }
             }
         }
@@ -344,7 +364,8 @@ final class DeltaCdg {
     /**
      * Rows per block of a quantized layer: every unit of the layer scans a block of rows while its
      * inputs and pre-activations are in cache (1 000 000 rows per unit streamed them from memory
-     * once per unit). Results do not depend on it beyond float rounding.
+     * once per unit); also the blocks a slice's host state is built in, in parallel. Results do not
+     * depend on it beyond float rounding.
      */
     static int rowBlock = 2048;
 

@@ -12,9 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Delta CDG scans a quantized layer's rows in blocks (every unit on a block, blocks in parallel,
- * their sums added in block order): the estimate and the crossings do not depend on the block size
- * beyond the rounding of double sums, whether a slice is one block, a few, or several waves of many.
+ * Delta CDG builds a slice's host state in blocks of rows and scans a quantized layer's rows in
+ * blocks (every unit on a block, blocks in parallel, their sums added in block order): the
+ * estimate and the crossings do not depend on the block size beyond the rounding of double sums,
+ * whether a slice is one block, a few, or several waves of many.
  */
 class DeltaCdgBlocksTest {
 
