@@ -395,13 +395,10 @@ final class DeltaCdg {
                 int to = Math.min(rows, from + block);
                 double[] totals = new double[o * 2 * n];
                 long[] ch = new long[o];
-                float[] cachedDa = new float[to - from];
-                double[] cachedDy = new double[to - from];
                 double[] scratch = new double[maxWidth()];
                 double[] next = new double[maxWidth()];
                 for (int j = 0; j < o; j++) {
-                    Arrays.fill(cachedDa, 0f);
-                    ch[j] = quantizedRows(s, l, j, bounds[j], from, to, totals, j * 2 * n, cachedDa, cachedDy, scratch, next);
+                    ch[j] = quantizedRows(s, l, j, bounds[j], from, to, totals, j * 2 * n, scratch, next);
                 }
                 partial[k] = totals;
                 changed[k] = ch;
@@ -464,13 +461,12 @@ final class DeltaCdg {
      * Unit j of quantized layer l on rows {@code from..to-1}: only rows near a threshold can change;
      * each that does is carried to the output, and its loss change added to {@code totals[at + 2i + sg]}.
      * The output change of a row depends only on the row and its new level, not on which weight
-     * moved: computed once per (row, level change) in {@code cachedDa / cachedDy} (indexed from
-     * {@code from}, zero on entry) and reused by every coordinate of the unit.
+     * moved: computed once per (row, level change) and reused by the row's coordinates.
      *
      * @return the rows' level changes, summed over coordinates and signs
      */
     private long quantizedRows(Slice s, int l, int j, UnitBounds u, int from, int to, double[] totals, int at,
-            float[] cachedDa, double[] cachedDy, double[] scratch, double[] next) {
+            double[] scratch, double[] next) {
         int n = in[l];
         int o = out[l];
         float[] zl = s.z[l];
@@ -495,8 +491,6 @@ final class DeltaCdg {
             }
             float a0 = al[b * o + j];
             double r2 = 2 * s.r[b];
-            // full-precision weights: a change |eps h_bi| below this stays within the row's level
-            double reach = (dist - margin) / (1 + 1e-5);
             if (signFp) {
                 // sign with FP weights: a change moves the row to the other level iff the new value's
                 // sign differs, and that change (-2 a0) is the same for every weight, so the row's loss
@@ -522,6 +516,11 @@ final class DeltaCdg {
             // the open interval around z0 between its neighbouring thresholds, less the margin: when z0
             // itself lies inside it, a new value inside it keeps z0's level without asking the quantizer
             boolean interior = dist > margin;
+            // full-precision weights: a change |eps h_bi| below this stays within the row's level
+            double reach = (dist - margin) / (1 + 1e-5);
+            // the row's last level change and its carried output change
+            float lastDa = 0;
+            double lastDy = 0;
             double lo = Double.NEGATIVE_INFINITY;
             double hi = Double.POSITIVE_INFINITY;
             for (double t : thresholds) {
@@ -547,12 +546,11 @@ final class DeltaCdg {
                     float da = q.apply(z1) - a0;
                     if (da != 0) {
                         changed++;
-                        if (cachedDa[b - from] != da) {
-                            cachedDa[b - from] = da;
-                            cachedDy[b - from] = carry(s, l, j, b, da, scratch, next);
+                        if (lastDa != da) {
+                            lastDa = da;
+                            lastDy = carry(s, l, j, b, da, scratch, next);
                         }
-                        double dy = cachedDy[b - from];
-                        totals[at + 2 * i + sg] += dy * (r2 + dy);
+                        totals[at + 2 * i + sg] += lastDy * (r2 + lastDy);
                     }
                 }
             }
@@ -586,23 +584,20 @@ final class DeltaCdg {
         while (m < layers - 1) {
             int width = out[m];
             int nextWidth = out[m + 1];
-            float[] before = binary ? s.sums[m] : s.z[m];
             float[] level = s.a[m];
             double[] f = factorT[m + 1];
             int row = b * width;
             if (m + 1 == layers - 1 && nextWidth == 1) {
                 double y = 0;
                 for (int k = 0; k < width; k++) {
-                    float z1 = binary ? (float) (before[row + k] + dz[k]) * s.scale[m][k] : (float) (before[row + k] + dz[k]);
-                    y += (q.apply(z1) - level[row + k]) * f[k];
+                    y += (q.apply(moved(s, m, row, k, dz[k])) - level[row + k]) * f[k];
                 }
                 return binary ? y * s.scale[m + 1][0] : y;
             }
             Arrays.fill(next, 0, nextWidth, 0);
             boolean any = false;
             for (int k = 0; k < width; k++) {
-                float z1 = binary ? (float) (before[row + k] + dz[k]) * s.scale[m][k] : (float) (before[row + k] + dz[k]);
-                float dak = q.apply(z1) - level[row + k];
+                float dak = q.apply(moved(s, m, row, k, dz[k])) - level[row + k];
                 if (dak != 0) {
                     any = true;
                     for (int u = 0; u < nextWidth; u++) {
@@ -617,5 +612,13 @@ final class DeltaCdg {
             m++;
         }
         return binary ? dz[0] * s.scale[m][0] : dz[0];
+    }
+
+    /**
+     * Unit k of hidden layer m in the row starting at {@code row}, its pre-activation moved by
+     * {@code dz}: for binary weights in the exact sums, then scaled as the engine scales them.
+     */
+    private float moved(Slice s, int m, int row, int k, double dz) {
+        return spec.binaryWeights() ? (float) (s.sums[m][row + k] + dz) * s.scale[m][k] : (float) (s.z[m][row + k] + dz);
     }
 }
