@@ -37,7 +37,7 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
 
     /** Version 2: sweeps with the first layer shared between copies (float rounding). */
     public LayerSweepStage() {
-        super("layer-sweep", 2, Params.class, LAYERS);
+        super("layer-sweep", 3, Params.class, LAYERS);
     }
 
     /** The restrictions of a model with {@code layers} weight tensors: each alone, the hidden ones, all. */

@@ -42,7 +42,7 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
 
     /** Version 7: every step evaluated with the first layer shared between copies (float rounding). Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
     public LrSweepStage() {
-        super("lr-sweep", 7, Params.class, CURVES, BEST);
+        super("lr-sweep", 8, Params.class, CURVES, BEST);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
 
     /** Version 4: sweeps and NES with the first layer shared (float rounding). Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
     public ProbeStage() {
-        super("probe", 4, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
+        super("probe", 5, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }
 
     @Override

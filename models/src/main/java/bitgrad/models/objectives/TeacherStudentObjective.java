@@ -13,6 +13,7 @@ import bitgrad.models.nets.MlpSpec;
 import bitgrad.schemas.ParamSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Mean squared error between the evaluate (student) MLP and a fixed full-precision teacher on a
@@ -154,9 +155,31 @@ public final class TeacherStudentObjective implements Objective {
      * matmul. That skips the first layer's matmul of every copy; it rounds the pre-activation
      * differently from the dense product, so a row within float rounding of a threshold may land
      * on another level (as for delta CDG).
+     *
+     * <p>A direction with at least {@link #LINE_COEFFICIENTS} coefficients (an lr sweep) with
+     * full-precision weights takes {@link LineSweep} instead: each row carries every layer's sums
+     * along the line and updates them only where a level changes, no forward pass per copy.
      */
     @Override
     public float[][] lossAlong(NDList base, NDList directions, float[][] coefficients) {
+        if (spec.activation().fullPrecision()) {
+            return linearAlong(base, directions, coefficients);
+        }
+        boolean lines = !spec.binaryWeights();
+        for (float[] cs : coefficients) {
+            lines &= cs.length >= LINE_COEFFICIENTS;
+        }
+        return lines ? lineAlong(base, directions, coefficients) : copiesAlong(base, directions, coefficients);
+    }
+
+    /** Coefficients per direction from which {@link #lossAlong} sweeps a line rather than running copies. */
+    public static final int LINE_COEFFICIENTS = 8;
+
+    /**
+     * {@link #lossAlong} with a forward pass per copy, whatever the number of coefficients: the
+     * reference the line sweep is tested against.
+     */
+    public float[][] copiesAlong(NDList base, NDList directions, float[][] coefficients) {
         if (spec.activation().fullPrecision()) {
             return linearAlong(base, directions, coefficients);
         }
@@ -199,6 +222,83 @@ public final class TeacherStudentObjective implements Objective {
             }
         }
         return copies.split(mean(acc));
+    }
+
+    /**
+     * {@link #lossAlong} by {@link LineSweep}, every direction on its own: layer 0's products
+     * {@code x w0^T} and {@code x v0^T} in the engine, one slice at a time, the rest on the host.
+     */
+    private float[][] lineAlong(NDList base, NDList directions, float[][] coefficients) {
+        int layers = spec.layers();
+        float[][] w = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            w[l] = base.get(l).toFloatArray();
+        }
+        int count = coefficients.length;
+        LineSweep[] lines = new LineSweep[count];
+        int[][] order = new int[count][];
+        double[][] acc = new double[count][];
+        for (int d = 0; d < count; d++) {
+            float[][] v = new float[layers][];
+            for (int l = 0; l < layers; l++) {
+                v[l] = directions.get(l).get(d).toFloatArray();
+            }
+            float[] cs = coefficients[d];
+            order[d] = IntStream.range(0, cs.length).boxed().sorted((i, j) -> Float.compare(cs[i], cs[j]))
+                    .mapToInt(Integer::intValue).toArray();
+            float[] sorted = new float[cs.length];
+            for (int k = 0; k < cs.length; k++) {
+                sorted[k] = cs[order[d][k]];
+            }
+            lines[d] = new LineSweep(spec, w, v, sorted);
+            acc[d] = new double[cs.length];
+        }
+        for (int s = 0; s < slices(); s++) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray[] xy = data(s);
+                NDArray a = xy[0].matMul(base.get(0).transpose());
+                float[] a0 = a.toFloatArray();
+                float[] target = xy[1].toFloatArray();
+                for (int d = 0; d < count; d++) {
+                    NDArray b = xy[0].matMul(directions.get(0).get(d).transpose());
+                    LineSweep.Start start = lineStart(base, directions, d, a, b, lines[d].first());
+                    double[] part = lines[d].squaredErrors(a0, b.toFloatArray(), start, target, batch.rows(s));
+                    for (int k = 0; k < part.length; k++) {
+                        acc[d][order[d][k]] += part[k];
+                    }
+                }
+            }
+        }
+        float[][] out = new float[count][];
+        for (int d = 0; d < count; d++) {
+            out[d] = mean(acc[d]);
+        }
+        return out;
+    }
+
+    /**
+     * The line sweep's start on one slice: every layer's levels and sums at {@code w + c0 v} (the
+     * first coefficient), a forward pass in the engine with two thin matmuls per layer. Layer
+     * l's pre-activation is formed as the host forms it, {@code fl(fl(c0 q) + p)}, and leveled by the
+     * engine's forward, which equals the host's {@code apply} bit for bit.
+     */
+    private LineSweep.Start lineStart(NDList base, NDList directions, int d, NDArray a, NDArray b, float c0) {
+        int layers = spec.layers();
+        float[][] h = new float[layers][];
+        float[][] p = new float[layers][];
+        float[][] q = new float[layers][];
+        NDArray z = Nd.mul(b, c0).addi(a);
+        for (int l = 1; l < layers; l++) {
+            NDArray hl = spec.activation().forwardInPlace(z);
+            h[l] = hl.toFloatArray();
+            NDArray pl = hl.matMul(base.get(l).transpose());
+            NDArray ql = hl.matMul(directions.get(l).get(d).transpose());
+            p[l] = pl.toFloatArray();
+            q[l] = ql.toFloatArray();
+            z = Nd.mul(ql, c0).addi(pl);
+        }
+        return new LineSweep.Start(h, p, q);
     }
 
     /** Stacked copies' weights {@link #lossAlong} keeps for all slices at most (2^24 floats, 64 MiB). */
