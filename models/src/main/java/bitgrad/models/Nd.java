@@ -59,6 +59,23 @@ public final class Nd {
         return like.getManager().full(new Shape(), (float) v, like.getDataType());
     }
 
+    /**
+     * Directions of the same shapes stacked tensor by tensor: tensor t of the result is
+     * {@code (directions.size(), shape_t)}, direction d at index d (what {@code lossAlong} takes).
+     */
+    public static NDList stacked(NDManager m, java.util.List<ParamSet> directions) {
+        int count = directions.get(0).count();
+        NDList out = new NDList(count);
+        for (int t = 0; t < count; t++) {
+            NDList perDirection = new NDList(directions.size());
+            for (ParamSet d : directions) {
+                perDirection.add(toNd(m, d.get(t)));
+            }
+            out.add(ai.djl.ndarray.NDArrays.stack(perDirection));
+        }
+        return out;
+    }
+
     /** Every tensor of {@code p} as arrays owned by {@code m}, in order. */
     public static NDList toNd(NDManager m, ParamSet p) {
         NDList out = new NDList(p.count());

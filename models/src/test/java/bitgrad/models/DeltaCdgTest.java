@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.nets.MlpSpec;
-import bitgrad.models.objectives.Batch;
+import bitgrad.models.objectives.ArrayBatch;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.models.objectives.ToyProblem;
 import bitgrad.models.quant.Quantizer;
@@ -26,36 +26,6 @@ import org.junit.jupiter.api.Test;
  * shown to be one of those.
  */
 class DeltaCdgTest {
-
-    /** Inputs held in memory, in slices of {@code sliceRows}. */
-    record ArrayBatch(float[] x, int dim, int sliceRows) implements Batch {
-        @Override
-        public long size() {
-            return x.length / dim;
-        }
-
-        @Override
-        public int slices() {
-            return (int) ((size() + sliceRows - 1) / sliceRows);
-        }
-
-        @Override
-        public int rows(int s) {
-            return (int) Math.min(sliceRows, size() - (long) s * sliceRows);
-        }
-
-        @Override
-        public int maxRows() {
-            return rows(0);
-        }
-
-        @Override
-        public float[] slice(int s) {
-            float[] out = new float[rows(s) * dim];
-            System.arraycopy(x, s * sliceRows * dim, out, 0, out.length);
-            return out;
-        }
-    }
 
     static final String[] ACTIVATIONS = {"identity", "sign", "ternary", "2bit", "kbit:3", "approxsign"};
 

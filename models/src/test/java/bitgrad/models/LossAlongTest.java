@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import bitgrad.models.measure.Probes;
 import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.ArrayBatch;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.models.objectives.ToyProblem;
 import bitgrad.models.quant.Quantizer;
@@ -58,21 +58,14 @@ class LossAlongTest {
             x[i] = (float) r.nextGaussian();
         }
         ToyProblem toy = new ToyProblem(spec, seed);
-        try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, spec.dim(), sliceRows));
+        try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, spec.dim(), sliceRows));
                 NDManager m = NDManager.newBaseManager()) {
             List<ParamSet> dirs = new ArrayList<>();
             for (int d = 0; d < COEFFICIENTS.length; d++) {
                 dirs.add(Probes.randomDirection(o.point(), 40 + d));
             }
             NDList base = Nd.toNd(m, o.point());
-            NDList stacked = new NDList();
-            for (int t = 0; t < base.size(); t++) {
-                NDList perDirection = new NDList();
-                for (ParamSet d : dirs) {
-                    perDirection.add(Nd.toNd(m, d.get(t)));
-                }
-                stacked.add(NDArrays.stack(perDirection));
-            }
+            NDList stacked = Nd.stacked(m, dirs);
             float[][] along = o.lossAlong(base, stacked, COEFFICIENTS);
             for (int d = 0; d < COEFFICIENTS.length; d++) {
                 for (int i = 0; i < COEFFICIENTS[d].length; i++) {

@@ -14,6 +14,7 @@ import bitgrad.models.measure.Gradients;
 import bitgrad.models.nets.Mlp;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.nets.StochasticRounding;
+import bitgrad.models.objectives.ArrayBatch;
 import bitgrad.models.objectives.GaussianBatch;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.models.objectives.ToyProblem;
@@ -198,10 +199,10 @@ class ReproducibilityTest {
             SrSteEstimator e = new SrSteEstimator(1.0, 2, backward);
             ParamSet whole;
             ParamSet sliced;
-            try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, 8, 600))) {
+            try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, 8, 600))) {
                 whole = e.estimate(o, 5);
             }
-            try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, 8, 128))) {
+            try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, 8, 128))) {
                 assertEquals(5, o.slices());
                 sliced = e.estimate(o, 5);
             }

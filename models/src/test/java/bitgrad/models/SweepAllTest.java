@@ -6,6 +6,7 @@ import bitgrad.models.measure.Gradients;
 import bitgrad.models.measure.LrSweep;
 import bitgrad.models.measure.Probes;
 import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.ArrayBatch;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.models.objectives.ToyProblem;
 import bitgrad.models.quant.Quantizer;
@@ -28,7 +29,7 @@ class SweepAllTest {
             x[i] = (float) r.nextGaussian();
         }
         float[] lrs = LrSweep.grid(0.01, 0.05, 7);
-        try (TeacherStudentObjective o = toy.objective(new DeltaCdgTest.ArrayBatch(x, spec.dim(), 64))) {
+        try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, spec.dim(), 64))) {
             List<ParamSet> dirs = new ArrayList<>();
             for (int k = 0; k < 3; k++) {
                 dirs.add(Probes.randomDirection(o.point(), 100 + k));

@@ -1,6 +1,5 @@
 package bitgrad.models.measure;
 
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -97,14 +96,7 @@ public final class LrSweep {
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList w = Nd.toNd(m, objective.point());
-            NDList stacked = new NDList(w.size());
-            for (int t = 0; t < w.size(); t++) {
-                NDList perDirection = new NDList(directions.size());
-                for (ParamSet d : directions) {
-                    perDirection.add(Nd.toNd(m, d.get(t)));
-                }
-                stacked.add(NDArrays.stack(perDirection));
-            }
+            NDList stacked = Nd.stacked(m, directions);
             // direction 0 also carries the point itself (coefficient 0: w + 0 g is w exactly)
             float[][] coefficients = new float[directions.size()][];
             for (int d = 0; d < coefficients.length; d++) {

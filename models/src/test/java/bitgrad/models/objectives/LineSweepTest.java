@@ -3,7 +3,6 @@ package bitgrad.models.objectives;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import bitgrad.models.Nd;
@@ -126,20 +125,13 @@ class LineSweepTest {
                 coefficients[d][n - 1] = coefficients[d][1]; // a repeat
             }
             ToyProblem toy = new ToyProblem(spec, 5 + depth);
-            try (TeacherStudentObjective o = toy.objective(new Rows(x, dim, 128)); NDManager m = NDManager.newBaseManager()) {
+            try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, dim, 128)); NDManager m = NDManager.newBaseManager()) {
                 List<ParamSet> dirs = new ArrayList<>();
                 for (int d = 0; d < coefficients.length; d++) {
                     dirs.add(Probes.randomDirection(o.point(), 30 + d));
                 }
                 NDList base = Nd.toNd(m, o.point());
-                NDList stacked = new NDList();
-                for (int t = 0; t < base.size(); t++) {
-                    NDList perDirection = new NDList();
-                    for (ParamSet d : dirs) {
-                        perDirection.add(Nd.toNd(m, d.get(t)));
-                    }
-                    stacked.add(NDArrays.stack(perDirection));
-                }
+                NDList stacked = Nd.stacked(m, dirs);
                 float[][] line = o.lossAlong(base, stacked, coefficients);
                 float[][] copies = o.copiesAlong(base, stacked, coefficients);
                 float[][] w = flat(o.point());
@@ -246,35 +238,5 @@ class LineSweepTest {
             }
         }
         return new Reference(z[0], fragile);
-    }
-
-    /** Rows of x in slices of {@code sliceRows}. */
-    record Rows(float[] x, int dim, int sliceRows) implements Batch {
-        @Override
-        public long size() {
-            return x.length / dim;
-        }
-
-        @Override
-        public int slices() {
-            return (int) ((size() + sliceRows - 1) / sliceRows);
-        }
-
-        @Override
-        public int rows(int s) {
-            return (int) Math.min(sliceRows, size() - (long) s * sliceRows);
-        }
-
-        @Override
-        public int maxRows() {
-            return rows(0);
-        }
-
-        @Override
-        public float[] slice(int s) {
-            float[] out = new float[rows(s) * dim];
-            System.arraycopy(x, s * sliceRows * dim, out, 0, out.length);
-            return out;
-        }
     }
 }
