@@ -69,6 +69,7 @@ class RobustnessTest {
         "run quickstart --set estimators.sr_ste.forward=[sideways]",
         "run quickstart --set estimators=1",
         "run quickstart --set pretrain.optimizer=rmsprop",
+        "run quickstart --set sweep.method=dense",
         "run quickstart --set seed",
         "run quickstart --force nosuchstage",
         "run quickstart --runner spark",

@@ -28,14 +28,20 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
      * @param lrStep spacing of the grid
      * @param lrCount number of rates
      * @param normalize per_tensor or global unit norm before the restriction
+     * @param method null for the line sweep, {@code copies} for a forward pass per rate (the reference)
      */
-    public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize) {
+    public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize, String method) {
+
+        /** The sweep method. */
+        LrSweep.Method sweep() {
+            return method == null ? LrSweep.Method.LINE : LrSweep.Method.parse(method);
+        }
     }
 
     /** Best decrease per layer restriction. */
     public static final Output LAYERS = new Output("layers.arrow", Tables.LAYER_SWEEP);
 
-    /** Version 2: sweeps with the first layer shared between copies (float rounding). */
+    /** Version 3: quantized activations with FP weights swept by the line sweep (float rounding; a row within rounding of a threshold may take the other level). Version 2: sweeps with the first layer shared between copies (float rounding). */
     public LayerSweepStage() {
         super("layer-sweep", 3, Params.class, LAYERS);
     }
@@ -76,8 +82,8 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data);
                 ArrowBatch fresh = ToyInputs.heldout(c, p.model());
                 TeacherStudentObjective held = ToyInputs.objective(c, p.model(), fresh)) {
-            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, dirs, lrs);
-            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, dirs, lrs);
+            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, dirs, lrs, p.sweep());
+            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, dirs, lrs, p.sweep());
             GridPoint pt = p.point();
             for (int i = 0; i < updates.size(); i++) {
                 LrSweep.Result r = onBatch.get(i);

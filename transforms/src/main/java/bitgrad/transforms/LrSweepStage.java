@@ -30,8 +30,14 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
      * @param lrStep spacing of the grid
      * @param lrCount number of rates
      * @param normalize per_tensor or global unit norm before the step
+     * @param method null for the line sweep, {@code copies} for a forward pass per rate (the reference)
      */
-    public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize) {
+    public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize, String method) {
+
+        /** The sweep method. */
+        LrSweep.Method sweep() {
+            return method == null ? LrSweep.Method.LINE : LrSweep.Method.parse(method);
+        }
     }
 
     /** Loss and decrease per (estimator, lr). */
@@ -40,7 +46,7 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Best decrease and lr per estimator. */
     public static final Output BEST = new Output("best.arrow", Tables.LR_BEST);
 
-    /** Version 7: every step evaluated with the first layer shared between copies (float rounding). Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
+    /** Version 8: quantized activations with FP weights swept by the line sweep (float rounding; a row within rounding of a threshold may take the other level). Version 7: every step evaluated with the first layer shared between copies (float rounding). Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
     public LrSweepStage() {
         super("lr-sweep", 8, Params.class, CURVES, BEST);
     }
@@ -63,8 +69,8 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 grads.add(Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), norm));
             }
             // every estimate's steps in one pass over each batch
-            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, grads, lrs);
-            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, grads, lrs);
+            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, grads, lrs, p.sweep());
+            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, grads, lrs, p.sweep());
             for (int i = 0; i < refs.size(); i++) {
                 Estimator e = ests.get(i);
                 String spec = e.specJson();

@@ -42,9 +42,15 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
      * @param srSamples stochastic forward passes averaged per sr-STE loss
      * @param lrPoints rates of probe (d)
      * @param seed seed of every draw
+     * @param method null for the line sweep, {@code copies} for a forward pass per rate (the reference)
      */
     public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, int nesDirections,
-            List<Double> radii, int candidates, int srSamples, int lrPoints, long seed) {
+            List<Double> radii, int candidates, int srSamples, int lrPoints, long seed, String method) {
+
+        /** The sweep method. */
+        LrSweep.Method sweep() {
+            return method == null ? LrSweep.Method.LINE : LrSweep.Method.parse(method);
+        }
     }
 
     /** Probe (a). */
@@ -59,7 +65,7 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
     /** Each probed estimator at its own best lr. */
     public static final Output BEST = new Output("best.arrow", Tables.PROBE_BEST);
 
-    /** Version 4: sweeps and NES with the first layer shared (float rounding). Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
+    /** Version 5: quantized activations with FP weights swept by the line sweep (float rounding; a row within rounding of a threshold may take the other level). Version 4: sweeps and NES with the first layer shared (float rounding). Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
     public ProbeStage() {
         super("probe", 5, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }
@@ -101,11 +107,11 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
         float[] grid = LrSweep.grid(p.lrStart(), p.lrStep(), p.lrCount());
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
             ColumnTable best = Tables.PROBE_BEST.empty();
-            LrSweep.Result steSweep = own(o, steE, ste, grid, best);
-            LrSweep.Result cdgSweep = cdg == null ? null : own(o, cdgE, cdg, grid, best);
-            LrSweep.Result nesSweep = nes == null ? null : own(o, nesE, nes, grid, best);
+            LrSweep.Result steSweep = own(o, steE, ste, grid, best, p.sweep());
+            LrSweep.Result cdgSweep = cdg == null ? null : own(o, cdgE, cdg, grid, best, p.sweep());
+            LrSweep.Result nesSweep = nes == null ? null : own(o, nesE, nes, grid, best, p.sweep());
             if (sr != null) {
-                own(o, srE, sr, grid, best);
+                own(o, srE, sr, grid, best, p.sweep());
             }
             c.write(BEST, best);
             float lr = steSweep.bestLr();
@@ -180,8 +186,9 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
     }
 
     /** The sweep of {@code g} on the grid, recorded in {@code best} with the estimator's own best lr. */
-    private static LrSweep.Result own(TeacherStudentObjective o, Estimator e, ParamSet g, float[] grid, ColumnTable best) {
-        LrSweep.Result r = LrSweep.sweep(o, g, grid);
+    private static LrSweep.Result own(TeacherStudentObjective o, Estimator e, ParamSet g, float[] grid, ColumnTable best,
+            LrSweep.Method method) {
+        LrSweep.Result r = LrSweep.sweep(o, g, grid, method);
         best.add(e.label(), e.specJson(), r.descends() ? (Double) (double) r.bestLr() : null, (double) r.bestDecrease());
         return r;
     }

@@ -152,7 +152,7 @@ class StagesTest {
         ests.forEach(e -> refs.add(estimate(f, toy, SIGN, e)));
         Map<String, List<TaskRef>> in = toy.sweepInputs(refs);
         GridPoint g = new GridPoint(4, "sign", 256, 0, 0, false);
-        TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
+        TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor", null), in));
         ColumnTable curves = f.table(sweep, LrSweepStage.CURVES);
         assertEquals(30, curves.rows());
         ColumnTable best = f.table(sweep, LrSweepStage.BEST);
@@ -177,6 +177,15 @@ class StagesTest {
                     "held-out decrease at the lr chosen on the gradient's batch");
             assertEquals(heldMax, best.getDouble("heldout_best_decrease", r), 1e-12);
             assertTrue(best.getDouble("heldout_base_loss", r) != best.getDouble("base_loss", r), "another batch");
+        }
+        // the reference method, a forward pass per rate: its own task (the method is in the key), the same losses
+        TaskRef copies = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor", "copies"), in));
+        assertFalse(copies.key().equals(sweep.key()));
+        ColumnTable reference = f.table(copies, LrSweepStage.CURVES);
+        for (int r = 0; r < curves.rows(); r++) {
+            for (String col : new String[] {"loss", "heldout_loss"}) {
+                assertEquals(reference.getDouble(col, r), curves.getDouble(col, r), 1e-5 * reference.getDouble(col, r), col + " row " + r);
+            }
         }
         assertNull(best.get("perturbation_norm", 0), "STE perturbs no weight");
         assertEquals(4L, curves.getLong("dim", 0), "every row says which grid point it belongs to");
@@ -204,7 +213,7 @@ class StagesTest {
         List<TaskRef> refs = List.of(estimate(f, toy, SIGN, new SteEstimator()), estimate(f, toy, SIGN, new CdgEstimator(0.1)));
         Map<String, List<TaskRef>> in = toy.sweepInputs(refs);
         GridPoint g = new GridPoint(4, "sign", 256, 2, 1, true);
-        TaskRef probe = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1, 0.5), 3, 2, 3, 9), in));
+        TaskRef probe = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1, 0.5), 3, 2, 3, 9, null), in));
         assertEquals(0, f.table(probe, ProbeStage.NES_POINTS).rows(), "no NES estimate, no NES points");
         assertEquals(2, f.table(probe, ProbeStage.SEARCH).rows());
         assertEquals(0, f.table(probe, ProbeStage.SR_UPDATE).rows(), "no sr-STE estimate, no sr probe");
@@ -213,7 +222,7 @@ class StagesTest {
         // the NES max point probes NES's own sample points: from their losses the NES estimate is rebuilt exactly
         TaskRef nesRef = estimate(f, toy, SIGN, NesEstimator.antithetic(0.1, 5));
         List<TaskRef> withNes = List.of(refs.get(0), refs.get(1), nesRef);
-        TaskRef probeNes = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1), 3, 2, 3, 9),
+        TaskRef probeNes = f.one(f.task(Stages.PROBE, new ProbeStage.Params(SIGN, g, 1e-3, 1e-3, 10, 5, List.of(0.1), 3, 2, 3, 9, null),
                 toy.sweepInputs(withNes)));
         ColumnTable nes = f.table(probeNes, ProbeStage.NES_POINTS);
         assertEquals(10, nes.rows(), "5 directions and their negatives");
@@ -238,7 +247,7 @@ class StagesTest {
         assertEquals(1.0, bitgrad.models.measure.Gradients.cosine(rebuilt, flat), 1e-4, "the probe's points are the estimate's own");
         assertEquals(3, f.table(probeNes, ProbeStage.BEST).rows());
 
-        TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor"), in));
+        TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor", null), in));
         TaskRef ros = f.one(f.task(Stages.ROSENBROCK, new RosenbrockStage.Params(4, 3, 1, new CdgEstimator(0.01), "adam", 20, 0.1,
                 0.5, 10, 1e-6, 2), Map.of()));
         TaskRef pairs = f.one(f.task(Stages.COSINE, new CosineStage.Params(g, "per_tensor"), Map.of("estimates", refs)));

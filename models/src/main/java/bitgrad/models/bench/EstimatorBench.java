@@ -25,8 +25,9 @@ import java.util.Locale;
  * @param batches number of batches
  * @param lrs learning rates per sweep
  * @param seed seed of models, batches and estimator draws
+ * @param sweep how the sweep evaluates its steps (the line sweep, or a forward pass per step)
  */
-public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, long seed) {
+public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, long seed, LrSweep.Method sweep) {
 
     /** One timed batch. */
     public record BatchResult(int batch, float baseLoss, float bestLoss, float bestLr, double seconds, double sweepSeconds, double flops) {
@@ -76,7 +77,7 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
         ToyProblem toy = new ToyProblem(spec, seed);
         float[] grid = LrSweep.defaultGrid(lrs);
         try (TeacherStudentObjective warm = toy.objective(GaussianBatch.of(Seeds.derive(seed, "warm-up"), 64, spec.dim()))) {
-            LrSweep.sweep(warm, estimator.estimate(warm, seed), grid);
+            LrSweep.sweep(warm, estimator.estimate(warm, seed), grid, sweep);
         }
         List<BatchResult> results = new ArrayList<>();
         for (int i = 0; i < batches; i++) {
@@ -86,12 +87,12 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
                 ParamSet g = Gradients.normalize(estimator.estimate(o, Seeds.derive(seed, "estimate", i)),
                         Gradients.Norm.PER_TENSOR);
                 long s0 = System.nanoTime();
-                LrSweep.Result sweep = LrSweep.sweep(o, g, grid);
+                LrSweep.Result swept = LrSweep.sweep(o, g, grid, sweep);
                 double sweepSeconds = (System.nanoTime() - s0) / 1e9;
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double flops = estimator.nominalFlops(o) + (grid.length + 1) * o.forwardFlops();
-                BatchResult r = new BatchResult(i, sweep.baseLoss(), sweep.baseLoss() - sweep.bestDecrease(),
-                        sweep.bestLr(), seconds, sweepSeconds, flops);
+                BatchResult r = new BatchResult(i, swept.baseLoss(), swept.baseLoss() - swept.bestDecrease(),
+                        swept.bestLr(), seconds, sweepSeconds, flops);
                 results.add(r);
                 out.printf(Locale.ROOT, "batch=%d best_loss=%.6g best_lr=%.4g seconds=%.3f%n", i, r.bestLoss(), r.bestLr(),
                         seconds);
@@ -101,8 +102,8 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
         }
         Summary s = new Summary(results, probes.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
         out.printf(Locale.ROOT, "%s seconds_per_gradient=%.4f estimate_seconds=%.4f sweep_seconds=%.4f gflops=%.2f matmul_gflops=%.2f "
-                + "ratio=%.3f%n", name, s.secondsPerGradient(), s.secondsPerGradient() - s.sweepSeconds(), s.sweepSeconds(), s.gflops(),
-                s.matmulGflops(), s.ratio());
+                + "ratio=%.3f sweep=%s%n", name, s.secondsPerGradient(), s.secondsPerGradient() - s.sweepSeconds(), s.sweepSeconds(), s.gflops(),
+                s.matmulGflops(), s.ratio(), sweep.key());
         return s;
     }
 }

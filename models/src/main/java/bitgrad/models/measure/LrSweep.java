@@ -82,9 +82,44 @@ public final class LrSweep {
         return grid(1e-4, 2e-4, count);
     }
 
+    /**
+     * How a sweep evaluates its steps: {@code LINE}, the objective's own way (on the toy MLP with a
+     * quantized activation and full-precision weights, the line sweep), or {@code COPIES}, a forward
+     * pass per step, the reference. They agree to float rounding except for rows within float
+     * rounding of a threshold.
+     */
+    public enum Method {
+        LINE, COPIES;
+
+        /** {@code line} or {@code copies}. */
+        public static Method parse(String s) {
+            for (Method m : values()) {
+                if (m.name().equalsIgnoreCase(s.trim())) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("sweep method must be line or copies, got '" + s + "'");
+        }
+
+        /** The lower-case name. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** Sweeps {@code lrs} along {@code direction} (usually normalised) from the objective's point. */
     public static Result sweep(Objective objective, ParamSet direction, float[] lrs) {
         return sweepAll(objective, List.of(direction), lrs).get(0);
+    }
+
+    /** {@link #sweep} by the given method. */
+    public static Result sweep(Objective objective, ParamSet direction, float[] lrs, Method method) {
+        return sweepAll(objective, List.of(direction), lrs, method).get(0);
+    }
+
+    /** {@link #sweepAll(Objective, List, float[], Method)} the objective's own way. */
+    public static List<Result> sweepAll(Objective objective, List<ParamSet> directions, float[] lrs) {
+        return sweepAll(objective, directions, lrs, Method.LINE);
     }
 
     /**
@@ -92,7 +127,7 @@ public final class LrSweep {
      * every direction (and the base point) as chunks of stacked copies, evaluated in one pass over
      * the objective's data.
      */
-    public static List<Result> sweepAll(Objective objective, List<ParamSet> directions, float[] lrs) {
+    public static List<Result> sweepAll(Objective objective, List<ParamSet> directions, float[] lrs, Method method) {
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList w = Nd.toNd(m, objective.point());
@@ -106,7 +141,8 @@ public final class LrSweep {
                     coefficients[d][from + i] = -lrs[i];
                 }
             }
-            float[][] losses = objective.lossAlong(w, stacked, coefficients);
+            float[][] losses = method == Method.COPIES ? objective.copiesAlong(w, stacked, coefficients)
+                    : objective.lossAlong(w, stacked, coefficients);
             float base = losses[0][0];
             List<Result> out = new ArrayList<>();
             for (int d = 0; d < directions.size(); d++) {

@@ -76,6 +76,15 @@ public interface Objective extends AutoCloseable {
     }
 
     /**
+     * {@link #lossAlong} with every copy evaluated by its own forward pass, however many coefficients
+     * a direction has: the reference for an objective whose {@code lossAlong} sweeps lines another
+     * way. The same as {@code lossAlong} unless overridden.
+     */
+    default float[][] copiesAlong(NDList base, NDList directions, float[][] coefficients) {
+        return lossAlong(base, directions, coefficients);
+    }
+
+    /**
      * The copies of {@link #lossAlong} in order (direction by direction) and their groups of at most
      * {@code group} copies; a group's weights are {@code base + A v} with A the group's coefficients
      * as a (copies x directions) matrix, one nonzero per row, so each copy's weights are exactly

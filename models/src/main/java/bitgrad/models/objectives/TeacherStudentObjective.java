@@ -179,6 +179,7 @@ public final class TeacherStudentObjective implements Objective {
      * {@link #lossAlong} with a forward pass per copy, whatever the number of coefficients: the
      * reference the line sweep is tested against.
      */
+    @Override
     public float[][] copiesAlong(NDList base, NDList directions, float[][] coefficients) {
         if (spec.activation().fullPrecision()) {
             return linearAlong(base, directions, coefficients);

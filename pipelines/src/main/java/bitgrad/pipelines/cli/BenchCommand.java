@@ -7,6 +7,7 @@ import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.NesEstimator;
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.measure.LrSweep;
 import bitgrad.models.nets.StochasticRounding;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -48,14 +49,26 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Fresh batches, one gradient each (default: ${DEFAULT-VALUE}).")
         int batches;
 
+        @Option(names = "--sweep", defaultValue = "line", paramLabel = "M",
+                description = "How the lr sweep evaluates its steps: line (a quantized activation with full-precision "
+                        + "weights walks each row's level changes) or copies (a forward pass per rate, the reference) "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String sweep;
+
         abstract Estimator estimator();
 
         @Override
         public Integer call() {
             Check.atLeast(spec, "--lrs", lrs, 1);
             Check.atLeast(spec, "--batches", batches, 1);
+            LrSweep.Method method;
+            try {
+                method = LrSweep.Method.parse(sweep);
+            } catch (IllegalArgumentException ex) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sweep: " + ex.getMessage());
+            }
             Estimator e = estimator();
-            EstimatorBench bench = new EstimatorBench(toy.spec(spec), toy.batch, batches, lrs, toy.seed);
+            EstimatorBench bench = new EstimatorBench(toy.spec(spec), toy.batch, batches, lrs, toy.seed, method);
             PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
             bench.run(e, name(), out);
             return 0;

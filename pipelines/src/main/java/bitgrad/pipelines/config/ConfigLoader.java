@@ -362,6 +362,8 @@ public final class ConfigLoader {
         require(c.sweep().lrCount() >= 1, "sweep.lr_count must be >= 1");
         require(Double.isFinite(c.sweep().lrStart()) && Double.isFinite(c.sweep().lrStep()), "sweep.lr_start and lr_step must be numbers");
         require(Set.of("per_tensor", "global").contains(c.sweep().normalize()), "sweep.normalize must be per_tensor or global");
+        require(c.sweep().method() == null || Set.of("line", "copies").contains(c.sweep().method()),
+                "sweep.method must be line or copies, got '" + c.sweep().method() + "'");
         require(c.threads() >= 0 && c.threads() <= 1024, "threads must be 0 (all cores) or a count of cores, got " + c.threads());
         ExperimentConfig.Rosenbrock r = c.rosenbrock();
         require(r.n() >= 2 && r.n() % 2 == 0, "rosenbrock.n must be even and >= 2");

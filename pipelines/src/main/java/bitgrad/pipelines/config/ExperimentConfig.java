@@ -152,8 +152,18 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param lrStep lr increment
      * @param lrCount number of lrs
      * @param normalize per_tensor or global
+     * @param method line (the default: a quantized activation with full-precision weights is swept
+     *        by walking each row's level changes) or copies (a forward pass per rate, the reference)
      */
-    public record Sweep(double lrStart, double lrStep, int lrCount, String normalize) {
+    public record Sweep(double lrStart, double lrStep, int lrCount, String normalize, String method) {
+
+        /**
+         * The method as the stages take it: null for the default line sweep (left out of every cache
+         * key, as before the option existed), else {@code copies}.
+         */
+        public String stageMethod() {
+            return method == null || "line".equals(method) ? null : method;
+        }
     }
 
     /**

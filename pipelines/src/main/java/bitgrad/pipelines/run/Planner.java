@@ -143,14 +143,15 @@ public final class Planner {
         if (c.probes().enabled() && mainDim) {
             ExperimentConfig.Probes p = c.probes();
             add(Stages.PROBE, new ProbeStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), p.nesDirections(), p.radii(),
-                    p.candidates(), p.srSamples(), p.lrPoints(), Seeds.derive(c.seed(), "probe", g.dim(), g.init(), g.rows(), g.batch())), in);
+                    p.candidates(), p.srSamples(), p.lrPoints(), Seeds.derive(c.seed(), "probe", g.dim(), g.init(), g.rows(), g.batch()),
+                    s.stageMethod()), in);
         }
         for (TaskRef estimate : estimates) {
             Map<String, List<TaskRef>> one = new LinkedHashMap<>(in);
             one.put("estimates", List.of(estimate));
-            sweeps.add(add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one));
+            sweeps.add(add(Stages.LR_SWEEP, new LrSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize(), s.stageMethod()), one));
             if (c.questions().lastLayer() && mainDim) {
-                add(Stages.LAYER_SWEEP, new LayerSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize()), one);
+                add(Stages.LAYER_SWEEP, new LayerSweepStage.Params(model, g, s.lrStart(), s.lrStep(), s.lrCount(), s.normalize(), s.stageMethod()), one);
             }
             Estimator est = estimators.get(estimates.indexOf(estimate));
             // at a dim only question nes-after-pretraining asks for, only NES's whole step

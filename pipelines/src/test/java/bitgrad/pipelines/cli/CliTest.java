@@ -89,7 +89,7 @@ class CliTest {
     static final Pattern BATCH = Pattern.compile("batch=(\\d+) best_loss=(\\S+) best_lr=(\\S+) seconds=(\\S+)");
     static final Pattern SUMMARY = Pattern.compile(
             "(\\S+(?: method=\\S+)?) seconds_per_gradient=(\\S+) estimate_seconds=\\S+ sweep_seconds=\\S+ gflops=(\\S+) "
-                    + "matmul_gflops=(\\S+) ratio=(\\S+)");
+                    + "matmul_gflops=(\\S+) ratio=(\\S+) sweep=(line|copies)");
 
     @Test
     void benchPrintsOneLinePerBatchAndASummary() {
@@ -109,6 +109,35 @@ class CliTest {
         assertTrue(s.matches(), lines[3]);
         assertEquals("cdg method=delta", s.group(1));
         assertTrue(Double.parseDouble(s.group(3)) > 0 && Double.parseDouble(s.group(4)) > 0, lines[3]);
+        assertEquals("line", s.group(6));
+    }
+
+    @Test
+    void benchSweepsByLineOrByCopiesAlike() {
+        // a quantized activation with full-precision weights: the line sweep, and its reference
+        String[] args = {"bench", "ste", "--dim", "6", "--batch", "300", "--depth", "3", "--activation", "ternary",
+            "--lrs", "40", "--batches", "2", "--seed", "2", "--sweep"};
+        Result line = run(concat(args, "line"));
+        Result copies = run(concat(args, "copies"));
+        assertEquals(0, line.code(), line.err());
+        assertEquals(0, copies.code(), copies.err());
+        assertTrue(copies.out().strip().endsWith("sweep=copies"), copies.out());
+        Matcher a = BATCH.matcher(line.out());
+        Matcher b = BATCH.matcher(copies.out());
+        for (int i = 0; i < 2; i++) {
+            assertTrue(a.find() && b.find(), line.out() + copies.out());
+            assertEquals(Double.parseDouble(b.group(2)), Double.parseDouble(a.group(2)), 1e-5 * Double.parseDouble(b.group(2)));
+            assertEquals(b.group(3), a.group(3), "the same best lr");
+        }
+        Result bad = run(concat(args, "dense"));
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--sweep: sweep method must be line or copies, got 'dense'"), bad.err());
+    }
+
+    private static String[] concat(String[] args, String last) {
+        String[] out = java.util.Arrays.copyOf(args, args.length + 1);
+        out[args.length] = last;
+        return out;
     }
 
     @Test
