@@ -31,11 +31,6 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
      * @param method null for the line sweep, {@code copies} for a forward pass per rate (the reference)
      */
     public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize, String method) {
-
-        /** The sweep method. */
-        LrSweep.Method sweep() {
-            return method == null ? LrSweep.Method.LINE : LrSweep.Method.parse(method);
-        }
     }
 
     /** Best decrease per layer restriction. */
@@ -82,8 +77,9 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data);
                 ArrowBatch fresh = ToyInputs.heldout(c, p.model());
                 TeacherStudentObjective held = ToyInputs.objective(c, p.model(), fresh)) {
-            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, dirs, lrs, p.sweep());
-            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, dirs, lrs, p.sweep());
+            LrSweep.Method sweep = LrSweep.Method.of(p.method());
+            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, dirs, lrs, sweep);
+            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, dirs, lrs, sweep);
             GridPoint pt = p.point();
             for (int i = 0; i < updates.size(); i++) {
                 LrSweep.Result r = onBatch.get(i);

@@ -33,11 +33,6 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
      * @param method null for the line sweep, {@code copies} for a forward pass per rate (the reference)
      */
     public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, String normalize, String method) {
-
-        /** The sweep method. */
-        LrSweep.Method sweep() {
-            return method == null ? LrSweep.Method.LINE : LrSweep.Method.parse(method);
-        }
     }
 
     /** Loss and decrease per (estimator, lr). */
@@ -69,8 +64,9 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 grads.add(Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), norm));
             }
             // every estimate's steps in one pass over each batch
-            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, grads, lrs, p.sweep());
-            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, grads, lrs, p.sweep());
+            LrSweep.Method sweep = LrSweep.Method.of(p.method());
+            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, grads, lrs, sweep);
+            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, grads, lrs, sweep);
             for (int i = 0; i < refs.size(); i++) {
                 Estimator e = ests.get(i);
                 String spec = e.specJson();

@@ -46,11 +46,6 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
      */
     public record Params(MlpSpec model, GridPoint point, double lrStart, double lrStep, int lrCount, int nesDirections,
             List<Double> radii, int candidates, int srSamples, int lrPoints, long seed, String method) {
-
-        /** The sweep method. */
-        LrSweep.Method sweep() {
-            return method == null ? LrSweep.Method.LINE : LrSweep.Method.parse(method);
-        }
     }
 
     /** Probe (a). */
@@ -107,11 +102,12 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
         float[] grid = LrSweep.grid(p.lrStart(), p.lrStep(), p.lrCount());
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
             ColumnTable best = Tables.PROBE_BEST.empty();
-            LrSweep.Result steSweep = own(o, steE, ste, grid, best, p.sweep());
-            LrSweep.Result cdgSweep = cdg == null ? null : own(o, cdgE, cdg, grid, best, p.sweep());
-            LrSweep.Result nesSweep = nes == null ? null : own(o, nesE, nes, grid, best, p.sweep());
+            LrSweep.Method sweep = LrSweep.Method.of(p.method());
+            LrSweep.Result steSweep = own(o, steE, ste, grid, best, sweep);
+            LrSweep.Result cdgSweep = cdg == null ? null : own(o, cdgE, cdg, grid, best, sweep);
+            LrSweep.Result nesSweep = nes == null ? null : own(o, nesE, nes, grid, best, sweep);
             if (sr != null) {
-                own(o, srE, sr, grid, best, p.sweep());
+                own(o, srE, sr, grid, best, sweep);
             }
             c.write(BEST, best);
             float lr = steSweep.bestLr();

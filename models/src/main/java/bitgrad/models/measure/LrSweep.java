@@ -101,6 +101,11 @@ public final class LrSweep {
             throw new IllegalArgumentException("sweep method must be line or copies, got '" + s + "'");
         }
 
+        /** As a stage's parameters give it: null for the default, {@link #LINE}, else a name {@link #parse} takes. */
+        public static Method of(String nullable) {
+            return nullable == null ? LINE : parse(nullable);
+        }
+
         /** The lower-case name. */
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);

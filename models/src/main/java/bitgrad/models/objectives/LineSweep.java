@@ -87,7 +87,7 @@ final class LineSweep {
      *
      * @param a0 layer 0's {@code x w0^T}, {@code (rows, out_0)}
      * @param b0 layer 0's {@code x v0^T}, same shape
-     * @param start the levels and sums at {@code c_0}, or null to compute them here
+     * @param start the levels and sums at {@code c_0}, or null to compute them here, on the host
      * @param target the teacher's output per row
      */
     double[] squaredErrors(float[] a0, float[] b0, Start start, float[] target, int rows) {

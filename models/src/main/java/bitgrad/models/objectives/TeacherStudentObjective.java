@@ -262,9 +262,15 @@ public final class TeacherStudentObjective implements Objective {
                 float[] a0 = a.toFloatArray();
                 float[] target = xy[1].toFloatArray();
                 for (int d = 0; d < count; d++) {
-                    NDArray b = xy[0].matMul(directions.get(0).get(d).transpose());
-                    LineSweep.Start start = lineStart(base, directions, d, a, b, lines[d].first());
-                    double[] part = lines[d].squaredErrors(a0, b.toFloatArray(), start, target, batch.rows(s));
+                    float[] b0;
+                    LineSweep.Start start;
+                    try (NDScope directionScope = new NDScope()) { // the engine's copies go once on the host
+                        directionScope.suppressNotUsedWarning();
+                        NDArray b = xy[0].matMul(directions.get(0).get(d).transpose());
+                        start = lineStart(base, directions, d, a, b, lines[d].first());
+                        b0 = b.toFloatArray();
+                    }
+                    double[] part = lines[d].squaredErrors(a0, b0, start, target, batch.rows(s));
                     for (int k = 0; k < part.length; k++) {
                         acc[d][order[d][k]] += part[k];
                     }
