@@ -108,25 +108,19 @@ public final class Nd {
     /**
      * {@link #signPm1} written over {@code x} (which must not need a gradient): one in-place sign
      * pass, and a read-only check that no element is exactly zero, which costs a third of the two
-     * further passes it makes unnecessary. After {@code sign} every element is -1, 0 or +1, so
-     * the sum of squares counts the nonzero ones, exactly while partial sums stay below 2^24;
-     * larger arrays, and any array holding a zero, take the two fixing passes.
+     * further passes it makes unnecessary. After {@code sign} every element is -1, 0 or +1 (or NaN),
+     * so their product is exactly +-1 unless one is 0 (or NaN), whatever the array's size; one that
+     * is takes the two fixing passes.
      */
     public static NDArray signPm1InPlace(NDArray x) {
         x.signi();
-        long n = x.size();
-        if (n < ZERO_CHECK_LIMIT) {
-            try (NDArray flat = x.reshape(n); NDArray squares = flat.dot(flat)) {
-                if (squares.getFloat() == n) {
-                    return x;
-                }
+        try (NDArray product = x.prod()) {
+            if (Math.abs(product.getFloat()) == 1f) {
+                return x;
             }
         }
         return x.addi(0.5f).signi();
     }
-
-    /** Below 2^24 elements a float sum of ones is exact. */
-    private static final long ZERO_CHECK_LIMIT = 1L << 24;
 
     /** Boolean mask as float32 0/1. */
     public static NDArray asFloat(NDArray mask) {
