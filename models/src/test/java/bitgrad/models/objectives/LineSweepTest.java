@@ -31,7 +31,9 @@ class LineSweepTest {
 
     /**
      * Rows given as layer 0's products: random ones, a row exactly 0 at every coefficient, and rows
-     * whose layer-0 pre-activation is exactly on a threshold, or one float off it, at a coefficient.
+     * whose layer-0 pre-activation is on a threshold, or one float off it, at a coefficient. Layer 0
+     * is computed here as the sweep rounds it, so those rows are checked; only later layers' rounding
+     * can exempt a row.
      */
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 3, 4, 5})
@@ -76,10 +78,10 @@ class LineSweepTest {
                     float[] br = java.util.Arrays.copyOfRange(b0, row * dim, (row + 1) * dim);
                     double[] got = line.squaredErrors(ar, br, null, new float[] {target[row]}, 1);
                     for (int k = 0; k < c.length; k++) {
+                        // layer 0 exactly as the sweep rounds it, so rows on a threshold there are checked, not exempted
                         double[][] pre0 = new double[2][dim];
                         for (int j = 0; j < dim; j++) {
-                            pre0[0][j] = (double) c[k] * br[j] + ar[j];
-                            pre0[1][j] = Math.abs((double) c[k] * br[j]) + Math.abs(ar[j]);
+                            pre0[0][j] = c[k] * br[j] + ar[j];
                         }
                         Reference ref = reference(spec, w, v, c[k], pre0);
                         double e = ref.output - target[row];
@@ -209,9 +211,9 @@ class LineSweepTest {
 
     /**
      * A float64 forward pass from layer 0's pre-activations ({@code pre0[0]}, their terms'
-     * magnitudes {@code pre0[1]}): the output, and whether any pre-activation lies within
-     * {@link #ROUNDING} of a threshold (relative to its terms' magnitudes), where float methods may
-     * pick either level.
+     * magnitudes {@code pre0[1]}, all 0 when layer 0 is given exactly as the methods round it): the
+     * output, and whether any pre-activation lies within {@link #ROUNDING} of a threshold (relative
+     * to its terms' magnitudes), where float methods may pick either level.
      */
     private static Reference reference(MlpSpec spec, float[][] w, float[][] v, float c, double[][] pre0) {
         Quantizer q = spec.activation();
