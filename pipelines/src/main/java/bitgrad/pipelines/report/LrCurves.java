@@ -55,14 +55,18 @@ final class LrCurves implements Part {
                     "learning rate (log scale)", "loss decrease L(w) - L(w - lr g)");
             chart.getStyler().setXAxisLogarithmic(true);
             chart.getStyler().setXAxisDecimalPattern("0.#E0");
-            // the answer is near the top: the axis spans from -2x to 1.3x the best mean decrease, lower values drawn at the floor
+            // the answer is near the top: the axis spans up to 1.3x the best mean decrease and down to the lowest
+            // band (or 0), but not below -2x the best, lower values drawn at the floor
             double top = 0;
+            double low = 0;
             for (List<double[]> runs : curves.values()) {
-                for (double v : Figures.meanSd(runs)[0]) {
-                    top = Math.max(top, v);
+                double[][] ms = Figures.meanSd(runs);
+                for (int i = 0; i < ms[0].length; i++) {
+                    top = Math.max(top, ms[0][i]);
+                    low = Math.min(low, runs.size() > 1 ? ms[0][i] - ms[1][i] : ms[0][i]);
                 }
             }
-            double floor = top > 0 ? -2 * top : Double.NEGATIVE_INFINITY;
+            double floor = top > 0 ? Math.max(-2 * top, low - 0.1 * top) : Double.NEGATIVE_INFINITY;
             if (top > 0) {
                 chart.getStyler().setYAxisMin(floor);
                 chart.getStyler().setYAxisMax(1.3 * top);
@@ -79,8 +83,9 @@ final class LrCurves implements Part {
             }
             c.figure("lr-sweep", chart, "lr_curves_" + (n++), "Loss decrease vs lr: " + titles.get(g.getKey()),
                     "Mean over " + curves.values().stream().mapToInt(List::size).max().orElse(0) + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
-                            + " +- one standard deviation. The y axis spans -2x to 1.3x the best mean decrease so the best rates"
-                            + " show; larger increases of the loss are drawn at the bottom edge.");
+                            + " +- one standard deviation. The y axis spans up to 1.3x the best mean decrease and down to the lowest"
+                            + " curve, at most -2x the best, so the best rates show; larger increases of the loss are drawn at the"
+                            + " bottom edge.");
         }
     }
 }

@@ -39,9 +39,9 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
-    /** Version 8: question nes-after-pretraining; version 7: the notes' open questions (sr-STE forward x backward factorial with verdict); before: sweeps one task per estimate, log axes, findings, mismatch per dim with crossings, gradient check. */
+    /** Version 9: lr curves' y axis down to the lowest curve, not always -2x the best decrease; version 8: question nes-after-pretraining; version 7: the notes' open questions (sr-STE forward x backward factorial with verdict); before: sweeps one task per estimate, log axes, findings, mismatch per dim with crossings, gradient check. */
     public PlotStage() {
-        super("plot", 8, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super("plot", 9, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     @Override
