@@ -120,7 +120,7 @@ class QuantizerTest {
     @Test
     void hostApplyEqualsTheEngineToTheBit() {
         for (String name : new String[] {"identity", "sign", "sign-ste", "approxsign", "swishsign", "ternary",
-                "ternary:0.25", "ternary:0.7", "ternary:1e-30", "2bit", "kbit:3"}) {
+                "ternary:0.25", "ternary:0.7", "ternary:1e-30", "kbit:1", "2bit", "kbit:3", "kbit:4", "kbit:5", "kbit:8"}) {
             Quantizer q = Quantizer.parse(name);
             List<Float> xs = new ArrayList<>(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
                     1f, -1f, 1e30f, -1e30f, 3e-39f, -3e-39f));
