@@ -60,6 +60,11 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
         }
     }
 
+    /** Rows of the batch the sweep is warmed up on, and how many times. */
+    private static final long WARM_SWEEP_ROWS = 4096;
+
+    private static final int WARM_SWEEPS = 5;
+
     public EstimatorBench {
         if (batch < 1 || batches < 1 || lrs < 1) {
             throw new IllegalArgumentException("batch, batches and lrs must all be >= 1");
@@ -76,8 +81,18 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
         probes.add(MatmulRate.gflops(1024, 5));
         ToyProblem toy = new ToyProblem(spec, seed);
         float[] grid = LrSweep.defaultGrid(lrs);
+        ParamSet warmGradient;
         try (TeacherStudentObjective warm = toy.objective(GaussianBatch.of(Seeds.derive(seed, "warm-up"), 64, spec.dim()))) {
-            LrSweep.sweep(warm, estimator.estimate(warm, seed), grid, sweep);
+            warmGradient = Gradients.normalize(estimator.estimate(warm, seed), Gradients.Norm.PER_TENSOR);
+            LrSweep.sweep(warm, warmGradient, grid, sweep);
+        }
+        // the line sweep's host walk is compiled while it runs: warm it on rows enough that the timed
+        // sweeps are not charged for the JIT (a researcher's loop pays it once, not per gradient)
+        try (TeacherStudentObjective warm = toy.objective(GaussianBatch.of(Seeds.derive(seed, "warm-up-sweep"),
+                (int) Math.min(batch, WARM_SWEEP_ROWS), spec.dim()))) {
+            for (int i = 0; i < WARM_SWEEPS; i++) {
+                LrSweep.sweep(warm, warmGradient, grid, sweep);
+            }
         }
         List<BatchResult> results = new ArrayList<>();
         for (int i = 0; i < batches; i++) {
