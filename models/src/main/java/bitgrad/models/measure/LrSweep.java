@@ -129,8 +129,9 @@ public final class LrSweep {
 
     /**
      * Sweeps {@code lrs} along each of {@code directions} from the objective's point: every step of
-     * every direction (and the base point) as chunks of stacked copies, evaluated in one pass over
-     * the objective's data.
+     * every direction (and the base point) in one pass over the objective's data, by
+     * {@code method}: the objective's {@code lossAlong} (the line sweep where it applies) or
+     * {@code copiesAlong} (chunks of stacked copies, a forward pass each).
      */
     public static List<Result> sweepAll(Objective objective, List<ParamSet> directions, float[] lrs, Method method) {
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
