@@ -84,7 +84,6 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
         ParamSet warmGradient;
         try (TeacherStudentObjective warm = toy.objective(GaussianBatch.of(Seeds.derive(seed, "warm-up"), 64, spec.dim()))) {
             warmGradient = Gradients.normalize(estimator.estimate(warm, seed), Gradients.Norm.PER_TENSOR);
-            LrSweep.sweep(warm, warmGradient, grid, sweep);
         }
         // the line sweep's host walk is compiled while it runs: warm it on rows enough that the timed
         // sweeps are not charged for the JIT (a researcher's loop pays it once, not per gradient)

@@ -162,10 +162,8 @@ public final class TeacherStudentObjective implements Objective {
      */
     @Override
     public float[][] lossAlong(NDList base, NDList directions, float[][] coefficients) {
-        if (spec.activation().fullPrecision()) {
-            return linearAlong(base, directions, coefficients);
-        }
-        boolean lines = !spec.binaryWeights();
+        // the identity activation's own path is copiesAlong's
+        boolean lines = !spec.activation().fullPrecision() && !spec.binaryWeights();
         for (float[] cs : coefficients) {
             lines &= cs.length >= LINE_COEFFICIENTS;
         }
