@@ -270,17 +270,69 @@ class DeltaCdgTest {
         return out;
     }
 
+    /** What a run of {@link #check} found, over many models. */
+    static final class Tally {
+        int cases;
+        int coords;
+        int explained;
+        int removedRows;
+        int undecided;
+        int undecidedModels;
+        final List<String> unexplained = new ArrayList<>();
+
+        void assertExplained() {
+            assertTrue(unexplained.isEmpty(), unexplained.size() + " disagreements not explained by a threshold:\n"
+                    + String.join("\n", unexplained.subList(0, Math.min(20, unexplained.size()))));
+        }
+    }
+
+    /**
+     * Delta against dense and float64 on one model: every disagreement must come from rows within
+     * float rounding of a threshold, and without those rows all must agree.
+     */
+    static void check(MlpSpec spec, ToyProblem toy, float[] x, double eps, Tally t) {
+        int dim = spec.dim();
+        t.cases++;
+        Comparison c = compare(spec, toy, x, eps);
+        t.coords += c.coords();
+        if (c.disagreements().isEmpty()) {
+            return;
+        }
+        boolean[] drop = new boolean[x.length / dim];
+        for (int i = 0; i < c.disagreements().size(); i++) {
+            boolean any = false;
+            for (int b = 0; b < drop.length; b++) {
+                any |= c.ambiguous().get(i)[b];
+                drop[b] |= c.ambiguous().get(i)[b];
+            }
+            if (!any) {
+                t.unexplained.add(c.disagreements().get(i) + " (no row within rounding of a threshold)");
+            }
+        }
+        float[] kept = without(x, dim, drop);
+        if (kept.length == 0) {
+            // every row has a unit whose sum ties with a threshold in exact arithmetic (binary weights summing
+            // multi-level activations: 1/3 - 1/3, 3/7 + 1/7 - 4/7 ...), so float rounding picks the level in every
+            // row, differently for each summation order: no method is more right than another there
+            t.undecidedModels++;
+            t.undecided += c.disagreements().size();
+            return;
+        }
+        Comparison again = compare(spec, toy, kept, eps);
+        for (String d : again.disagreements()) {
+            t.unexplained.add(d + " (still, without the rows at thresholds)");
+        }
+        t.explained += c.disagreements().size();
+        for (boolean d : drop) {
+            t.removedRows += d ? 1 : 0;
+        }
+    }
+
     @Test
     void deltaEqualsDenseAndFloat64ExceptWithinRoundingOfAThreshold() {
         SplittableRandom r = new SplittableRandom(20261128);
         double[] epsilons = {0.3, 0.1, 0.01, 0.001};
-        int coords = 0;
-        int explained = 0;
-        int removedRows = 0;
-        int undecided = 0;
-        int undecidedModels = 0;
-        int cases = 0;
-        List<String> unexplained = new ArrayList<>();
+        Tally t = new Tally();
         for (String act : ACTIVATIONS) {
             for (boolean binary : new boolean[] {false, true}) {
                 for (int rep = 0; rep < 2; rep++) {
@@ -292,52 +344,38 @@ class DeltaCdgTest {
                     double eps = epsilons[r.nextInt(epsilons.length)];
                     MlpSpec spec = new MlpSpec(dim, depth, Quantizer.parse(act), binary);
                     ToyProblem toy = new ToyProblem(spec, r.nextLong());
-                    float[] x = inputs(spec, toy.student(), 48 + r.nextInt(40), r);
-                    cases++;
-                    Comparison c = compare(spec, toy, x, eps);
-                    coords += c.coords();
-                    if (c.disagreements().isEmpty()) {
-                        continue;
-                    }
-                    // every disagreement must come from rows within float rounding of a threshold: without them, all agree
-                    boolean[] drop = new boolean[x.length / dim];
-                    for (int i = 0; i < c.disagreements().size(); i++) {
-                        boolean any = false;
-                        for (int b = 0; b < drop.length; b++) {
-                            any |= c.ambiguous().get(i)[b];
-                            drop[b] |= c.ambiguous().get(i)[b];
-                        }
-                        if (!any) {
-                            unexplained.add(c.disagreements().get(i) + " (no row within rounding of a threshold)");
-                        }
-                    }
-                    float[] kept = without(x, dim, drop);
-                    if (kept.length == 0) {
-                        // every row has a unit whose sum ties with a threshold in exact arithmetic (binary weights summing
-                        // multi-level activations: 1/3 - 1/3, 3/7 + 1/7 - 4/7 ...), so float rounding picks the level in every
-                        // row, differently for each summation order: no method is more right than another there
-                        undecidedModels++;
-                        undecided += c.disagreements().size();
-                        continue;
-                    }
-                    Comparison again = compare(spec, toy, kept, eps);
-                    for (String d : again.disagreements()) {
-                        unexplained.add(d + " (still, without the rows at thresholds)");
-                    }
-                    explained += c.disagreements().size();
-                    for (boolean d : drop) {
-                        removedRows += d ? 1 : 0;
-                    }
+                    check(spec, toy, inputs(spec, toy.student(), 48 + r.nextInt(40), r), eps, t);
                 }
             }
         }
-        assertTrue(unexplained.isEmpty(), unexplained.size() + " disagreements not explained by a threshold:\n"
-                + String.join("\n", unexplained.subList(0, Math.min(20, unexplained.size()))));
-        assertTrue(coords > 10_000, "coordinates compared: " + coords);
-        assertTrue(undecidedModels <= 3, undecidedModels + " models with every row at a threshold: the comparison says too little");
+        t.assertExplained();
+        assertTrue(t.coords > 10_000, "coordinates compared: " + t.coords);
+        assertTrue(t.undecidedModels <= 3, t.undecidedModels + " models with every row at a threshold: the comparison says too little");
         System.out.printf(Locale.ROOT, "delta-cdg: %d models, %d coordinates, %d disagreements, all gone without the %d rows "
                 + "within float rounding of a threshold; %d more in %d models where every row has a unit tied with a threshold%n",
-                cases, coords, explained, removedRows, undecided, undecidedModels);
+                t.cases, t.coords, t.explained, t.removedRows, t.undecided, t.undecidedModels);
+    }
+
+    /**
+     * Multi-level activations with full-precision weights at a step that moves some rows by one
+     * level and others by two (3- and 4-bit levels are 0.29 and 0.13 apart, inputs up to about 3):
+     * rows a step moves at most one level take a shortcut (each coordinate compares its new value
+     * with the two neighbouring jump points), the others the general path; both must agree with
+     * dense and float64.
+     */
+    @Test
+    void oneLevelShortcutAndTwoLevelRowsAgreeWithDense() {
+        SplittableRandom r = new SplittableRandom(7);
+        Tally t = new Tally();
+        for (String act : new String[] {"ternary", "ternary:0.2", "2bit", "kbit:3", "kbit:4"}) {
+            for (double eps : new double[] {0.3, 0.1}) {
+                MlpSpec spec = new MlpSpec(12, 2, Quantizer.parse(act), false);
+                ToyProblem toy = new ToyProblem(spec, r.nextLong());
+                check(spec, toy, inputs(spec, toy.student(), 64, r), eps, t);
+            }
+        }
+        t.assertExplained();
+        assertTrue(t.coords > 2_000, "coordinates compared: " + t.coords);
     }
 
     static ParamSet bump(ParamSet p, int tensor, int k, double d) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import bitgrad.models.Nd;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.objectives.TeacherStudentObjective;
+import bitgrad.models.quant.Jumps;
 import bitgrad.models.quant.Quantizer;
 import bitgrad.schemas.ParamSet;
 import java.util.Arrays;
@@ -57,6 +58,8 @@ final class DeltaCdg {
     /** Per layer and coordinate, sum over rows of the loss change for +eps (index 2k) and -eps (2k + 1). */
     private final double[][] acc;
     private final double[] thresholds;
+    /** The quantizer's exact jump points (null: identity, or not found; rows then take the general path). */
+    private final Jumps jumps;
     /** Per hidden quantized layer and unit: rows whose level the perturbation changed, summed over coordinates, signs and slices. */
     private final long[][] crossings;
 
@@ -100,6 +103,7 @@ final class DeltaCdg {
             crossings[l] = new long[out[l]];
         }
         this.thresholds = q.thresholds();
+        this.jumps = q.fullPrecision() ? null : Jumps.of(q);
         this.c = new double[layers][];
         c[layers - 1] = new double[] {1};
         for (int l = layers - 2; l >= 0; l--) {
@@ -513,6 +517,13 @@ final class DeltaCdg {
                 changed += crossed;
                 continue;
             }
+            if (rowMax != null && jumps != null) {
+                int crossed = oneStepRow(s, l, j, b, z0, a0, eps * rowMax[b] * (1 + 1e-5) + margin, totals, at, scratch, next);
+                if (crossed >= 0) {
+                    changed += crossed;
+                    continue;
+                }
+            }
             // the open interval around z0 between its neighbouring thresholds, less the margin: when z0
             // itself lies inside it, a new value inside it keeps z0's level without asking the quantizer
             boolean interior = dist > margin;
@@ -558,6 +569,59 @@ final class DeltaCdg {
         return changed;
     }
 
+    /**
+     * Unit j of quantized layer l in row b with full-precision weights, when no coordinate can move
+     * it more than one level: with the quantizer's exact jump points ({@link Jumps}), a new value
+     * {@code z1} changes the level iff {@code z1 >= up} (to the next level) or {@code z1 < down} (to
+     * the one below), the same as {@code q.apply(z1) != q.apply(z0)} to the bit. Those two changes
+     * are carried to the output once each (only when reachable), and each coordinate adds the loss
+     * change of the way it moved times 1, the other times 0: no branch (near a threshold whether a
+     * value crosses is a coin flip). Each coordinate's sum gets the same terms in the same order as
+     * on the general path, plus zeros.
+     *
+     * @return the row's level changes over coordinates and signs, or -1 when some coordinate could
+     *     move the row by two levels (the caller then takes the general path)
+     */
+    private int oneStepRow(Slice s, int l, int j, int b, float z0, float a0, double reach, double[] totals, int at,
+            double[] scratch, double[] next) {
+        int k = jumps.count(z0);
+        float up = jumps.at(k);
+        float down = jumps.at(k - 1);
+        float top = (float) (z0 + reach);
+        float bottom = (float) (z0 - reach);
+        if (top >= jumps.at(k + 1) || bottom < jumps.at(k - 2)) {
+            return -1;
+        }
+        int n = in[l];
+        float[] h = s.h(l);
+        double r2 = 2 * s.r[b];
+        double vUp = 0;
+        double vDown = 0;
+        if (top >= up) {
+            double dy = carry(s, l, j, b, q.apply(up) - a0, scratch, next);
+            vUp = dy * (r2 + dy);
+        }
+        if (bottom < down) {
+            double dy = carry(s, l, j, b, q.apply(jumps.below(k)) - a0, scratch, next);
+            vDown = dy * (r2 + dy);
+        }
+        float crossed = 0;
+        for (int i = 0; i < n; i++) {
+            double hv = h[b * n + i];
+            float plus = (float) (z0 + eps * hv);
+            float minus = (float) (z0 + -eps * hv);
+            // 1 or 0 without a branch; distinct floats never subtract to 0, equal ones to +0
+            float plusUp = 0.5f + 0.5f * Math.copySign(1f, plus - up);
+            float plusDown = 0.5f - 0.5f * Math.copySign(1f, plus - down);
+            float minusUp = 0.5f + 0.5f * Math.copySign(1f, minus - up);
+            float minusDown = 0.5f - 0.5f * Math.copySign(1f, minus - down);
+            totals[at + 2 * i] += plusUp * vUp + plusDown * vDown;
+            totals[at + 2 * i + 1] += minusUp * vUp + minusDown * vDown;
+            crossed += plusUp + plusDown + minusUp + minusDown;
+        }
+        return (int) crossed;
+    }
+
     private int maxWidth() {
         int m = 1;
         for (int v : out) {
@@ -590,14 +654,14 @@ final class DeltaCdg {
             if (m + 1 == layers - 1 && nextWidth == 1) {
                 double y = 0;
                 for (int k = 0; k < width; k++) {
-                    y += (q.apply(moved(s, m, row, k, dz[k])) - level[row + k]) * f[k];
+                    y += (levelOf(moved(s, m, row, k, dz[k])) - level[row + k]) * f[k];
                 }
                 return binary ? y * s.scale[m + 1][0] : y;
             }
             Arrays.fill(next, 0, nextWidth, 0);
             boolean any = false;
             for (int k = 0; k < width; k++) {
-                float dak = q.apply(moved(s, m, row, k, dz[k])) - level[row + k];
+                float dak = levelOf(moved(s, m, row, k, dz[k])) - level[row + k];
                 if (dak != 0) {
                     any = true;
                     for (int u = 0; u < nextWidth; u++) {
@@ -612,6 +676,11 @@ final class DeltaCdg {
             m++;
         }
         return binary ? dz[0] * s.scale[m][0] : dz[0];
+    }
+
+    /** {@code q.apply(x)} to the bit, from the jump points where it has them. */
+    private float levelOf(float x) {
+        return jumps != null ? jumps.level(x) : q.apply(x);
     }
 
     /**
