@@ -55,7 +55,6 @@ class JumpsTest {
     private static void check(Quantizer q, Jumps j, float x, String name) {
         float expected = q.apply(x);
         assertEquals(expected, j.value(j.count(x)), 0f, name + " at " + x);
-        assertEquals(expected, j.level(x), 0f, name + " at " + x);
         int k = j.count(x);
         assertTrue(j.at(k - 1) <= x && x < j.at(k), name + " at " + x);
     }

@@ -598,11 +598,11 @@ final class DeltaCdg {
         double vUp = 0;
         double vDown = 0;
         if (top >= up) {
-            double dy = carry(s, l, j, b, q.apply(up) - a0, scratch, next);
+            double dy = carry(s, l, j, b, jumps.value(k + 1) - a0, scratch, next);
             vUp = dy * (r2 + dy);
         }
         if (bottom < down) {
-            double dy = carry(s, l, j, b, q.apply(jumps.below(k)) - a0, scratch, next);
+            double dy = carry(s, l, j, b, jumps.value(k - 1) - a0, scratch, next);
             vDown = dy * (r2 + dy);
         }
         float crossed = 0;
@@ -654,14 +654,14 @@ final class DeltaCdg {
             if (m + 1 == layers - 1 && nextWidth == 1) {
                 double y = 0;
                 for (int k = 0; k < width; k++) {
-                    y += (levelOf(moved(s, m, row, k, dz[k])) - level[row + k]) * f[k];
+                    y += (q.apply(moved(s, m, row, k, dz[k])) - level[row + k]) * f[k];
                 }
                 return binary ? y * s.scale[m + 1][0] : y;
             }
             Arrays.fill(next, 0, nextWidth, 0);
             boolean any = false;
             for (int k = 0; k < width; k++) {
-                float dak = levelOf(moved(s, m, row, k, dz[k])) - level[row + k];
+                float dak = q.apply(moved(s, m, row, k, dz[k])) - level[row + k];
                 if (dak != 0) {
                     any = true;
                     for (int u = 0; u < nextWidth; u++) {
@@ -676,11 +676,6 @@ final class DeltaCdg {
             m++;
         }
         return binary ? dz[0] * s.scale[m][0] : dz[0];
-    }
-
-    /** {@code q.apply(x)} to the bit, from the jump points where it has them. */
-    private float levelOf(float x) {
-        return jumps != null ? jumps.level(x) : q.apply(x);
     }
 
     /**

@@ -81,38 +81,14 @@ public final class Jumps {
         return lo;
     }
 
-    /**
-     * {@code q.apply(x)}, to the bit, from the jump points: the count of points at or below x by
-     * comparisons without a branch (near a jump a branch would be a coin flip). For quantizers
-     * with up to {@link #SMALL} jumps (ternary, 2-bit, 3-bit); others ask the quantizer.
-     */
-    public float level(float x) {
-        if (points.length > SMALL) {
-            return q.apply(x);
-        }
-        int c = 0;
-        for (float p : points) {
-            c += x >= p ? 1 : 0;
-        }
-        return values[c];
-    }
-
     /** The quantizer's value on level k (0 the lowest). */
     public float value(int k) {
         return values[k];
     }
 
-    /** The most jumps {@link #level} counts by comparisons. */
-    public static final int SMALL = 7;
-
     /** Jump point k; -infinity below the first and +infinity past the last. */
     public float at(int k) {
         return k < 0 ? Float.NEGATIVE_INFINITY : k >= points.length ? Float.POSITIVE_INFINITY : points[k];
-    }
-
-    /** A float on level k - 1 for a value of level k > 0: the float just below jump point k - 1. */
-    public float below(int k) {
-        return Math.nextDown(points[k - 1]);
     }
 
     /** Floats in order as ints (-0 and +0 both 0). */
