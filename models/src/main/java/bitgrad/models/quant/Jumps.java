@@ -9,13 +9,11 @@ package bitgrad.models.quant;
  */
 public final class Jumps {
 
-    private final Quantizer q;
     private final float[] points;
     /** The quantizer's value on each level, lowest first. */
     private final float[] values;
 
     private Jumps(float[] points, Quantizer q) {
-        this.q = q;
         this.points = points;
         this.values = new float[points.length + 1];
         values[0] = q.apply(Math.nextDown(points[0]));
@@ -25,8 +23,10 @@ public final class Jumps {
     }
 
     /**
-     * The jump points of {@code q}, or null when they cannot be found as one change per threshold
-     * (thresholds closer than the search needs, or a quantizer that is not monotone there).
+     * The jump points of {@code q}, or null when they cannot be found as one rise per threshold
+     * (thresholds closer than the search needs, or a quantizer that does not rise across one).
+     * Assumes q is monotone, as every quantizer here is ({@code JumpsTest} checks the points
+     * against {@code q.apply} for each).
      */
     public static Jumps of(Quantizer q) {
         double[] t = q.thresholds();
