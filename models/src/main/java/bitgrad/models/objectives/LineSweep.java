@@ -138,11 +138,15 @@ final class LineSweep {
             return l == 0 ? c[k] * b[at + j] + a[at + j] : c[k] * qv[l][j] + p[l][j];
         }
 
-        /** The first index after k where unit (l, j)'s level differs from {@code level} (its level at k), or n. */
-        private int nextChange(int l, int j, int k, float level) {
-            int hi = c.length - 1;
+        /**
+         * The first index after k and before {@code limit} where unit (l, j)'s level differs from
+         * {@code level} (its level at k), else {@code limit}: the previous layer's next change, where
+         * this unit's line moves and it is re-levelled anyway (n for layer 0, whose lines never move).
+         */
+        private int nextChange(int l, int j, int k, float level, int limit) {
+            int hi = limit - 1;
             if (hi <= k || q.apply(pre(l, j, hi)) == level) {
-                return c.length;
+                return limit;
             }
             int lo = k;
             while (hi - lo > 1) {
@@ -181,6 +185,17 @@ final class LineSweep {
             }
         }
 
+        /** Where layer l's lines next move: the previous layer's next change (n for layer 0). */
+        private int limit(int l) {
+            int limit = c.length;
+            if (l > 0) {
+                for (int v : next[l - 1]) {
+                    limit = Math.min(limit, v);
+                }
+            }
+            return limit;
+        }
+
         void scan(float[] a0, float[] b0, Start start, int r, float target, double[] acc) {
             a = a0;
             b = b0;
@@ -197,8 +212,9 @@ final class LineSweep {
                     }
                     sums(l + 1);
                 }
+                int limit = limit(l);
                 for (int j = 0; j < out[l]; j++) {
-                    next[l][j] = nextChange(l, j, 0, h[l + 1][j]);
+                    next[l][j] = nextChange(l, j, 0, h[l + 1][j], limit);
                 }
             }
             int from = 0;
@@ -222,6 +238,7 @@ final class LineSweep {
                 boolean moved = false; // did this layer's P and Q change at k
                 for (int l = 0; l < last; l++) {
                     boolean movedNext = false;
+                    int limit = limit(l);
                     for (int j = 0; j < out[l]; j++) {
                         if (moved || next[l][j] == k) {
                             float level = q.apply(pre(l, j, k));
@@ -231,7 +248,7 @@ final class LineSweep {
                                 add(l + 1, j, level - old);
                                 movedNext = true;
                             }
-                            next[l][j] = nextChange(l, j, k, level);
+                            next[l][j] = nextChange(l, j, k, level, limit);
                         }
                     }
                     moved = movedNext;
