@@ -16,7 +16,8 @@ import java.util.stream.IntStream;
  * jumps from one level change to the next: there it re-levels the changed unit, adds the
  * change times a column of {@code w_l} and {@code v_l} to P and Q of the next layer, and
  * re-levels that layer. A pre-activation is linear in c between changes, so its level is
- * monotone in c and its next change is found by bisection over the sorted coefficients. The
+ * monotone in c and its next change is found by bisection over the sorted coefficients, up to
+ * the previous layer's next change (there the line moves and the unit is re-levelled). The
  * output {@code P + c Q} then gives every coefficient's squared error.
  *
  * <p>Layer 0's pre-activation is rounded as {@code fl(fl(c b) + a)}, as the per-copy pass rounds
@@ -116,7 +117,10 @@ final class LineSweep {
         private final float[][] h = new float[layers][];
         private final float[][] p = new float[layers][];
         private final float[][] qv = new float[layers][];
-        /** {@code next[l][j]}: the first coefficient index where hidden unit (l, j)'s level changes. */
+        /**
+         * {@code next[l][j]}: the first coefficient index where hidden unit (l, j)'s level changes, or
+         * where layer l's lines next move (the previous layer's next change), whichever comes first.
+         */
         private final int[][] next = new int[layers][];
         private float[] a;
         private float[] b;
