@@ -148,6 +148,10 @@ final class LineSweep {
          * this unit's line moves and it is re-levelled anyway (n for layer 0, whose lines never move).
          */
         private int nextChange(int l, int j, int k, float level, int limit) {
+            if (limit <= k) {
+                // the walk would stand still at k: a broken invariant, not bad input
+                throw new IllegalStateException("line sweep: unit (" + l + ", " + j + ") searched up to " + limit + " from " + k);
+            }
             int hi = limit - 1;
             if (hi <= k || q.apply(pre(l, j, hi)) == level) {
                 return limit;
