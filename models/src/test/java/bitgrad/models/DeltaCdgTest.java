@@ -376,6 +376,8 @@ class DeltaCdgTest {
         }
         t.assertExplained();
         assertTrue(t.coords > 2_000, "coordinates compared: " + t.coords);
+        // full-precision weights give no exact ties with a threshold in every row: each model was compared
+        assertEquals(0, t.undecidedModels, "models with every row at a threshold");
     }
 
     static ParamSet bump(ParamSet p, int tensor, int k, double d) {
