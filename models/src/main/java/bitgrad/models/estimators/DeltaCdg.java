@@ -103,7 +103,11 @@ final class DeltaCdg {
             crossings[l] = new long[out[l]];
         }
         this.thresholds = q.thresholds();
-        this.jumps = q.fullPrecision() ? null : Jumps.of(q);
+        Jumps found = q.fullPrecision() ? null : Jumps.of(q);
+        // the one-level shortcut tells sides by subtracting a jump point, and -0 - (+0) is -0: a jump at
+        // exactly 0 would put a new value of -0 on the wrong side, so such a quantizer keeps the general
+        // path (the sign family, the only one, takes its own path first)
+        this.jumps = found != null && found.count(0f) == found.count(Math.nextDown(0f)) ? found : null;
         this.c = new double[layers][];
         c[layers - 1] = new double[] {1};
         for (int l = layers - 2; l >= 0; l--) {
@@ -490,7 +494,9 @@ final class DeltaCdg {
         for (int b = from; b < to; b++) {
             float z0 = zl[b * o + j];
             double dist = (float) distance(z0);
-            if (dist > maxBound || (rowMax != null && dist > eps * rowMax[b] * (1 + 1e-5) + margin)) {
+            // full-precision weights: the largest change any coordinate can make to z0 in this row
+            double rowReach = rowMax != null ? eps * rowMax[b] * (1 + 1e-5) + margin : 0;
+            if (dist > maxBound || (rowMax != null && dist > rowReach)) {
                 continue;
             }
             float a0 = al[b * o + j];
@@ -518,7 +524,7 @@ final class DeltaCdg {
                 continue;
             }
             if (rowMax != null && jumps != null) {
-                int crossed = oneStepRow(s, l, j, b, z0, a0, eps * rowMax[b] * (1 + 1e-5) + margin, totals, at, scratch, next);
+                int crossed = oneStepRow(s, l, j, b, z0, a0, rowReach, totals, at, scratch, next);
                 if (crossed >= 0) {
                     changed += crossed;
                     continue;
