@@ -149,7 +149,9 @@ public final class TeacherStudentObjective implements Objective {
      *
      * <p>Here every copy runs its own forward pass in groups of {@link #copiesPerChunk()} (one
      * plain matmul per layer when a group is a single copy), with the sign activation written over
-     * each fresh pre-activation. With full-precision weights the first layer is shared: for copy
+     * each fresh pre-activation; the groups are split into one contiguous part per core, each run by
+     * a thread of its own (the engine's operations on tensors this size leave a core idle between
+     * them, so two callers keep both busy; each copy's loss is the same either way). With full-precision weights the first layer is shared: for copy
      * {@code w0 + c v0} its pre-activation is {@code x w0^T + c (x v0^T)}, where {@code x w0^T} is
      * computed once per slice and {@code x v0^T} once per direction, several directions in one wide
      * matmul. That skips the first layer's matmul of every copy; it rounds the pre-activation
@@ -179,6 +181,11 @@ public final class TeacherStudentObjective implements Objective {
      */
     @Override
     public float[][] copiesAlong(NDList base, NDList directions, float[][] coefficients) {
+        return copiesAlong(base, directions, coefficients, cores());
+    }
+
+    /** {@link #copiesAlong} with its groups split over up to {@code threads} threads. */
+    float[][] copiesAlong(NDList base, NDList directions, float[][] coefficients, int threads) {
         if (spec.activation().fullPrecision()) {
             return linearAlong(base, directions, coefficients);
         }
@@ -187,40 +194,89 @@ public final class TeacherStudentObjective implements Objective {
         double[] acc = new double[copies.size()];
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            // every group's weights once for all slices when they fit in KEEP_FLOATS, else per slice
-            boolean keep = slices() > 1 && copies.size() * point.numel() <= KEEP_FLOATS;
-            List<NDList> weights = new ArrayList<>();
-            for (int g = 0; keep && g < copies.groups(); g++) {
-                weights.add(groupWeights(copies, base, directions, g, shared));
+            // every group's weights once for all slices when they fit in KEEP_FLOATS, else per slice;
+            // full-precision ones for all copies in one product per layer
+            boolean keep = copies.size() * point.numel() <= KEEP_FLOATS;
+            List<NDList> weights = null;
+            if (keep) {
+                weights = new ArrayList<>();
+                NDArray[] all = shared ? allWeights(copies, base, directions) : null;
+                for (int g = 0; g < copies.groups(); g++) {
+                    weights.add(shared ? groupOf(copies, all, g) : groupWeights(copies, base, directions, g, false));
+                }
             }
+            List<NDList> kept = weights;
+            int[] parts = parts(copies, threads);
             for (int s = 0; s < slices(); s++) {
                 try (NDScope sliceScope = new NDScope()) {
                     sliceScope.suppressNotUsedWarning();
                     NDArray[] xy = data(s);
-                    FirstLayer first = shared ? new FirstLayer(xy[0], base.get(0), directions.get(0)) : null;
-                    for (int g = 0; g < copies.groups(); g++) {
-                        try (NDScope groupScope = new NDScope()) {
-                            groupScope.suppressNotUsedWarning();
-                            NDList w = keep ? weights.get(g) : groupWeights(copies, base, directions, g, shared);
-                            NDArray z = shared ? first.preActivation(copies, g) : Mlp.linear(spec, xy[0], w.get(0), false);
-                            for (int l = 1; l < spec.layers(); l++) {
-                                NDArray h = spec.activation().forwardInPlace(z);
-                                z = spec.binaryWeights() ? Mlp.linear(spec, h, w.get(l), false) : h.matMul(w.get(l));
-                            }
-                            NDArray sq = z.subi(xy[1]).square();
-                            float[] part = copies.count(g) == 1 ? new float[] {sq.sum().getFloat()} : sq.sum(new int[] {1, 2}).toFloatArray();
-                            for (int i = 0; i < part.length; i++) {
-                                acc[copies.first(g) + i] += part[i];
-                            }
+                    // each part's groups on a thread of their own, into their own entries of acc
+                    IntStream.range(0, parts.length - 1).parallel().forEach(p -> {
+                        try (NDScope partScope = new NDScope()) {
+                            partScope.suppressNotUsedWarning();
+                            copiesOnSlice(copies, parts[p], parts[p + 1], xy, base, directions, kept, acc);
                         }
-                    }
-                    if (first != null) {
-                        first.close();
-                    }
+                    });
                 }
             }
         }
         return copies.split(mean(acc));
+    }
+
+    /** Copies of a group a thread of {@link #copiesAlong} takes at least (below, one thread runs them all). */
+    private static final int PART_GROUPS = 8;
+
+    /** The cores host loops may use: the common pool's threads and the caller's, at most the machine's. */
+    private static int cores() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
+    }
+
+    /**
+     * Group boundaries {@code 0 = b_0 < b_1 < ... = groups} splitting {@link #copiesAlong}'s groups
+     * into at most {@code threads} contiguous parts of at least {@link #PART_GROUPS} groups, each
+     * starting at a new direction where one lies within {@link #PART_GROUPS} groups (so the
+     * antithetic copies of a direction share their first layer's product).
+     */
+    static int[] parts(AlongCopies copies, int threads) {
+        int groups = copies.groups();
+        int n = Math.max(1, Math.min(threads, groups / PART_GROUPS));
+        int[] bounds = new int[n + 1];
+        bounds[n] = groups;
+        for (int p = 1; p < n; p++) {
+            int b = Math.max(bounds[p - 1] + 1, (int) ((long) groups * p / n));
+            int limit = Math.min(groups - (n - p), b + PART_GROUPS);
+            while (b < limit && copies.direction(copies.first(b)) == copies.direction(copies.first(b) - 1)) {
+                b++;
+            }
+            bounds[p] = b;
+        }
+        return bounds;
+    }
+
+    /** Groups {@code from..to-1} of {@link #copiesAlong} on one slice: their squared errors added to acc. */
+    private void copiesOnSlice(AlongCopies copies, int from, int to, NDArray[] xy, NDList base, NDList directions, List<NDList> weights,
+            double[] acc) {
+        boolean shared = !spec.binaryWeights();
+        int end = copies.direction(copies.first(to - 1) + copies.count(to - 1) - 1) + 1;
+        try (FirstLayer first = shared ? new FirstLayer(xy[0], base.get(0), directions.get(0), end) : null) {
+            for (int g = from; g < to; g++) {
+                try (NDScope groupScope = new NDScope()) {
+                    groupScope.suppressNotUsedWarning();
+                    NDList w = weights != null ? weights.get(g) : groupWeights(copies, base, directions, g, shared);
+                    NDArray z = shared ? first.preActivation(copies, g) : Mlp.linear(spec, xy[0], w.get(0), false);
+                    for (int l = 1; l < spec.layers(); l++) {
+                        NDArray h = spec.activation().forwardInPlace(z);
+                        z = spec.binaryWeights() ? Mlp.linear(spec, h, w.get(l), false) : h.matMul(w.get(l));
+                    }
+                    NDArray sq = z.subi(xy[1]).square();
+                    float[] part = copies.count(g) == 1 ? new float[] {sq.sum().getFloat()} : sq.sum(new int[] {1, 2}).toFloatArray();
+                    for (int i = 0; i < part.length; i++) {
+                        acc[copies.first(g) + i] += part[i];
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -310,6 +366,42 @@ public final class TeacherStudentObjective implements Objective {
     private static final long KEEP_FLOATS = 1L << 24;
 
     /**
+     * Every copy's full-precision weights for {@link #lossAlong}, layers 1.. (the first is shared):
+     * {@code base + c v_d} for all copies at once (a gather, a scaling and an addition per layer instead
+     * of a few small operations per copy), transposed to {@code (copies, in, out)}; the same floats as
+     * {@link #groupWeights} forms copy by copy.
+     */
+    private NDArray[] allWeights(AlongCopies copies, NDList base, NDList directions) {
+        NDManager m = base.get(0).getManager();
+        int n = copies.size();
+        long[] direction = new long[n];
+        float[] coefficient = new float[n];
+        for (int k = 0; k < n; k++) {
+            direction[k] = copies.direction(k);
+            coefficient[k] = copies.coefficient(k);
+        }
+        NDArray pick = m.create(direction);
+        NDArray scale = Nd.create(m, coefficient, new Shape(n, 1, 1));
+        NDArray[] all = new NDArray[spec.layers()];
+        for (int l = 1; l < spec.layers(); l++) {
+            NDArray v = directions.get(l).get(new ai.djl.ndarray.index.NDIndex("{}", pick));
+            all[l] = Nd.transposeLast2(v.mul(scale).addi(base.get(l))).duplicate();
+        }
+        return all;
+    }
+
+    /** Group g's weights out of {@link #allWeights}: {@code (count, in, out)}, or {@code (in, out)} for one copy. */
+    private NDList groupOf(AlongCopies copies, NDArray[] all, int g) {
+        NDList w = new NDList(spec.layers());
+        int from = copies.first(g);
+        int c = copies.count(g);
+        for (int l = 0; l < spec.layers(); l++) {
+            w.add(all[l] == null ? null : c == 1 ? all[l].get(from) : all[l].get(from + ":" + (from + c)));
+        }
+        return w;
+    }
+
+    /**
      * Group g's weights for {@link #lossAlong}: full-precision ones transposed (the layout the
      * matmul reads), the first layer's left out when it is shared.
      */
@@ -381,6 +473,7 @@ public final class TeacherStudentObjective implements Objective {
         private final NDArray base;
         private final long rows;
         private final long units;
+        private final int end; // directions at and after this one are another thread's
         private NDArray products; // (rows, span * units): x v_d^T side by side for directions lo..
         private int lo = -1;
         private int span;
@@ -388,9 +481,10 @@ public final class TeacherStudentObjective implements Objective {
         private int scaledDirection = -1;
         private float scaledCoefficient;
 
-        FirstLayer(NDArray x, NDArray w0, NDArray directions) {
+        FirstLayer(NDArray x, NDArray w0, NDArray directions, int end) {
             this.x = x;
             this.directions = directions;
+            this.end = end;
             this.rows = x.getShape().get(0);
             this.units = w0.getShape().get(0);
             this.base = x.matMul(w0.transpose());
@@ -433,7 +527,7 @@ public final class TeacherStudentObjective implements Objective {
                 return;
             }
             close();
-            int total = Math.toIntExact(directions.getShape().get(0));
+            int total = Math.min(end, Math.toIntExact(directions.getShape().get(0)));
             int wide = (int) Math.max(1, WIDE_FLOATS / (rows * units));
             lo = from;
             span = Math.min(total - from, Math.max(to - from + 1, wide));
