@@ -194,15 +194,13 @@ public final class TeacherStudentObjective implements Objective {
         double[] acc = new double[copies.size()];
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            // every group's weights once for all slices when they fit in KEEP_FLOATS, else per slice;
-            // full-precision ones for all copies in one product per layer
-            boolean keep = copies.size() * point.numel() <= KEEP_FLOATS;
+            // every copy's weights at once when they fit in KEEP_FLOATS, else each group's per slice
             List<NDList> weights = null;
-            if (keep) {
+            if (copies.size() * point.numel() <= KEEP_FLOATS) {
                 weights = new ArrayList<>();
-                NDArray[] all = shared ? allWeights(copies, base, directions) : null;
+                NDArray[] all = allWeights(copies, base, directions, shared);
                 for (int g = 0; g < copies.groups(); g++) {
-                    weights.add(shared ? groupOf(copies, all, g) : groupWeights(copies, base, directions, g, false));
+                    weights.add(groupOf(copies, all, g));
                 }
             }
             List<NDList> kept = weights;
@@ -366,12 +364,12 @@ public final class TeacherStudentObjective implements Objective {
     private static final long KEEP_FLOATS = 1L << 24;
 
     /**
-     * Every copy's full-precision weights for {@link #lossAlong}, layers 1.. (the first is shared):
-     * {@code base + c v_d} for all copies at once (a gather, a scaling and an addition per layer instead
-     * of a few small operations per copy), transposed to {@code (copies, in, out)}; the same floats as
-     * {@link #groupWeights} forms copy by copy.
+     * Every copy's weights for {@link #lossAlong} (but the first layer's when it is shared): {@code
+     * base + c v_d} for all copies at once, a gather, a scaling and an addition per layer instead of
+     * a few small operations per copy; full-precision ones transposed to {@code (copies, in, out)}.
+     * The same floats as {@link #groupWeights} forms group by group.
      */
-    private NDArray[] allWeights(AlongCopies copies, NDList base, NDList directions) {
+    private NDArray[] allWeights(AlongCopies copies, NDList base, NDList directions, boolean shared) {
         NDManager m = base.get(0).getManager();
         int n = copies.size();
         long[] direction = new long[n];
@@ -383,14 +381,15 @@ public final class TeacherStudentObjective implements Objective {
         NDArray pick = m.create(direction);
         NDArray scale = Nd.create(m, coefficient, new Shape(n, 1, 1));
         NDArray[] all = new NDArray[spec.layers()];
-        for (int l = 1; l < spec.layers(); l++) {
+        for (int l = shared ? 1 : 0; l < spec.layers(); l++) {
             NDArray v = directions.get(l).get(new ai.djl.ndarray.index.NDIndex("{}", pick));
-            all[l] = Nd.transposeLast2(v.mul(scale).addi(base.get(l))).duplicate();
+            NDArray w = v.mul(scale).addi(base.get(l));
+            all[l] = spec.binaryWeights() ? w : Nd.transposeLast2(w).duplicate();
         }
         return all;
     }
 
-    /** Group g's weights out of {@link #allWeights}: {@code (count, in, out)}, or {@code (in, out)} for one copy. */
+    /** Group g's weights out of {@link #allWeights}: {@code (count, ...)}, or one copy's unstacked. */
     private NDList groupOf(AlongCopies copies, NDArray[] all, int g) {
         NDList w = new NDList(spec.layers());
         int from = copies.first(g);
