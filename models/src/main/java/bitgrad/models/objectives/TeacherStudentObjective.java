@@ -149,11 +149,12 @@ public final class TeacherStudentObjective implements Objective {
      *
      * <p>Here every copy runs its own forward pass in groups of {@link #copiesPerChunk()} (one
      * plain matmul per layer when a group is a single copy), with the sign activation written over
-     * each fresh pre-activation; the groups are split into one contiguous part per core, each run by
-     * a thread of its own (the engine's operations on tensors this size leave a core idle between
-     * them, so two callers keep both busy; each copy's loss is the same either way). With full-precision weights the first layer is shared: for copy
-     * {@code w0 + c v0} its pre-activation is {@code x w0^T + c (x v0^T)}, where {@code x w0^T} is
-     * computed once per slice and {@code x v0^T} once per direction, several directions in one wide
+     * each fresh pre-activation. The groups are split into one contiguous part per core, each run by
+     * a thread of its own (between the engine's operations on tensors this size a core sits idle, so
+     * two callers keep both busy; each copy's loss is the same either way). With full-precision
+     * weights the first layer is shared: for copy {@code w0 + c v0} its pre-activation is
+     * {@code x w0^T + c (x v0^T)}, where {@code x w0^T} is computed once per slice (and part) and
+     * {@code x v0^T} once per direction, several directions in one wide
      * matmul. That skips the first layer's matmul of every copy; it rounds the pre-activation
      * differently from the dense product, so a row within float rounding of a threshold may land
      * on another level (as for delta CDG).
@@ -382,9 +383,16 @@ public final class TeacherStudentObjective implements Objective {
         NDArray scale = Nd.create(m, coefficient, new Shape(n, 1, 1));
         NDArray[] all = new NDArray[spec.layers()];
         for (int l = shared ? 1 : 0; l < spec.layers(); l++) {
-            NDArray v = directions.get(l).get(new ai.djl.ndarray.index.NDIndex("{}", pick));
-            NDArray w = v.mul(scale).addi(base.get(l));
-            all[l] = spec.binaryWeights() ? w : Nd.transposeLast2(w).duplicate();
+            NDArray w;
+            try (NDArray v = directions.get(l).get(new ai.djl.ndarray.index.NDIndex("{}", pick))) {
+                w = v.mul(scale).addi(base.get(l));
+            }
+            if (shared) { // the layout the matmul reads
+                try (NDArray stacked = w) {
+                    w = Nd.transposeLast2(stacked).duplicate();
+                }
+            }
+            all[l] = w;
         }
         return all;
     }
