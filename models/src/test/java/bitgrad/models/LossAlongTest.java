@@ -7,14 +7,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import bitgrad.models.measure.Probes;
 import bitgrad.models.nets.MlpSpec;
+import bitgrad.models.objectives.AlongChecks;
 import bitgrad.models.objectives.ArrayBatch;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.models.objectives.ToyProblem;
 import bitgrad.models.quant.Quantizer;
 import bitgrad.schemas.ParamSet;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,33 +59,12 @@ class LossAlongTest {
         ToyProblem toy = new ToyProblem(spec, seed);
         try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, spec.dim(), sliceRows));
                 NDManager m = NDManager.newBaseManager()) {
-            List<ParamSet> dirs = new ArrayList<>();
-            for (int d = 0; d < COEFFICIENTS.length; d++) {
-                dirs.add(Probes.randomDirection(o.point(), 40 + d));
-            }
+            List<ParamSet> dirs = AlongChecks.directions(o.point(), COEFFICIENTS.length, 40);
             NDList base = Nd.toNd(m, o.point());
             NDList stacked = Nd.stacked(m, dirs);
             float[][] along = o.lossAlong(base, stacked, COEFFICIENTS);
-            for (int d = 0; d < COEFFICIENTS.length; d++) {
-                for (int i = 0; i < COEFFICIENTS[d].length; i++) {
-                    float expected = o.loss(plus(o.point(), dirs.get(d), COEFFICIENTS[d][i]));
-                    assertEquals(expected, along[d][i], 2e-6 * expected + 1e-8,
-                            spec + " direction " + d + " coefficient " + COEFFICIENTS[d][i]);
-                }
-            }
+            AlongChecks.assertEachCopysOwn(o, dirs, COEFFICIENTS, along, 1, spec.toString());
         }
-    }
-
-    /** {@code w + c v} in float, as the copies are built. */
-    private static ParamSet plus(ParamSet w, ParamSet v, float c) {
-        return w.map(t -> {
-            float[] out = w.get(t).data().clone();
-            float[] dv = v.get(t).data();
-            for (int i = 0; i < out.length; i++) {
-                out[i] += c * dv[i];
-            }
-            return out;
-        });
     }
 
     @Test

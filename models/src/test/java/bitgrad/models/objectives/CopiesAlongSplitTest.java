@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import bitgrad.models.Nd;
-import bitgrad.models.measure.Probes;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.quant.Quantizer;
 import bitgrad.schemas.ParamSet;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -81,10 +79,7 @@ class CopiesAlongSplitTest {
         ToyProblem toy = new ToyProblem(spec, 9);
         try (TeacherStudentObjective o = toy.objective(new ArrayBatch(x, spec.dim(), sliceRows));
                 NDManager m = NDManager.newBaseManager()) {
-            List<ParamSet> dirs = new ArrayList<>();
-            for (int d = 0; d < coefficients.length; d++) {
-                dirs.add(Probes.randomDirection(o.point(), 70 + d));
-            }
+            List<ParamSet> dirs = AlongChecks.directions(o.point(), coefficients.length, 70);
             NDList base = Nd.toNd(m, o.point());
             NDList stacked = Nd.stacked(m, dirs);
             float[][] one = o.copiesAlong(base, stacked, coefficients, 1);
@@ -94,24 +89,7 @@ class CopiesAlongSplitTest {
                     assertArrayEquals(one[d], split[d], spec + ", " + threads + " threads, direction " + d);
                 }
             }
-            for (int d = 0; d < coefficients.length; d += 3) {
-                for (int i = 0; i < coefficients[d].length; i++) {
-                    float expected = o.loss(plus(o.point(), dirs.get(d), coefficients[d][i]));
-                    assertEquals(expected, one[d][i], 2e-6 * expected + 1e-8, spec + " direction " + d + " coefficient " + coefficients[d][i]);
-                }
-            }
+            AlongChecks.assertEachCopysOwn(o, dirs, coefficients, one, 3, spec.toString());
         }
-    }
-
-    /** {@code w + c v} in float, as the copies are built. */
-    private static ParamSet plus(ParamSet w, ParamSet v, float c) {
-        return w.map(t -> {
-            float[] out = w.get(t).data().clone();
-            float[] dv = v.get(t).data();
-            for (int i = 0; i < out.length; i++) {
-                out[i] += c * dv[i];
-            }
-            return out;
-        });
     }
 }
