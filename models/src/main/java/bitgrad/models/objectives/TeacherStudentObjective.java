@@ -182,7 +182,7 @@ public final class TeacherStudentObjective implements Objective {
      */
     @Override
     public float[][] copiesAlong(NDList base, NDList directions, float[][] coefficients) {
-        return copiesAlong(base, directions, coefficients, cores());
+        return copiesAlong(base, directions, coefficients, bitgrad.models.Cores.host());
     }
 
     /** {@link #copiesAlong} with its groups split over up to {@code threads} threads. */
@@ -225,11 +225,6 @@ public final class TeacherStudentObjective implements Objective {
 
     /** Copies of a group a thread of {@link #copiesAlong} takes at least (below, one thread runs them all). */
     private static final int PART_GROUPS = 8;
-
-    /** The cores host loops may use: the common pool's threads and the caller's, at most the machine's. */
-    private static int cores() {
-        return Math.min(Runtime.getRuntime().availableProcessors(), java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
-    }
 
     /**
      * Group boundaries {@code 0 = b_0 < b_1 < ... = groups} splitting {@link #copiesAlong}'s groups

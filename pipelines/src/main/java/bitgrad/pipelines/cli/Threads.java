@@ -12,12 +12,18 @@ final class Threads {
 
     /** Limits this process to {@code n} cores (n <= 0: no limit). */
     static void limit(int n) {
+        limit(n, System.getProperties());
+    }
+
+    /** {@link #limit(int)} into {@code properties}. */
+    static void limit(int n, java.util.Properties properties) {
         if (n <= 0) {
             return;
         }
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        // the caller's thread works too: n - 1 pool threads make n
-        System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", Integer.toString(Math.max(1, n - 1)));
+        properties.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+        properties.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        // the caller's thread works too: n - 1 pool threads make n (0: parallel loops run in the
+        // caller alone; the pool reports a parallelism of 1 then, so bitgrad.models.Cores reads this)
+        properties.setProperty(bitgrad.models.Cores.POOL_PROPERTY, Integer.toString(n - 1));
     }
 }
