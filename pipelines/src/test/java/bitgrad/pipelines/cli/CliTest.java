@@ -89,7 +89,7 @@ class CliTest {
     static final Pattern BATCH = Pattern.compile("batch=(\\d+) best_loss=(\\S+) best_lr=(\\S+) seconds=(\\S+)");
     static final Pattern SUMMARY = Pattern.compile(
             "(\\S+(?: method=\\S+)?) seconds_per_gradient=(\\S+) estimate_seconds=\\S+ sweep_seconds=\\S+ gflops=(\\S+) "
-                    + "matmul_gflops=(\\S+) ratio=(\\S+) sweep=(line|copies)");
+                    + "matmul_gflops=(\\S+) ratio=(\\S+) estimate_ratio=(\\S+) sweep=(line|copies)");
 
     @Test
     void benchPrintsOneLinePerBatchAndASummary() {
@@ -109,7 +109,8 @@ class CliTest {
         assertTrue(s.matches(), lines[3]);
         assertEquals("cdg method=delta", s.group(1));
         assertTrue(Double.parseDouble(s.group(3)) > 0 && Double.parseDouble(s.group(4)) > 0, lines[3]);
-        assertEquals("line", s.group(6));
+        assertTrue(Double.parseDouble(s.group(6)) > 0, lines[3]);
+        assertEquals("line", s.group(7));
     }
 
     @Test
