@@ -11,8 +11,6 @@ import bitgrad.models.nets.Forward;
 import bitgrad.models.nets.Mlp;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.schemas.ParamSet;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -196,15 +194,7 @@ public final class TeacherStudentObjective implements Objective {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // every copy's weights at once when they fit in KEEP_FLOATS, else each group's per slice
-            List<NDList> weights = null;
-            if (copies.size() * point.numel() <= KEEP_FLOATS) {
-                weights = new ArrayList<>();
-                NDArray[] all = allWeights(copies, base, directions, shared);
-                for (int g = 0; g < copies.groups(); g++) {
-                    weights.add(groupOf(copies, all, g));
-                }
-            }
-            List<NDList> kept = weights;
+            NDArray[] all = copies.size() * point.numel() <= KEEP_FLOATS ? allWeights(copies, base, directions, shared) : null;
             int[] parts = parts(copies, threads);
             for (int s = 0; s < slices(); s++) {
                 try (NDScope sliceScope = new NDScope()) {
@@ -214,7 +204,7 @@ public final class TeacherStudentObjective implements Objective {
                     IntStream.range(0, parts.length - 1).parallel().forEach(p -> {
                         try (NDScope partScope = new NDScope()) {
                             partScope.suppressNotUsedWarning();
-                            copiesOnSlice(copies, parts[p], parts[p + 1], xy, base, directions, kept, acc);
+                            copiesOnSlice(copies, parts[p], parts[p + 1], xy, base, directions, all, acc);
                         }
                     });
                 }
@@ -249,7 +239,7 @@ public final class TeacherStudentObjective implements Objective {
     }
 
     /** Groups {@code from..to-1} of {@link #copiesAlong} on one slice: their squared errors added to acc. */
-    private void copiesOnSlice(AlongCopies copies, int from, int to, NDArray[] xy, NDList base, NDList directions, List<NDList> weights,
+    private void copiesOnSlice(AlongCopies copies, int from, int to, NDArray[] xy, NDList base, NDList directions, NDArray[] all,
             double[] acc) {
         boolean shared = !spec.binaryWeights();
         int end = copies.direction(copies.first(to - 1) + copies.count(to - 1) - 1) + 1;
@@ -257,7 +247,7 @@ public final class TeacherStudentObjective implements Objective {
             for (int g = from; g < to; g++) {
                 try (NDScope groupScope = new NDScope()) {
                     groupScope.suppressNotUsedWarning();
-                    NDList w = weights != null ? weights.get(g) : groupWeights(copies, base, directions, g, shared);
+                    NDList w = all != null ? groupOf(copies, all, g) : groupWeights(copies, base, directions, g, shared);
                     NDArray z = shared ? first.preActivation(copies, g) : Mlp.linear(spec, xy[0], w.get(0), false);
                     for (int l = 1; l < spec.layers(); l++) {
                         NDArray h = spec.activation().forwardInPlace(z);

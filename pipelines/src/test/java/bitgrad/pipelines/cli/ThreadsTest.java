@@ -6,25 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bitgrad.models.Cores;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code --threads N} caps the engine's threads and the host's parallel loops at N, the caller included. */
 class ThreadsTest {
 
-    @Test
-    void oneThreadLeavesTheCallerAlone() {
+    /** N threads are the caller and N - 1 pool threads: for 1, no pool thread (a pool of 1 would make two). */
+    @ParameterizedTest
+    @CsvSource({"1,0", "3,2"})
+    void nThreadsAreTheCallerAndNMinusOnePoolThreads(int n, String poolThreads) {
         Properties p = new Properties();
-        Threads.limit(1, p);
-        assertEquals("1", p.getProperty("ai.djl.pytorch.num_threads"));
-        // no pool thread besides the caller (a pool of 1 would make two threads)
-        assertEquals("0", p.getProperty(Cores.POOL_PROPERTY));
-    }
-
-    @Test
-    void nThreadsAreTheCallerAndNMinusOnePoolThreads() {
-        Properties p = new Properties();
-        Threads.limit(3, p);
-        assertEquals("3", p.getProperty("ai.djl.pytorch.num_threads"));
-        assertEquals("2", p.getProperty(Cores.POOL_PROPERTY));
+        Threads.limit(n, p);
+        assertEquals(Integer.toString(n), p.getProperty("ai.djl.pytorch.num_threads"));
+        assertEquals(poolThreads, p.getProperty(Cores.POOL_PROPERTY));
     }
 
     @Test
