@@ -115,7 +115,8 @@ class QuantizerTest {
     /**
      * Delta CDG asks {@link Quantizer#apply} on the host what the engine's forward gives: equal to the
      * bit (so +0, never -0) at every threshold, its float neighbours, +-0, the smallest subnormals,
-     * large values and random ones, for every quantizer.
+     * large values and random ones, for every quantizer; the line sweep's batched
+     * {@link Quantizer#applyEach} too (a prefix of the array, the rest left as it was).
      */
     @Test
     void hostApplyEqualsTheEngineToTheBit() {
@@ -138,9 +139,16 @@ class QuantizerTest {
                 x[i] = xs.get(i);
             }
             float[] engine = q.forward(manager.create(x)).toFloatArray();
+            float[] each = new float[x.length];
+            each[x.length - 1] = 42f;
+            q.applyEach(x, each, x.length - 1);
+            assertEquals(42f, each[x.length - 1], name + ": applyEach wrote past n");
             for (int i = 0; i < x.length; i++) {
                 float host = q.apply(x[i]);
                 assertEquals(Float.floatToIntBits(engine[i]), Float.floatToIntBits(host), name + " at " + x[i]);
+                if (i < x.length - 1) {
+                    assertEquals(Float.floatToIntBits(engine[i]), Float.floatToIntBits(each[i]), name + " applyEach at " + x[i]);
+                }
             }
         }
     }

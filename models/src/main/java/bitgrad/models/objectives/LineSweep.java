@@ -122,24 +122,31 @@ final class LineSweep {
          * where layer l's lines next move (the previous layer's next change), whichever comes first.
          */
         private final int[][] next = new int[layers][];
-        private float[] a;
-        private float[] b;
-        private int at;
+        /** A layer's pre-activations at one coefficient, and their levels: {@link #relevel}'s batches. */
+        private final float[] zs;
+        private final float[] levels;
 
         Row() {
-            for (int l = 1; l < layers; l++) {
-                h[l] = new float[out[l - 1]];
+            int widest = 1;
+            for (int l = 0; l < layers; l++) {
+                // layer 0's P and Q are the row's x w0^T and x v0^T
                 p[l] = new float[out[l]];
                 qv[l] = new float[out[l]];
+                widest = Math.max(widest, out[l]);
+            }
+            for (int l = 1; l < layers; l++) {
+                h[l] = new float[out[l - 1]];
             }
             for (int l = 0; l + 1 < layers; l++) {
                 next[l] = new int[out[l]];
             }
+            zs = new float[widest];
+            levels = new float[widest];
         }
 
         /** Pre-activation of unit j of layer l at coefficient index k. */
         private float pre(int l, int j, int k) {
-            return l == 0 ? c[k] * b[at + j] + a[at + j] : c[k] * qv[l][j] + p[l][j];
+            return c[k] * qv[l][j] + p[l][j];
         }
 
         /**
@@ -148,14 +155,23 @@ final class LineSweep {
          * this unit's line moves and it is re-levelled anyway (n for layer 0, whose lines never move).
          */
         private int nextChange(int l, int j, int k, float level, int limit) {
-            if (limit <= k) {
-                // the walk would stand still at k: a broken invariant, not bad input
-                throw new IllegalStateException("line sweep: unit (" + l + ", " + j + ") searched up to " + limit + " from " + k);
-            }
+            checkAhead(l, k, limit);
             int hi = limit - 1;
             if (hi <= k || q.apply(pre(l, j, hi)) == level) {
                 return limit;
             }
+            return bisect(l, j, k, level, hi);
+        }
+
+        private void checkAhead(int l, int k, int limit) {
+            if (limit <= k) {
+                // the walk would stand still at k: a broken invariant, not bad input
+                throw new IllegalStateException("line sweep: layer " + l + " searched up to " + limit + " from " + k);
+            }
+        }
+
+        /** The first index in {@code (k, hi]} where unit (l, j)'s level differs from {@code level}, given it does at hi. */
+        private int bisect(int l, int j, int k, float level, int hi) {
             int lo = k;
             while (hi - lo > 1) {
                 int mid = (lo + hi) >>> 1;
@@ -166,6 +182,61 @@ final class LineSweep {
                 }
             }
             return hi;
+        }
+
+        /**
+         * {@link #nextChange} for every unit of layer l, from its level {@code h[l+1]} at k: all
+         * pre-activations at {@code limit - 1} levelled in one batch, and a bisection only for the
+         * units whose level differs there (a pre-activation is monotone in c). The same indices as
+         * unit by unit.
+         */
+        private void nextChanges(int l, int k, int limit) {
+            checkAhead(l, k, limit);
+            int o = out[l];
+            int hi = limit - 1;
+            if (hi <= k) {
+                java.util.Arrays.fill(next[l], limit);
+                return;
+            }
+            float[] hl = h[l + 1];
+            levelAll(l, hi);
+            for (int j = 0; j < o; j++) {
+                next[l][j] = levels[j] == hl[j] ? limit : bisect(l, j, k, hl[j], hi);
+            }
+        }
+
+        /** {@link #levels}: every unit of layer l levelled at coefficient index k. */
+        private void levelAll(int l, int k) {
+            int o = out[l];
+            float ck = c[k];
+            float[] pl = p[l];
+            float[] ql = qv[l];
+            for (int j = 0; j < o; j++) {
+                zs[j] = ck * ql[j] + pl[j];
+            }
+            q.applyEach(zs, levels, o);
+        }
+
+        /**
+         * Every unit of layer l at index k, after its lines moved: re-levelled (a change added to layer
+         * l+1's P and Q, in unit order) and its next change searched up to limit.
+         *
+         * @return whether any unit changed level (layer l+1's lines moved)
+         */
+        private boolean relevel(int l, int k, int limit) {
+            float[] hl = h[l + 1];
+            levelAll(l, k);
+            boolean moved = false;
+            for (int j = 0; j < out[l]; j++) {
+                float level = levels[j];
+                if (level != hl[j]) {
+                    add(l + 1, j, level - hl[j]);
+                    hl[j] = level;
+                    moved = true;
+                }
+            }
+            nextChanges(l, k, limit);
+            return moved;
         }
 
         /** Layer l+1's P and Q from its input levels, from scratch. */
@@ -205,9 +276,8 @@ final class LineSweep {
         }
 
         void scan(float[] a0, float[] b0, Start start, int r, float target, double[] acc) {
-            a = a0;
-            b = b0;
-            at = r * out[0];
+            System.arraycopy(a0, r * out[0], p[0], 0, out[0]);
+            System.arraycopy(b0, r * out[0], qv[0], 0, out[0]);
             int last = layers - 1;
             for (int l = 0; l < last; l++) {
                 if (start != null) {
@@ -215,15 +285,11 @@ final class LineSweep {
                     System.arraycopy(start.p()[l + 1], r * out[l + 1], p[l + 1], 0, out[l + 1]);
                     System.arraycopy(start.q()[l + 1], r * out[l + 1], qv[l + 1], 0, out[l + 1]);
                 } else {
-                    for (int j = 0; j < out[l]; j++) {
-                        h[l + 1][j] = q.apply(pre(l, j, 0));
-                    }
+                    levelAll(l, 0);
+                    System.arraycopy(levels, 0, h[l + 1], 0, out[l]);
                     sums(l + 1);
                 }
-                int limit = limit(l);
-                for (int j = 0; j < out[l]; j++) {
-                    next[l][j] = nextChange(l, j, 0, h[l + 1][j], limit);
-                }
+                nextChanges(l, 0, limit(l));
             }
             int from = 0;
             while (true) {
@@ -245,21 +311,24 @@ final class LineSweep {
                 from = k;
                 boolean moved = false; // did this layer's P and Q change at k
                 for (int l = 0; l < last; l++) {
-                    boolean movedNext = false;
                     int limit = limit(l);
+                    if (moved) {
+                        // every unit's line moved: all re-levelled at once
+                        moved = relevel(l, k, limit);
+                        continue;
+                    }
                     for (int j = 0; j < out[l]; j++) {
-                        if (moved || next[l][j] == k) {
+                        if (next[l][j] == k) {
                             float level = q.apply(pre(l, j, k));
                             float old = h[l + 1][j];
                             if (level != old) {
                                 h[l + 1][j] = level;
                                 add(l + 1, j, level - old);
-                                movedNext = true;
+                                moved = true;
                             }
                             next[l][j] = nextChange(l, j, k, level, limit);
                         }
                     }
-                    moved = movedNext;
                 }
             }
         }

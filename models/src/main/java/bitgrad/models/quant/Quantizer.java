@@ -38,6 +38,19 @@ public sealed interface Quantizer {
     float apply(float x);
 
     /**
+     * {@code into[i] = apply(x[i])} for {@code i < n}, to the bit. The host loops that level many
+     * values at once (the line sweep) call this: one interface call per batch instead of one per
+     * value. A run that mixes quantizer kinds in one JVM makes a per-value {@code apply} call site
+     * megamorphic (a virtual call per value, never inlined), so each kind those loops meet overrides
+     * this with the same loop over its own {@code apply}, which the compiler then inlines.
+     */
+    default void applyEach(float[] x, float[] into, int n) {
+        for (int i = 0; i < n; i++) {
+            into[i] = apply(x[i]);
+        }
+    }
+
+    /**
      * The inputs where the forward value jumps from one level to the next (none for the identity):
      * a perturbation of a pre-activation can change the output only by crossing one of them.
      */
@@ -82,6 +95,17 @@ public sealed interface Quantizer {
          */
         @Override
         default float apply(float x) {
+            return signOf(x);
+        }
+
+        @Override
+        default void applyEach(float[] x, float[] into, int n) {
+            for (int i = 0; i < n; i++) {
+                into[i] = signOf(x[i]);
+            }
+        }
+
+        private static float signOf(float x) {
             return Math.copySign(1f, x + 0f);
         }
     }
@@ -306,6 +330,14 @@ public sealed interface Quantizer {
             return Math.copySign(Math.min(over * 0x1p100f * 0x1p100f, 1f), x) + 0f;
         }
 
+        /** {@link Quantizer#applyEach}'s loop, over this kind's own {@link #apply}. */
+        @Override
+        public void applyEach(float[] x, float[] into, int n) {
+            for (int i = 0; i < n; i++) {
+                into[i] = apply(x[i]);
+            }
+        }
+
         @Override
         public double[] thresholds() {
             return new double[] {-threshold, threshold};
@@ -384,6 +416,14 @@ public sealed interface Quantizer {
             float levels = (1 << bits) - 1;
             float p = Math.min(Math.max((x + 1f) / 2f, 0f), 1f);
             return (float) Math.rint(p * levels) / levels * 2f - 1f;
+        }
+
+        /** {@link Quantizer#applyEach}'s loop, over this kind's own {@link #apply}. */
+        @Override
+        public void applyEach(float[] x, float[] into, int n) {
+            for (int i = 0; i < n; i++) {
+                into[i] = apply(x[i]);
+            }
         }
 
         @Override
