@@ -199,9 +199,7 @@ final class DeltaCdg {
                 int from = k * block;
                 int to = Math.min(rows, from + block);
                 for (int l = 0; l < layers - 1; l++) {
-                    for (int e = from * out[l]; e < to * out[l]; e++) {
-                        a[l][e] = q.apply(z[l][e]);
-                    }
+                    q.applyEach(z[l], a[l], from * out[l], to * out[l]);
                 }
                 for (int b = from; b < to; b++) {
                     r[b] = (double) z[layers - 1][b] - target[b];
@@ -403,10 +401,9 @@ final class DeltaCdg {
                 int to = Math.min(rows, from + block);
                 double[] totals = new double[o * 2 * n];
                 long[] ch = new long[o];
-                double[] scratch = new double[maxWidth()];
-                double[] next = new double[maxWidth()];
+                Scratch scratch = new Scratch(maxWidth());
                 for (int j = 0; j < o; j++) {
-                    ch[j] = quantizedRows(s, l, j, bounds[j], from, to, totals, j * 2 * n, scratch, next);
+                    ch[j] = quantizedRows(s, l, j, bounds[j], from, to, totals, j * 2 * n, scratch);
                 }
                 partial[k] = totals;
                 changed[k] = ch;
@@ -474,7 +471,7 @@ final class DeltaCdg {
      * @return the rows' level changes, summed over coordinates and signs
      */
     private long quantizedRows(Slice s, int l, int j, UnitBounds u, int from, int to, double[] totals, int at,
-            double[] scratch, double[] next) {
+            Scratch scratch) {
         int n = in[l];
         int o = out[l];
         float[] zl = s.z[l];
@@ -508,7 +505,7 @@ final class DeltaCdg {
                 // coordinate adds v times 1 where its new value's sign differs, else times 0: no branch
                 // (near 0 whether a value crosses is a coin flip), the same sums as adding v only where
                 // it crosses
-                double dy = carry(s, l, j, b, -2 * a0, scratch, next);
+                double dy = carry(s, l, j, b, -2 * a0, scratch);
                 double v = dy * (r2 + dy);
                 float half = 0.5f * a0;
                 int crossed = 0;
@@ -524,7 +521,7 @@ final class DeltaCdg {
                 continue;
             }
             if (rowMax != null && jumps != null) {
-                int crossed = oneStepRow(s, l, j, b, z0, a0, rowReach, totals, at, scratch, next);
+                int crossed = oneStepRow(s, l, j, b, z0, a0, rowReach, totals, at, scratch);
                 if (crossed >= 0) {
                     changed += crossed;
                     continue;
@@ -565,7 +562,7 @@ final class DeltaCdg {
                         changed++;
                         if (lastDa != da) {
                             lastDa = da;
-                            lastDy = carry(s, l, j, b, da, scratch, next);
+                            lastDy = carry(s, l, j, b, da, scratch);
                         }
                         totals[at + 2 * i + sg] += lastDy * (r2 + lastDy);
                     }
@@ -589,7 +586,7 @@ final class DeltaCdg {
      *     move the row by two levels (the caller then takes the general path)
      */
     private int oneStepRow(Slice s, int l, int j, int b, float z0, float a0, double reach, double[] totals, int at,
-            double[] scratch, double[] next) {
+            Scratch scratch) {
         int k = jumps.count(z0);
         float up = jumps.at(k);
         float down = jumps.at(k - 1);
@@ -604,11 +601,11 @@ final class DeltaCdg {
         double vUp = 0;
         double vDown = 0;
         if (top >= up) {
-            double dy = carry(s, l, j, b, jumps.value(k + 1) - a0, scratch, next);
+            double dy = carry(s, l, j, b, jumps.value(k + 1) - a0, scratch);
             vUp = dy * (r2 + dy);
         }
         if (bottom < down) {
-            double dy = carry(s, l, j, b, jumps.value(k - 1) - a0, scratch, next);
+            double dy = carry(s, l, j, b, jumps.value(k - 1) - a0, scratch);
             vDown = dy * (r2 + dy);
         }
         float crossed = 0;
@@ -644,8 +641,11 @@ final class DeltaCdg {
      * change is added, zero or not, without a branch: whether a unit changes level is a coin flip
      * for rows near a threshold, and adding the zeros gives the same sum.
      */
-    private double carry(Slice s, int l, int j, int b, float da, double[] dz, double[] next) {
+    private double carry(Slice s, int l, int j, int b, float da, Scratch scratch) {
         boolean binary = spec.binaryWeights();
+        double[] dz = scratch.dz;
+        double[] next = scratch.next;
+        float[] levels = scratch.levels;
         int m = l + 1;
         int om = out[m];
         for (int k = 0; k < om; k++) {
@@ -657,17 +657,21 @@ final class DeltaCdg {
             float[] level = s.a[m];
             double[] f = factorT[m + 1];
             int row = b * width;
+            for (int k = 0; k < width; k++) {
+                scratch.moved[k] = moved(s, m, row, k, dz[k]);
+            }
+            q.applyEach(scratch.moved, levels, 0, width);
             if (m + 1 == layers - 1 && nextWidth == 1) {
                 double y = 0;
                 for (int k = 0; k < width; k++) {
-                    y += (q.apply(moved(s, m, row, k, dz[k])) - level[row + k]) * f[k];
+                    y += (levels[k] - level[row + k]) * f[k];
                 }
                 return binary ? y * s.scale[m + 1][0] : y;
             }
             Arrays.fill(next, 0, nextWidth, 0);
             boolean any = false;
             for (int k = 0; k < width; k++) {
-                float dak = q.apply(moved(s, m, row, k, dz[k])) - level[row + k];
+                float dak = levels[k] - level[row + k];
                 if (dak != 0) {
                     any = true;
                     for (int u = 0; u < nextWidth; u++) {
@@ -682,6 +686,22 @@ final class DeltaCdg {
             m++;
         }
         return binary ? dz[0] * s.scale[m][0] : dz[0];
+    }
+
+    /** A thread's work arrays for {@link #carry}, as wide as the widest layer. */
+    private static final class Scratch {
+        final double[] dz;
+        final double[] next;
+        /** A layer's moved pre-activations, and their levels ({@link Quantizer#applyEach}). */
+        final float[] moved;
+        final float[] levels;
+
+        Scratch(int width) {
+            dz = new double[width];
+            next = new double[width];
+            moved = new float[width];
+            levels = new float[width];
+        }
     }
 
     /**

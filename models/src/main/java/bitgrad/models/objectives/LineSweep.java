@@ -214,7 +214,7 @@ final class LineSweep {
             for (int j = 0; j < o; j++) {
                 zs[j] = ck * ql[j] + pl[j];
             }
-            q.applyEach(zs, levels, o);
+            q.applyEach(zs, levels, 0, o);
         }
 
         /**

@@ -38,14 +38,14 @@ public sealed interface Quantizer {
     float apply(float x);
 
     /**
-     * {@code into[i] = apply(x[i])} for {@code i < n}, to the bit. The host loops that level many
-     * values at once (the line sweep) call this: one interface call per batch instead of one per
+     * {@code into[i] = apply(x[i])} for {@code from <= i < to}, to the bit. The host loops that level
+     * many values at once (the line sweep, delta CDG) call this: one interface call per batch instead of one per
      * value. A run that mixes quantizer kinds in one JVM makes a per-value {@code apply} call site
      * megamorphic (a virtual call per value, never inlined), so each kind those loops meet overrides
      * this with the same loop over its own {@code apply}, which the compiler then inlines.
      */
-    default void applyEach(float[] x, float[] into, int n) {
-        for (int i = 0; i < n; i++) {
+    default void applyEach(float[] x, float[] into, int from, int to) {
+        for (int i = from; i < to; i++) {
             into[i] = apply(x[i]);
         }
     }
@@ -99,8 +99,8 @@ public sealed interface Quantizer {
         }
 
         @Override
-        default void applyEach(float[] x, float[] into, int n) {
-            for (int i = 0; i < n; i++) {
+        default void applyEach(float[] x, float[] into, int from, int to) {
+            for (int i = from; i < to; i++) {
                 into[i] = signOf(x[i]);
             }
         }
@@ -332,8 +332,8 @@ public sealed interface Quantizer {
 
         /** {@link Quantizer#applyEach}'s loop, over this kind's own {@link #apply}. */
         @Override
-        public void applyEach(float[] x, float[] into, int n) {
-            for (int i = 0; i < n; i++) {
+        public void applyEach(float[] x, float[] into, int from, int to) {
+            for (int i = from; i < to; i++) {
                 into[i] = apply(x[i]);
             }
         }
@@ -420,8 +420,8 @@ public sealed interface Quantizer {
 
         /** {@link Quantizer#applyEach}'s loop, over this kind's own {@link #apply}. */
         @Override
-        public void applyEach(float[] x, float[] into, int n) {
-            for (int i = 0; i < n; i++) {
+        public void applyEach(float[] x, float[] into, int from, int to) {
+            for (int i = from; i < to; i++) {
                 into[i] = apply(x[i]);
             }
         }
