@@ -115,7 +115,7 @@ class QuantizerTest {
     /**
      * Delta CDG asks {@link Quantizer#apply} on the host what the engine's forward gives: equal to the
      * bit (so +0, never -0) at every threshold, its float neighbours, +-0, the smallest subnormals,
-     * large values and random ones, for every quantizer; the line sweep's batched
+     * large values and random ones, for every quantizer; the host loops' batched
      * {@link Quantizer#applyEach} too (a range of the array, the rest left as it was).
      */
     @Test

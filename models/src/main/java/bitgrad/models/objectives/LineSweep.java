@@ -15,10 +15,11 @@ import java.util.stream.IntStream;
  * where a level changes. So each row keeps P and Q of every layer and, in coefficient order,
  * jumps from one level change to the next: there it re-levels the changed unit, adds the
  * change times a column of {@code w_l} and {@code v_l} to P and Q of the next layer, and
- * re-levels that layer (all its units in one batch, {@link Quantizer#applyEach}). A pre-activation is linear in c between changes, so its level is
- * monotone in c and its next change is found by bisection over the sorted coefficients, up to
- * the previous layer's next change (there the line moves and the unit is re-levelled). The
- * output {@code P + c Q} then gives every coefficient's squared error.
+ * re-levels that layer (all its units in one batch, {@link Quantizer#applyEach}). A
+ * pre-activation is linear in c between changes, so its level is monotone in c and its next
+ * change is found by bisection over the sorted coefficients, up to the previous layer's next
+ * change (there the line moves and the unit is re-levelled). The output {@code P + c Q} then
+ * gives every coefficient's squared error.
  *
  * <p>Layer 0's pre-activation is rounded as {@code fl(fl(c b) + a)}, as the per-copy pass rounds
  * it; later layers' sums are rounded in another order than a matmul's, and updated rather than

@@ -38,11 +38,12 @@ public sealed interface Quantizer {
     float apply(float x);
 
     /**
-     * {@code into[i] = apply(x[i])} for {@code from <= i < to}, to the bit. The host loops that level
-     * many values at once (the line sweep, delta CDG) call this: one interface call per batch instead of one per
-     * value. A run that mixes quantizer kinds in one JVM makes a per-value {@code apply} call site
-     * megamorphic (a virtual call per value, never inlined), so each kind those loops meet overrides
-     * this with the same loop over its own {@code apply}, which the compiler then inlines.
+     * {@code into[i] = apply(x[i])} for {@code from <= i < to}, to the bit. The host loops that
+     * level many values at once (the line sweep, delta CDG) call this: one interface call per batch
+     * instead of one per value. A run that mixes quantizer kinds in one JVM makes a per-value
+     * {@code apply} call site megamorphic (a virtual call per value, never inlined), so each kind
+     * those loops meet overrides this with the same loop over its own {@code apply}, which the
+     * compiler then inlines.
      */
     default void applyEach(float[] x, float[] into, int from, int to) {
         for (int i = from; i < to; i++) {
