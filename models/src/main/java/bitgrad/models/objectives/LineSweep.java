@@ -225,19 +225,28 @@ final class LineSweep {
          * @return whether any unit changed level (layer l+1's lines moved)
          */
         private boolean relevel(int l, int k, int limit) {
-            float[] hl = h[l + 1];
             levelAll(l, k);
             boolean moved = false;
             for (int j = 0; j < out[l]; j++) {
-                float level = levels[j];
-                if (level != hl[j]) {
-                    add(l + 1, j, level - hl[j]);
-                    hl[j] = level;
-                    moved = true;
-                }
+                moved |= setLevel(l, j, levels[j]);
             }
             nextChanges(l, k, limit);
             return moved;
+        }
+
+        /**
+         * Unit j of layer l takes {@code level}: if that is a change, layer l+1's P and Q move by it.
+         *
+         * @return whether the level changed
+         */
+        private boolean setLevel(int l, int j, float level) {
+            float old = h[l + 1][j];
+            if (level == old) {
+                return false;
+            }
+            h[l + 1][j] = level;
+            add(l + 1, j, level - old);
+            return true;
         }
 
         /** Layer l+1's P and Q from its input levels, from scratch. */
@@ -321,12 +330,7 @@ final class LineSweep {
                     for (int j = 0; j < out[l]; j++) {
                         if (next[l][j] == k) {
                             float level = q.apply(pre(l, j, k));
-                            float old = h[l + 1][j];
-                            if (level != old) {
-                                h[l + 1][j] = level;
-                                add(l + 1, j, level - old);
-                                moved = true;
-                            }
+                            moved |= setLevel(l, j, level);
                             next[l][j] = nextChange(l, j, k, level, limit);
                         }
                     }

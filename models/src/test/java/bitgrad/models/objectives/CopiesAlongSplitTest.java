@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class CopiesAlongSplitTest {
 
-    /** Each direction's coefficients; {@code copies} single-copy groups in order. */
+    /** {@code cs} as the coefficients of each of {@code directions} directions. */
     private static float[][] coefficients(int directions, float... cs) {
         float[][] out = new float[directions][];
         for (int d = 0; d < directions; d++) {
