@@ -21,30 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code cache gc} and run records under hostile conditions: live and killed runs, damaged records, links. */
 class CacheSafetyTest {
 
-    /** One finished tiny run, copied into the tests that start from one (each works on its own copy). */
-    @TempDir
-    static Path shared;
-
-    private static Path finishedRun;
-
     /** A copy, at {@code runs}, of a runs dir holding one finished tiny run. */
     static void finishedRunAt(Path runs) throws Exception {
-        synchronized (CacheSafetyTest.class) {
-            if (finishedRun == null) {
-                finishedRun = shared.resolve("runs");
-                CliFixture.run(finishedRun);
-            }
-        }
-        try (Stream<Path> s = Files.walk(finishedRun)) {
-            for (Path from : s.toList()) {
-                Path to = runs.resolve(finishedRun.relativize(from).toString());
-                if (Files.isDirectory(from)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(from, to);
-                }
-            }
-        }
+        CliFixture.finishedRunAt(runs);
     }
 
     /** Starts a child run and returns once it printed {@code marker}; the child keeps running. */
@@ -147,11 +126,17 @@ class CacheSafetyTest {
         long dead = gone.pid();
         Path sysTmp = Files.createDirectories(dir.resolve("systmp"));
         Path runs = dir.resolve("runs");
-        Path staleStaging = Files.createDirectories(sysTmp.resolve("bitgrad-estimate-p" + dead + "-123"));
-        Files.writeString(staleStaging.resolve("gradient.arrow"), "half");
+        Path staleStaging = deadStaging(sysTmp, "bitgrad-estimate-p" + dead + "-123", dead);
+        Files.writeString(staleStaging.resolve("files/gradient.arrow"), "half");
         Path staleTmp = Files.createDirectories(runs.resolve("cache/.tmp/estimate-abc-p" + dead + "-uuid"));
         Path live = Files.createDirectories(sysTmp.resolve("bitgrad-estimate-p" + ProcessHandle.current().pid() + "-456"));
         Path foreign = Files.createDirectories(sysTmp.resolve("someone-else-p" + dead + "-789"));
+        // the drill's case: a folder named like bitgrad's, not made by it
+        Path thesis = Files.createDirectories(sysTmp.resolve("bitgrad-mythesis-p" + dead + "-final/chapter1"));
+        Files.writeString(thesis.resolve("draft.tex"), "months of work");
+        Files.setLastModifiedTime(thesis.getParent(), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path unmarked = Files.createDirectories(sysTmp.resolve("bitgrad-estimate-p" + dead + "-124"));
+        Files.setLastModifiedTime(unmarked, java.nio.file.attribute.FileTime.fromMillis(0));
         Process p = new ProcessBuilder(CliFixture.cliCommand(List.of("-Djava.io.tmpdir=" + sysTmp), "run", CliFixture.TINY, "--runs-dir",
                 runs.toString())).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -162,10 +147,25 @@ class CacheSafetyTest {
         assertFalse(Files.exists(staleTmp), "a dead run's cache temporary is removed");
         assertTrue(Files.exists(live), "a live process's folder is kept");
         assertTrue(Files.exists(foreign), "folders that are not bitgrad's are kept");
+        assertTrue(Files.exists(thesis.resolve("draft.tex")), "a folder with a bitgrad-like name but no marker is kept");
+        assertTrue(Files.exists(unmarked), "a staging-named folder without bitgrad's marker is kept");
         try (Stream<Path> s = Files.list(sysTmp)) {
-            assertEquals(List.of(live.getFileName().toString()), s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith("bitgrad-"))
-                    .toList(), "the run's own staging folders are gone when it ends");
+            assertEquals(List.of(thesis.getParent(), unmarked, live).stream().map(x -> x.getFileName().toString()).sorted().toList(),
+                    s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith("bitgrad-")).sorted().toList(),
+                    "the run's own staging folders are gone when it ends");
         }
+    }
+
+    /**
+     * A staging folder as bitgrad makes one (see {@code Staging}), whose maker {@code pid} died long
+     * ago: its marker says so, and the folder is older than cleanup's minimum age.
+     */
+    static Path deadStaging(Path sysTmp, String name, long pid) throws Exception {
+        Path d = Files.createDirectories(sysTmp.resolve(name).resolve("files")).getParent();
+        Files.writeString(d.resolve("bitgrad-staging.json"),
+                "{\"made_by\":\"bitgrad staging folder\",\"pid\":" + pid + ",\"started\":\"2026-01-01T00:00:00Z\"}");
+        Files.setLastModifiedTime(d, java.nio.file.attribute.FileTime.fromMillis(0));
+        return d;
     }
 
     @Test

@@ -77,6 +77,39 @@ public final class CliFixture {
         return r;
     }
 
+    private static Path finishedRun;
+
+    /**
+     * A copy, at {@code runs}, of a runs dir holding one finished tiny run: the run is made once per
+     * test JVM (in a temporary folder removed when the JVM exits), and each test works on its own copy.
+     */
+    public static void finishedRunAt(Path runs) throws Exception {
+        synchronized (CliFixture.class) {
+            if (finishedRun == null) {
+                Path dir = Files.createTempDirectory("finished-run-fixture");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        bitgrad.schemas.ArtifactStore.deleteTree(dir);
+                    } catch (java.io.IOException e) {
+                        // a temporary folder of the test JVM; the system cleans it otherwise
+                    }
+                }));
+                run(dir.resolve("runs"));
+                finishedRun = dir.resolve("runs");
+            }
+        }
+        try (Stream<Path> s = Files.walk(finishedRun)) {
+            for (Path from : s.toList()) {
+                Path to = runs.resolve(finishedRun.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+    }
+
     /** Asserts one stage's cache decision and computed task count. */
     public static void assertStage(Result r, String stage, String cache, int computed) {
         String[] s = r.stages().get(stage);

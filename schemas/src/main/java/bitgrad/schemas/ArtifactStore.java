@@ -52,8 +52,41 @@ public final class ArtifactStore {
         return root;
     }
 
-    /** Folder of artifact {@code (stage, key)}, whether or not it exists. */
+    /** What a stage or key name may be: one plain path segment, never {@code ..} or a separator. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
+
+    /** What an artifact reference read from a record must be: {@code stage/key}, a stage name and a hex key. */
+    private static final java.util.regex.Pattern REF = java.util.regex.Pattern.compile("([a-z][a-z0-9-]{0,40})/([0-9a-f]{8,64})");
+
+    /** True when {@code name} can be a file of an artifact: one plain name, not the manifest's. */
+    public static boolean isFileName(String name) {
+        return name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}") && !name.equals(MANIFEST);
+    }
+
+    /** An artifact named as {@code stage/key}. */
+    public record Ref(String stage, String key) {
+
+        /**
+         * The reference written as {@code text}, or empty when it is anything else (a path, an
+         * empty string, a number): every reference read from a run record or lease goes through
+         * here before a file is opened, so nothing read from a record leads out of the cache.
+         */
+        public static java.util.Optional<Ref> parse(String text) {
+            java.util.regex.Matcher m = REF.matcher(text == null ? "" : text);
+            return m.matches() ? java.util.Optional.of(new Ref(m.group(1), m.group(2))) : java.util.Optional.empty();
+        }
+
+        @Override
+        public String toString() {
+            return stage + "/" + key;
+        }
+    }
+
+    /** Folder of artifact {@code (stage, key)}, whether or not it exists; a name that is not one plain segment is refused. */
     public Path dir(String stage, String key) {
+        if (!NAME.matcher(stage).matches() || !NAME.matcher(key).matches()) {
+            throw new IllegalArgumentException("not an artifact name: " + stage + "/" + key);
+        }
         return root.resolve(stage).resolve(key);
     }
 
@@ -111,13 +144,20 @@ public final class ArtifactStore {
             }
         }
         for (String name : m.files().keySet()) {
-            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}") || name.equals(MANIFEST)) {
+            if (!isFileName(name)) {
                 return Check.bad("manifest names a file outside the artifact");
             }
+        }
+        String unlisted = unlisted(dir, m);
+        if (unlisted != null) {
+            return Check.bad(unlisted);
         }
         for (Map.Entry<String, FileEntry> f : m.files().entrySet()) {
             Path p = dir.resolve(f.getKey());
             try {
+                if (Files.isSymbolicLink(p)) {
+                    return Check.bad("file " + f.getKey() + " is a link, not a file of the artifact");
+                }
                 if (Files.size(p) != f.getValue().bytes()) {
                     return Check.bad("file " + f.getKey() + " has the wrong size");
                 }
@@ -138,6 +178,24 @@ public final class ArtifactStore {
         return Check.ok(m);
     }
 
+    /**
+     * An artifact is exactly its manifest: anything else in its folder (a file, a folder, a link)
+     * makes it bad, as nothing unlisted may be read or copied. Returns why, or null.
+     */
+    private static String unlisted(Path dir, Manifest m) {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                if (!name.equals(MANIFEST) && !m.files().containsKey(name)) {
+                    return "holds " + name + ", which its manifest does not list";
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return "folder unreadable";
+        }
+    }
+
     /** Starts writing artifact {@code (stage, key)} in a private temporary folder. */
     public Pending begin(String stage, String key) throws IOException {
         return begin(stage, key, null, null);
@@ -151,14 +209,17 @@ public final class ArtifactStore {
     }
 
     /**
-     * Starts writing artifact {@code (stage, key)}: its files are produced in {@code staging} (a
-     * local folder, deleted on close) and, at commit, written into the store's private
-     * temporary folder by {@code writer} (workers pass Beam's FileSystems), checksummed as they
-     * landed, and renamed into place. With a null staging folder files are produced in place.
+     * Starts writing artifact {@code (stage, key)}: its files are produced in a staging folder
+     * that this call makes in {@code tmpRoot} (a worker's local temp folder, marked as bitgrad's
+     * and deleted on close) and, at commit, written into the store's private temporary folder by
+     * {@code writer} (workers pass Beam's FileSystems), checksummed as they landed, and renamed
+     * into place. With a null {@code tmpRoot} files are produced in place.
      */
-    public Pending begin(String stage, String key, Path staging, FileWriter writer) throws IOException {
+    public Pending begin(String stage, String key, Path tmpRoot, FileWriter writer) throws IOException {
+        dir(stage, key); // the names are checked before anything is made
         Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + ownerTag() + "-" + UUID.randomUUID());
         Files.createDirectories(tmp);
+        Staging staging = tmpRoot == null ? null : Staging.create(tmpRoot, stage);
         return new Pending(stage, key, tmp, staging, writer);
     }
 
@@ -167,11 +228,11 @@ public final class ArtifactStore {
         private final String stage;
         private final String key;
         private final Path tmp;
-        private final Path staging;
+        private final Staging staging;
         private final FileWriter writer;
         private boolean committed;
 
-        private Pending(String stage, String key, Path tmp, Path staging, FileWriter writer) {
+        private Pending(String stage, String key, Path tmp, Staging staging, FileWriter writer) {
             this.stage = stage;
             this.key = key;
             this.tmp = tmp;
@@ -181,10 +242,15 @@ public final class ArtifactStore {
 
         /** Where to write file {@code name} of this artifact. */
         public Path file(String name) {
-            if (name.contains("/") || name.equals(MANIFEST)) {
+            if (!isFileName(name)) {
                 throw new IllegalArgumentException("bad artifact file name " + name);
             }
-            return (staging == null ? tmp : staging).resolve(name);
+            return files().resolve(name);
+        }
+
+        /** The folder this artifact's files are produced in (nothing else is there). */
+        public Path files() {
+            return staging == null ? tmp : staging.files();
         }
 
         /**
@@ -201,7 +267,7 @@ public final class ArtifactStore {
          */
         public void commit(Map<String, Object> info, boolean replace, List<String> required) throws IOException {
             if (staging != null) {
-                try (Stream<Path> s = Files.list(staging)) {
+                try (Stream<Path> s = Files.list(staging.files())) {
                     for (Path p : s.sorted().toList()) {
                         writer.write(p, tmp.resolve(p.getFileName().toString()));
                     }
@@ -258,7 +324,7 @@ public final class ArtifactStore {
                 deleteTree(tmp);
             }
             if (staging != null) {
-                deleteTree(staging);
+                deleteTree(staging.dir());
             }
         }
     }
@@ -306,9 +372,6 @@ public final class ArtifactStore {
         return root.resolve(".checkpoints").resolve(stage + "-" + key + ".arrow");
     }
 
-    /** Prefix of a worker's local staging folders in the system temp folder. */
-    public static final String LEFTOVER_PREFIX = "bitgrad-";
-
     private static final java.util.regex.Pattern OWNER = java.util.regex.Pattern.compile(".*-p(\\d+)-.*");
 
     /** {@code p<pid>}: names every temporary this process creates, so that what a dead process left can be told apart. */
@@ -327,10 +390,16 @@ public final class ArtifactStore {
     }
 
     /**
-     * Removes what processes that died left behind: their folders in this store's {@code .tmp} and
-     * their staging folders in the system temp folder (never following a link). Returns how many.
+     * Removes what processes that died left behind: their folders in this store's {@code .tmp}
+     * (only bitgrad writes there) and, in the system temp folder, the staging folders that are
+     * provably bitgrad's (see {@link Staging#abandoned}). Returns how many.
      */
     public int removeLeftovers() throws IOException {
+        return removeLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** {@link #removeLeftovers()} with {@code systemTmp} as the system temp folder. */
+    public int removeLeftovers(Path systemTmp) throws IOException {
         int n = 0;
         Path tmp = root.resolve(".tmp");
         if (Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
@@ -343,11 +412,9 @@ public final class ArtifactStore {
                 }
             }
         }
-        Path sys = Path.of(System.getProperty("java.io.tmpdir"));
-        try (Stream<Path> s = Files.list(sys)) {
+        try (Stream<Path> s = Files.list(systemTmp)) {
             for (Path p : s.toList()) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(LEFTOVER_PREFIX) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && ownerDead(name)) {
+                if (Staging.abandoned(p)) {
                     deleteTree(p);
                     n++;
                 }

@@ -65,10 +65,10 @@ public final class StageFn extends DoFn<String, String> {
         }
         long t0 = System.nanoTime();
         Map<String, Object> info = new LinkedHashMap<>();
-        Path staging = Files.createTempDirectory(ArtifactStore.LEFTOVER_PREFIX + t.stage() + "-" + ArtifactStore.ownerTag() + "-");
-        try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key(), staging, StageFn::writeThroughBeam)) {
+        Path localTmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key(), localTmp, StageFn::writeThroughBeam)) {
             String label = compute(stage, t, pending, info);
-            checkOutputs(stage, staging);
+            checkOutputs(stage, pending.files());
             double seconds = (System.nanoTime() - t0) / 1e9;
             info.put("seconds", seconds);
             info.put("label", label);

@@ -61,7 +61,7 @@ final class CacheCommand implements Callable<Integer> {
 
     @Command(name = "gc", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad cache gc", "  bitgrad cache gc --yes", "  bitgrad cache gc --yes --unfinished"},
             description = {"Remove artifacts no run refers to, and temporaries of dead runs (asks for --yes).",
-                "Never removes what a running run uses; keeps the finished tasks of a killed run unless --unfinished."})
+                "Never removes what a running run uses; keeps the finished tasks of a killed or failed run unless --unfinished."})
     static final class Gc implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -73,7 +73,7 @@ final class CacheCommand implements Callable<Integer> {
         @Option(names = "--yes", description = "Really delete (otherwise only list what would go).")
         boolean yes;
 
-        @Option(names = "--unfinished", description = "Also remove the work of runs that were killed before they finished "
+        @Option(names = "--unfinished", description = "Also remove the work of runs that were killed or failed before they finished "
                 + "(by default it is kept: a rerun resumes from it).")
         boolean unfinished;
 
@@ -98,7 +98,7 @@ final class CacheCommand implements Callable<Integer> {
                 for (String run : claims.liveRuns()) {
                     out.printf("running %s: its artifacts are kept%n", run);
                 }
-                for (Map.Entry<String, List<String>> k : claims.killed().entrySet()) {
+                for (Map.Entry<String, List<String>> k : claims.unfinished().entrySet()) {
                     out.printf("unfinished %s: %d artifacts %s%n", k.getKey(), k.getValue().size(),
                             unfinished ? "may go" : "kept (--unfinished to remove)");
                     if (!unfinished) {

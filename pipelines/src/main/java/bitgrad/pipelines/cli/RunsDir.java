@@ -1,6 +1,7 @@
 package bitgrad.pipelines.cli;
 
 import bitgrad.pipelines.config.ConfigException;
+import bitgrad.schemas.ArtifactStore;
 import bitgrad.transforms.Task;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -91,11 +92,12 @@ final class RunsDir {
      * @param finished artifacts ({@code stage/key}) named by complete run records
      * @param live artifacts named by the leases of runs still running
      * @param liveRuns ids of those runs
-     * @param killed per run that died without a record, the artifacts its lease names
+     * @param unfinished per run that died without a record, the artifacts its lease names; per run that
+     *     failed, the artifacts its plan named and its record does not list as used
      * @param killedLeases the lease files of those runs
      * @param damaged run records that cannot be read (what they use is unknown)
      */
-    record Claims(Set<String> finished, Set<String> live, List<String> liveRuns, Map<String, List<String>> killed,
+    record Claims(Set<String> finished, Set<String> live, List<String> liveRuns, Map<String, List<String>> unfinished,
             List<Path> killedLeases, List<String> damaged) {
     }
 
@@ -124,13 +126,19 @@ final class RunsDir {
                 if (n == null) {
                     c.damaged().add(id + "/run.json");
                 } else {
-                    c.finished().addAll(artifacts(n));
+                    List<String> used = artifacts(n);
+                    c.finished().addAll(used);
+                    List<String> notUsed = refs(n.path(bitgrad.pipelines.run.Runner.PLANNED));
+                    notUsed.removeAll(used);
+                    if (!notUsed.isEmpty()) {
+                        c.unfinished().put(id, notUsed);
+                    }
                 }
             } else if (lease != null) {
                 if (lease.problem() != null) {
                     c.damaged().add(id + "/" + RunLease.FILE + " (" + lease.problem() + ")");
                 } else {
-                    c.killed().put(id, lease.artifacts());
+                    c.unfinished().put(id, lease.artifacts());
                     c.killedLeases().add(lease.file());
                 }
             }
@@ -138,17 +146,24 @@ final class RunsDir {
         return c;
     }
 
-    /** What an artifact reference in a run record must look like: {@code stage/key}, nothing that could leave the cache. */
-    private static final java.util.regex.Pattern ARTIFACT = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,40}/[0-9a-f]{8,64}");
-
-    /** Every {@code stage/key} a run record refers to (entries of any other form are ignored: they could point outside the cache). */
+    /**
+     * Every {@code stage/key} a run record refers to (entries of any other form are ignored: they
+     * could point outside the cache; see {@link ArtifactStore.Ref#parse}).
+     */
     static List<String> artifacts(JsonNode record) {
         List<String> out = new ArrayList<>();
-        record.path("stages").forEach(s -> s.path("artifacts").forEach(a -> {
-            if (ARTIFACT.matcher(a.asText()).matches()) {
-                out.add(a.asText());
+        record.path("stages").forEach(s -> out.addAll(refs(s.path("artifacts"))));
+        return out;
+    }
+
+    /** The entries of a JSON array that are artifact references ({@code stage/key}); anything else is left out. */
+    private static List<String> refs(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(a -> {
+            if (a.isTextual()) {
+                ArtifactStore.Ref.parse(a.asText()).ifPresent(r -> out.add(r.toString()));
             }
-        }));
+        });
         return out;
     }
 

@@ -57,18 +57,20 @@ final class ShowCommand implements Callable<Integer> {
         ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
         List<String> files = new ArrayList<>();
         for (String a : RunsDir.artifacts(RunsDir.record(runs.runsDir, id))) {
-            Path dir = store.root().resolve(a);
-            if (Files.isDirectory(dir)) {
-                try (var s = Files.list(dir)) {
-                    s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".arrow")).sorted().forEach(n -> files.add(a + "/" + n));
-                }
+            String[] ref = a.split("/");
+            if (Files.isDirectory(store.dir(ref[0], ref[1]))) {
+                // what its manifest lists, nothing else (an artifact is exactly its manifest)
+                ArtifactStore.Check c = store.check(ref[0], ref[1]);
+                java.util.Collection<String> names = c.valid() ? c.manifest().files().keySet() : unverifiedNames(store, ref);
+                names.stream().filter(n -> n.endsWith(".arrow")).sorted().forEach(n -> files.add(a + "/" + n));
             }
         }
         PrintWriter out = spec.commandLine().getOut();
         if (artifact == null) {
             out.println("run " + id);
             for (String f : files) {
-                out.printf(Locale.ROOT, "  %s (%d bytes)%n", f, Files.size(store.root().resolve(f)));
+                Path p = store.root().resolve(f);
+                out.printf(Locale.ROOT, "  %s (%s)%n", f, Files.isRegularFile(p) ? Files.size(p) + " bytes" : "missing");
             }
             return 0;
         }
@@ -94,6 +96,17 @@ final class ShowCommand implements Callable<Integer> {
             default -> printTable(t, out);
         }
         return 0;
+    }
+
+    /** A damaged artifact's manifest's names (still listed, so that asking for one says it is damaged), or none. */
+    private static java.util.Collection<String> unverifiedNames(ArtifactStore store, String[] ref) {
+        try {
+            ArtifactStore.Manifest m = store.manifest(ref[0], ref[1]);
+            return m.files() == null ? List.of()
+                    : m.files().keySet().stream().filter(ArtifactStore::isFileName).toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     private static boolean matchesStageFile(String f, String a) {

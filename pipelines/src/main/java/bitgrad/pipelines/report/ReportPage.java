@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * A run's page: {@code report.html} (self-contained, no network) with the findings, provenance,
@@ -29,80 +28,104 @@ public final class ReportPage {
     private ReportPage() {
     }
 
-    /** The run's plot artifact key, or null (a run with {@code --only}, or one that failed first). */
-    static String plotKey(JsonNode record) {
+    /**
+     * The run's plot artifact, or null (a run with {@code --only}, or one that failed first). Its
+     * reference must be {@code plot/<key>} ({@link ArtifactStore.Ref#parse}): a record that names
+     * anything else was altered, and nothing it names is opened.
+     */
+    static ArtifactStore.Ref plotRef(JsonNode record) {
         for (JsonNode s : record.path("stages")) {
             if (s.path("stage").asText().equals("plot") && s.path("artifacts").size() == 1) {
-                return s.path("artifacts").get(0).asText().substring("plot/".length());
+                JsonNode a = s.path("artifacts").get(0);
+                ArtifactStore.Ref ref = a.isTextual() ? ArtifactStore.Ref.parse(a.asText()).orElse(null) : null;
+                if (ref == null || !ref.stage().equals("plot")) {
+                    throw new ConfigException("the run record of " + record.path("run_id").asText() + " names its figures as " + a
+                            + ", not as plot/<key>: the record was altered, and nothing it names is read");
+                }
+                return ref;
             }
         }
         return null;
     }
 
-    /** The plot artifact's content, verified; null when the run has none. */
     /** The headline lines of a run, read from its cached plot artifact (empty when it has none or it is gone). */
     public static List<String> headlines(JsonNode record, ArtifactStore store) {
-        List<String> out = new ArrayList<>();
         try {
-            ColumnTable s = sections(record, store);
-            for (int r = 0; s != null && r < s.rows(); r++) {
-                if (s.string("kind", r).equals("headline")) {
-                    out.add(s.string("body", r));
-                }
-            }
+            Plot p = plot(record, store);
+            return headlines(p == null ? null : p.sections());
         } catch (IOException | RuntimeException e) {
-            // a run whose figures were collected: no headlines to show, the listing goes on
+            return List.of(); // a run whose figures were collected: no headlines to show, the listing goes on
+        }
+    }
+
+    private static List<String> headlines(ColumnTable sections) {
+        List<String> out = new ArrayList<>();
+        for (int r = 0; sections != null && r < sections.rows(); r++) {
+            if (sections.string("kind", r).equals("headline")) {
+                out.add(sections.string("body", r));
+            }
         }
         return out;
     }
 
-    private static ColumnTable sections(JsonNode record, ArtifactStore store) throws IOException {
-        String key = plotKey(record);
-        if (key == null) {
+    /** A run's verified plot artifact: its folder, the files its manifest lists, and its sections table. */
+    private record Plot(Path dir, java.util.Set<String> files, ColumnTable sections) {
+
+        /** The bytes of listed file {@code name}; a name the manifest does not list is an error, never read. */
+        byte[] read(String name) throws IOException {
+            if (!files.contains(name)) {
+                throw new ConfigException("the figures of this run name " + name + ", which their manifest does not list; "
+                        + "rerun the experiment to draw them again");
+            }
+            return Files.readAllBytes(dir.resolve(name));
+        }
+    }
+
+    private static Plot plot(JsonNode record, ArtifactStore store) throws IOException {
+        ArtifactStore.Ref ref = plotRef(record);
+        if (ref == null) {
             return null;
         }
-        ArtifactStore.Check check = store.check("plot", key);
+        ArtifactStore.Check check = store.check(ref.stage(), ref.key());
         if (!check.valid()) {
             throw new ConfigException("the figures of run " + record.path("run_id").asText() + " are not in the cache (" + check.reason()
                     + "); rerun the experiment to draw them again");
         }
-        return ArrowFiles.read(store.file("plot", key, PlotStage.SECTIONS.file()));
+        Path dir = store.dir(ref.stage(), ref.key());
+        return new Plot(dir, new java.util.TreeSet<>(check.manifest().files().keySet()),
+                ArrowFiles.read(dir.resolve(PlotStage.SECTIONS.file())));
     }
 
-    /** Writes {@code report.html}, {@code plots/} and {@code tables/} of the run in {@code runDir}; returns the page and figure count. */
+    /**
+     * Writes {@code report.html}, {@code plots/} and {@code tables/} of the run in {@code runDir};
+     * returns the page and figure count. Only the files the plot artifact's manifest lists are
+     * read or copied.
+     */
     public static Written write(Path runDir, ArtifactStore store) throws IOException {
         JsonNode record = Task.JSON.readTree(runDir.resolve("run.json").toFile());
-        ColumnTable sections = sections(record, store);
-        List<String> headlines = new ArrayList<>();
-        for (int r = 0; sections != null && r < sections.rows(); r++) {
-            if (sections.string("kind", r).equals("headline")) {
-                headlines.add(sections.string("body", r));
-            }
-        }
+        Plot plot = plot(record, store);
+        ColumnTable sections = plot == null ? null : plot.sections();
         List<String> tables = new ArrayList<>();
         int figures = 0;
-        Path art = sections == null ? null : store.dir("plot", plotKey(record));
-        if (sections != null) {
+        Path art = plot == null ? null : plot.dir();
+        if (plot != null) {
             Path plots = Files.createDirectories(runDir.resolve("plots"));
             Path tablesDir = Files.createDirectories(runDir.resolve("tables"));
-            try (Stream<Path> files = Files.list(art)) {
-                for (Path f : files.sorted().toList()) {
-                    String n = f.getFileName().toString();
-                    if (n.endsWith(".png") || n.endsWith(".svg")) {
-                        copy(f, plots.resolve(n));
-                        figures += n.endsWith(".png") ? 1 : 0;
-                    } else if (n.endsWith(".arrow") && !n.equals(PlotStage.SECTIONS.file())) {
-                        copy(f, tablesDir.resolve(n));
-                        tables.add(n);
-                    }
+            for (String n : plot.files()) {
+                if (n.endsWith(".png") || n.endsWith(".svg")) {
+                    copy(art.resolve(n), plots.resolve(n));
+                    figures += n.endsWith(".png") ? 1 : 0;
+                } else if (n.endsWith(".arrow") && !n.equals(PlotStage.SECTIONS.file())) {
+                    copy(art.resolve(n), tablesDir.resolve(n));
+                    tables.add(n);
                 }
             }
         }
         Path out = runDir.resolve("report.html");
         Path tmp = runDir.resolve(".report.html.tmp");
-        Files.writeString(tmp, html(record, sections, tables, art), StandardCharsets.UTF_8);
+        Files.writeString(tmp, html(record, sections, tables, plot), StandardCharsets.UTF_8);
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return new Written(out, figures, headlines);
+        return new Written(out, figures, headlines(sections));
     }
 
     /** The page written, how many figures it shows, and the run's headline lines (each section's text form). */
@@ -117,7 +140,7 @@ public final class ReportPage {
 
     /** The rows of {@code section} of one kind, rendered. */
     /** Every figure, table and text of {@code section} in the order the parts added them (a question's verdict, then its evidence). */
-    private static String inOrder(ColumnTable s, String section, Path art) throws IOException {
+    private static String inOrder(ColumnTable s, String section, Plot art) throws IOException {
         StringBuilder h = new StringBuilder();
         for (int r = 0; s != null && r < s.rows(); r++) {
             String kind = s.string("kind", r);
@@ -128,7 +151,7 @@ public final class ReportPage {
         return h.toString();
     }
 
-    private static String rows(ColumnTable s, String section, String kind, Path art) throws IOException {
+    private static String rows(ColumnTable s, String section, String kind, Plot art) throws IOException {
         StringBuilder h = new StringBuilder();
         for (int r = 0; s != null && r < s.rows(); r++) {
             if (!s.string("section", r).equals(section) || !s.string("kind", r).equals(kind)) {
@@ -138,7 +161,7 @@ public final class ReportPage {
             switch (kind) {
                 // embedded, so a copied or mailed page keeps its figures; plots/ holds the same files
                 case "figure" -> h.append("<figure><img src=\"data:image/png;base64,")
-                        .append(Base64.getEncoder().encodeToString(Files.readAllBytes(art.resolve(name + ".png")))).append("\" alt=\"").append(Html.esc(s.string("title", r)))
+                        .append(Base64.getEncoder().encodeToString(art.read(name + ".png"))).append("\" alt=\"").append(Html.esc(s.string("title", r)))
                         .append("\"><figcaption><b>").append(Html.esc(s.string("title", r))).append(".</b> ").append(Html.esc(s.string("body", r)))
                         .append(" <a href=\"plots/").append(name).append(".svg\">SVG</a></figcaption></figure>");
                 case "table" -> h.append("<h3>").append(Html.esc(s.string("title", r))).append("</h3>").append(s.string("body", r))
@@ -149,7 +172,7 @@ public final class ReportPage {
         return h.toString();
     }
 
-    private static String html(JsonNode rec, ColumnTable s, List<String> tables, Path art) throws IOException {
+    private static String html(JsonNode rec, ColumnTable s, List<String> tables, Plot art) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bitgrad report: ").append(Html.esc(rec.path("run_id").asText()))
                 .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"

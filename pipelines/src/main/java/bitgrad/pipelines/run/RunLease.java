@@ -100,7 +100,7 @@ public final class RunLease implements AutoCloseable {
         try {
             JsonNode n = Task.JSON.readTree(f.toFile());
             List<String> a = new ArrayList<>();
-            n.path("artifacts").forEach(x -> a.add(x.asText()));
+            n.path("artifacts").forEach(x -> bitgrad.schemas.ArtifactStore.Ref.parse(x.asText()).ifPresent(r -> a.add(r.toString())));
             return new State(f, live, a, null);
         } catch (IOException e) {
             return new State(f, live, List.of(), "damaged lease");

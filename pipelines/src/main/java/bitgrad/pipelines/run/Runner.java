@@ -330,6 +330,11 @@ public final class Runner {
             ArrayNode keys = o.putArray("artifacts");
             s.keys().forEach(k -> keys.add(s.stage() + "/" + k));
         }
+        if (error != null) {
+            // what the plan would have made: a failed run's finished tasks are kept by gc, as a killed run's are
+            ArrayNode planned = r.putArray(PLANNED);
+            plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> planned.add(stage + "/" + t.key())));
+        }
         try {
             Files.createDirectories(runDir);
             writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
@@ -379,6 +384,9 @@ public final class Runner {
             writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
         }
     }
+
+    /** Field of a failed run's record: every artifact ({@code stage/key}) its plan named, finished or not. */
+    public static final String PLANNED = "planned_artifacts";
 
     /** How the error of a run whose page could not be written begins. */
     public static final String REPORT_FAILED = "report not written";
