@@ -15,17 +15,22 @@ public final class Versions {
 
     private static Properties load() {
         Properties p = new Properties();
-        try (InputStream in = Versions.class.getResourceAsStream("/bitgrad-version.properties")) {
-            if (in != null) {
-                p.load(in);
+        for (String file : new String[] {"/bitgrad-version.properties", "/bitgrad-build.properties"}) {
+            try (InputStream in = Versions.class.getResourceAsStream(file)) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return p;
     }
 
-    /** A value such as {@code version}, {@code djl}, {@code pytorch}, {@code beam}, {@code arrow}. */
+    /**
+     * A value such as {@code version}, {@code djl}, {@code pytorch}, {@code beam}, {@code arrow}, or
+     * the build's {@code git_commit} and {@code git_dirty} (recorded by {@code scripts/build-commit}).
+     */
     public static String get(String key) {
         return PROPS.getProperty(key, "unknown");
     }

@@ -84,7 +84,11 @@ class ClusterTest {
             return;
         }
         try {
-            script("stop");
+            String out = script("stop");
+            assertTrue(out.contains("freed_bytes="), out);
+            try (Stream<Path> s = Files.list(clusterDir.resolve("tmp"))) {
+                assertEquals(List.of(), s.toList(), "stop leaves the cluster's blob store and spill files");
+            }
         } finally {
             try (Stream<Path> s = Files.walk(clusterDir)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {

@@ -85,6 +85,24 @@ class RobustnessTest {
         "run NOTAMAP",
         "run quickstart --runs-dir UNWRITABLE",
         "status quickstart --set nope=1",
+        "run EMPTYJSON",
+        "run EMPTYYAML",
+        "run DUPKEYS",
+        "run TWODOCS",
+        "run quickstart --set sweep.lr_start=-1 --set sweep.lr_step=-1",
+        "run quickstart --set sweep.lr_start=1e30",
+        "run quickstart --set sweep.lr_step=0",
+        "show latest --limit -5",
+        "status quickstart --set num_init=1000",
+        "status quickstart --set num_init=100 --set data.num_batch=100",
+        "status quickstart --set rosenbrock.starts=100000",
+        "run quickstart --set rosenbrock.n=2000000000",
+        "run quickstart --set estimators.sr_ste.k=[100000]",
+        "bench cdg --dim 100000",
+        "bench nes --samples 2000000000",
+        "bench ste --batch 2000000000",
+        "bench ste --depth 100000",
+        "bench ste --batch 100000000 --dim 4096",
     })
     void badInputIsOneLineExitTwoAndLeavesTheCacheAlone(String args, @TempDir Path tmp) throws Exception {
         Path runs = populated();
@@ -94,6 +112,11 @@ class RobustnessTest {
         Files.writeString(tmp.resolve("wrongtype.yaml"), "dims: [8]\nnum_init: many\n");
         Files.writeString(tmp.resolve("notamap.yaml"), "- just\n- a list\n");
         Files.writeString(tmp.resolve("afile"), "x");
+        Files.createDirectories(tmp.resolve("replay"));
+        Files.write(tmp.resolve("replay/run.json"), new byte[0]);
+        Files.writeString(tmp.resolve("empty.yaml"), "# nothing set\n");
+        Files.writeString(tmp.resolve("dupkeys.yaml"), "dims: [8]\nnum_init: 1\ndims: [16]\n");
+        Files.writeString(tmp.resolve("twodocs.yaml"), "dims: [8]\n---\ndims: [16]\n");
         List<String> argv = new ArrayList<>();
         for (String s : args.split(" ")) {
             argv.add(switch (s) {
@@ -102,10 +125,14 @@ class RobustnessTest {
                 case "WRONGTYPE" -> tmp.resolve("wrongtype.yaml").toString();
                 case "NOTAMAP" -> tmp.resolve("notamap.yaml").toString();
                 case "UNWRITABLE" -> tmp.resolve("afile").resolve("runs").toString();
+                case "EMPTYJSON" -> tmp.resolve("replay/run.json").toString();
+                case "EMPTYYAML" -> tmp.resolve("empty.yaml").toString();
+                case "DUPKEYS" -> tmp.resolve("dupkeys.yaml").toString();
+                case "TWODOCS" -> tmp.resolve("twodocs.yaml").toString();
                 default -> s;
             });
         }
-        if (!args.contains("--runs-dir")) {
+        if (!args.contains("--runs-dir") && !args.startsWith("bench")) {
             argv.add("--runs-dir");
             argv.add(runs.toString());
         }

@@ -129,6 +129,11 @@ public final class ArtifactStore {
         if (!Files.isDirectory(dir)) {
             return Check.bad("not cached");
         }
+        try {
+            requireInside(root, dir, "the cache");
+        } catch (IOException e) {
+            return Check.bad("its folder leads out of the cache through a link");
+        }
         Manifest m;
         try {
             m = JSON.readValue(dir.resolve(MANIFEST).toFile(), Manifest.class);
@@ -218,6 +223,9 @@ public final class ArtifactStore {
     public Pending begin(String stage, String key, Path tmpRoot, FileWriter writer) throws IOException {
         dir(stage, key); // the names are checked before anything is made
         Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + ownerTag() + "-" + UUID.randomUUID());
+        Files.createDirectories(root);
+        requireInside(root, tmp, "the cache");
+        requireInside(root, dir(stage, key), "the cache");
         Files.createDirectories(tmp);
         Staging staging = tmpRoot == null ? null : Staging.create(tmpRoot, stage);
         return new Pending(stage, key, tmp, staging, writer);
@@ -448,10 +456,25 @@ public final class ArtifactStore {
      * nothing is ever moved or deleted through a link that leads out of the cache.
      */
     public void requireConfined(Path p) throws IOException {
-        Path base = root.toRealPath();
-        Path parent = p.toAbsolutePath().normalize().getParent().toRealPath();
-        if (!parent.startsWith(base)) {
-            throw new IOException(root.relativize(p.toAbsolutePath().normalize()) + " leads out of the cache through a link; not touched");
+        requireInside(root, p.toAbsolutePath().normalize().getParent(), "the cache");
+    }
+
+    /**
+     * The one rule for links: throws unless {@code p} (or, while it does not exist yet, its nearest
+     * existing folder), with every link resolved, lies inside {@code base}. Nothing is read,
+     * written, moved or deleted through a link that leads out of the runs dir or the cache.
+     *
+     * @param what how the message names {@code base} ("the cache", "the runs dir")
+     */
+    public static void requireInside(Path base, Path p, String what) throws IOException {
+        Path real = base.toRealPath();
+        Path q = p.toAbsolutePath().normalize();
+        Path existing = q;
+        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !existing.toRealPath().startsWith(real)) {
+            throw new IOException(q + " leads out of " + what + " through a link; not touched");
         }
     }
 

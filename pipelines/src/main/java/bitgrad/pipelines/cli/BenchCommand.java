@@ -59,8 +59,8 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Check.atLeast(spec, "--lrs", lrs, 1);
-            Check.atLeast(spec, "--batches", batches, 1);
+            Check.within(spec, "--lrs", lrs, 1, bitgrad.pipelines.config.ConfigLoader.MAX_LRS);
+            Check.within(spec, "--batches", batches, 1, bitgrad.pipelines.config.ConfigLoader.MAX_REPEATS);
             LrSweep.Method method;
             try {
                 method = LrSweep.Method.parse(sweep);
@@ -126,7 +126,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         Estimator estimator() {
             Check.positive(spec, "--sigma", sigma);
-            Check.atLeast(spec, "--samples", samples, 1);
+            Check.within(spec, "--samples", samples, 1, bitgrad.pipelines.config.ConfigLoader.MAX_SAMPLES);
             return new NesEstimator(sigma, samples, !oneSided && !noBaseline, !noBaseline, rankShaping);
         }
     }
@@ -154,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         Estimator estimator() {
             Check.positive(spec, "--tau", tau);
-            Check.atLeast(spec, "--k", k, 1);
+            Check.within(spec, "--k", k, 1, bitgrad.pipelines.config.ConfigLoader.MAX_DRAWS);
             return new SrSteEstimator(tau, k, backward);
         }
     }
@@ -191,9 +191,9 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Check.atLeast(spec, "--channels", channels, 1);
-            Check.atLeast(spec, "--batch", batch, 1);
-            Check.atLeast(spec, "--coords", coords, 1);
+            Check.within(spec, "--channels", channels, 1, 256);
+            Check.within(spec, "--batch", batch, 1, 4096);
+            Check.within(spec, "--coords", coords, 1, bitgrad.pipelines.config.ConfigLoader.MAX_SAMPLES);
             if (layer < 1 || layer > bitgrad.models.nets.ResNetSpec.BINARY_CONVS) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--layer must be 1..16, got " + layer);
             }
@@ -241,7 +241,7 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Check.atLeast(spec, "--n", n, 1);
+            Check.within(spec, "--n", n, 1, 16_384);
             spec.commandLine().getOut().printf(Locale.ROOT, "matmul n=%d gflops=%.2f%n", n, MatmulRate.gflops(n, 9));
             return 0;
         }

@@ -43,6 +43,7 @@ public final class BitgradCli implements Callable<Integer> {
 
     /** Runs the CLI and exits with its code. */
     public static void main(String[] args) {
+        System.setProperty(bitgrad.pipelines.run.Runner.STANDALONE, "true");
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

@@ -107,14 +107,24 @@ final class CacheCommand implements Callable<Integer> {
                 }
                 long bytes = 0;
                 int count = 0;
+                int skipped = 0;
                 for (String[] a : store.list()) {
-                    if (!keep.contains(a[0] + "/" + a[1])) {
-                        bytes += size(store.dir(a[0], a[1]));
-                        count++;
-                        out.printf("%s %s/%s%n", yes ? "removed" : "would remove", a[0], a[1]);
+                    if (keep.contains(a[0] + "/" + a[1])) {
+                        continue;
+                    }
+                    try {
+                        store.requireConfined(store.dir(a[0], a[1]));
+                        long size = size(store.dir(a[0], a[1]));
                         if (yes) {
                             store.delete(a[0], a[1]);
                         }
+                        bytes += size;
+                        count++;
+                        out.printf("%s %s/%s%n", yes ? "removed" : "would remove", a[0], a[1]);
+                    } catch (IOException e) {
+                        // a link out of the cache, a folder that cannot be moved: said, left, and the pass goes on
+                        skipped++;
+                        out.printf("skipped %s/%s: %s%n", a[0], a[1], bitgrad.pipelines.run.Runner.reason(e));
                     }
                 }
                 List<Path> stale = claims.liveRuns().isEmpty() ? store.staleTemporaries(60 * 60 * 1000L) : List.of();
@@ -128,11 +138,17 @@ final class CacheCommand implements Callable<Integer> {
                         store.deleteInside(p);
                     }
                 }
+                for (Path p : claims.strays()) {
+                    out.printf("%s temporary %s%n", yes ? "removed" : "would remove", runs.runsDir.relativize(p));
+                    if (yes) {
+                        Files.deleteIfExists(p);
+                    }
+                }
                 for (Path lease : unfinished && yes ? claims.killedLeases() : List.<Path>of()) {
                     Files.deleteIfExists(lease);
                 }
-                out.printf("%s artifacts=%d temporaries=%d bytes=%d%s%n", yes ? "removed" : "unreferenced", count, stale.size(), bytes,
-                        yes || count + stale.size() == 0 ? "" : " (rerun with --yes to delete)");
+                out.printf("%s artifacts=%d temporaries=%d bytes=%d%s%s%n", yes ? "removed" : "unreferenced", count, stale.size() + claims.strays().size(), bytes,
+                        skipped == 0 ? "" : " skipped=" + skipped, yes || count + stale.size() + claims.strays().size() == 0 ? "" : " (rerun with --yes to delete)");
                 return 0;
             }
         }

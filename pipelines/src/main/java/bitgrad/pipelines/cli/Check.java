@@ -23,6 +23,14 @@ final class Check {
         }
     }
 
+    /** {@code min <= value <= max}, where {@code max} is the bound {@code run} applies to the same setting. */
+    static void within(CommandSpec spec, String option, long value, long min, long max) {
+        atLeast(spec, option, value, min);
+        if (value > max) {
+            throw new ParameterException(spec.commandLine(), option + " must be <= " + max + " (the bound 'run' applies too), got " + value);
+        }
+    }
+
     /** Parses {@code --activation} values through {@link Quantizer#parse}. */
     static final class QuantizerConverter implements CommandLine.ITypeConverter<Quantizer> {
         @Override

@@ -69,8 +69,8 @@ final class CompareCommand implements Callable<Integer> {
             out.println("config identical");
         }
         ArtifactStore store = new ArtifactStore(runs.runsDir.resolve("cache"));
-        Map<String, Map<String, String>> ha = byIdentity(ReportPage.headlines(recA, store));
-        Map<String, Map<String, String>> hb = byIdentity(ReportPage.headlines(recB, store));
+        Map<String, Map<String, String>> ha = byIdentity(ReportPage.requireHeadlines(recA, store));
+        Map<String, Map<String, String>> hb = byIdentity(ReportPage.requireHeadlines(recB, store));
         Set<String> lines = new java.util.LinkedHashSet<>(ha.keySet());
         lines.addAll(hb.keySet());
         for (String id : lines) {

@@ -96,14 +96,20 @@ final class RunsDir {
      *     failed, the artifacts its plan named and its record does not list as used
      * @param killedLeases the lease files of those runs
      * @param damaged run records that cannot be read (what they use is unknown)
+     * @param strays temporary files (a lease or record being written, a page being assembled) that
+     *     processes left in run folders no live run holds, older than an hour
      */
     record Claims(Set<String> finished, Set<String> live, List<String> liveRuns, Map<String, List<String>> unfinished,
-            List<Path> killedLeases, List<String> damaged) {
+            List<Path> killedLeases, List<String> damaged, List<Path> strays) {
     }
+
+    /** How old a run folder's temporary file must be before gc takes it for a dead process's. */
+    static final long STRAY_AGE_MILLIS = 60 * 60 * 1000L;
 
     /** Reads every run folder's record and lease (links are not followed). */
     static Claims claims(Path runsDir) throws IOException {
-        Claims c = new Claims(new HashSet<>(), new HashSet<>(), new ArrayList<>(), new TreeMap<>(), new ArrayList<>(), new ArrayList<>());
+        Claims c = new Claims(new HashSet<>(), new HashSet<>(), new ArrayList<>(), new TreeMap<>(), new ArrayList<>(), new ArrayList<>(),
+                new ArrayList<>());
         if (!Files.isDirectory(runsDir)) {
             return c;
         }
@@ -120,6 +126,7 @@ final class RunsDir {
                 c.live().addAll(lease.artifacts());
                 continue;
             }
+            c.strays().addAll(strays(d));
             Path rec = d.resolve("run.json");
             if (Files.isRegularFile(rec, LinkOption.NOFOLLOW_LINKS)) {
                 JsonNode n = readRecord(rec);
@@ -144,6 +151,23 @@ final class RunsDir {
             }
         }
         return c;
+    }
+
+    /** A run folder's temporary files ({@code lease.json.tmp}, {@code .<name>.tmp}) older than {@link #STRAY_AGE_MILLIS}. */
+    private static List<Path> strays(Path runDir) throws IOException {
+        long cutoff = System.currentTimeMillis() - STRAY_AGE_MILLIS;
+        try (Stream<Path> s = Files.list(runDir)) {
+            return s.filter(p -> {
+                String n = p.getFileName().toString();
+                try {
+                    return (n.equals(RunLease.FILE + ".tmp") || n.startsWith(".") && n.endsWith(".tmp"))
+                            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                            && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff;
+                } catch (IOException e) {
+                    return false;
+                }
+            }).sorted().toList();
+        }
     }
 
     /**

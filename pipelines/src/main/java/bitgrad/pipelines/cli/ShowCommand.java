@@ -49,6 +49,7 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Check.within(spec, "--limit", limit, 1, Integer.MAX_VALUE);
         if (!List.of("table", "csv", "json").contains(format)) {
             throw new ConfigException("--format must be table, csv or json, got '" + format + "'");
         }

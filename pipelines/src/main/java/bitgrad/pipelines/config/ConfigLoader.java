@@ -36,6 +36,7 @@ public final class ConfigLoader {
             "stochastic-rounding", "rosenbrock", "mismatch-table", "discussion", "resnet-cdg");
 
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -75,10 +76,19 @@ public final class ConfigLoader {
                 throw new ConfigException("no such experiment file: " + nameOrPath);
             }
             source = file.toString();
+            String text;
             try {
-                user = parse(Files.readString(file), source);
+                text = Files.readString(file);
             } catch (IOException e) {
                 throw new ConfigException("cannot read " + source + ": " + e.getMessage());
+            }
+            if (nameOrPath.endsWith(".json")) {
+                user = runRecord(text, source);
+            } else {
+                user = parse(text, source);
+            }
+            if (user.isObject() && user.isEmpty()) {
+                throw new ConfigException(source + " sets nothing: an experiment file names its settings (see 'bitgrad experiments')");
             }
         } else {
             if (!PRESETS.contains(nameOrPath)) {
@@ -121,14 +131,33 @@ public final class ConfigLoader {
         }
     }
 
-    private static JsonNode parse(String yaml, String source) {
+    /** A run record's content, or a one-line error: an empty, cut or foreign .json file never replays as the defaults. */
+    private static JsonNode runRecord(String text, String source) {
+        JsonNode n;
         try {
-            JsonNode n = YAML.readTree(yaml);
+            n = parse(text, source);
+        } catch (ConfigException e) {
+            n = null;
+        }
+        if (n == null || !n.has("run_id") || !n.path("config").isObject()) {
+            throw new ConfigException(source + " is not a complete run record (empty, cut short, or not a run.json): nothing to replay");
+        }
+        return n;
+    }
+
+    private static JsonNode parse(String yaml, String source) {
+        try (com.fasterxml.jackson.core.JsonParser p = YAML.createParser(yaml)) {
+            JsonNode n = YAML.readTree(p);
+            if (p.nextToken() != null) {
+                throw new ConfigException(source + " holds more than one YAML document (a line '---' starts another); keep one");
+            }
             return n == null || n.isMissingNode() ? YAML.createObjectNode() : n;
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             throw new ConfigException("malformed YAML in " + source + (at == null ? "" : " at line " + at.getLineNr()) + ": "
                     + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + source + ": " + e.getMessage());
         }
     }
 
@@ -235,12 +264,21 @@ public final class ConfigLoader {
         }
     }
 
-    /** Largest accepted sizes: far beyond the notes' experiments, small enough that no count overflows. */
-    static final int MAX_DIM = 4096;
-    static final int MAX_DEPTH = 64;
-    static final long MAX_ROWS = 100_000_000L;
-    static final int MAX_SAMPLES = 10_000_000;
-    static final int MAX_LRS = 100_000;
+    /** Largest accepted sizes (of {@code run} and {@code bench}): far beyond the notes' experiments, small enough that no count overflows. */
+    public static final int MAX_DIM = 4096;
+    public static final int MAX_DEPTH = 64;
+    public static final long MAX_ROWS = 100_000_000L;
+    public static final int MAX_SAMPLES = 10_000_000;
+    public static final int MAX_LRS = 100_000;
+    /** Repeats (inits, batches, Rosenbrock starts): the notes use 3-5, the statistics want 10-30. */
+    public static final int MAX_REPEATS = 100;
+    /** Draws averaged in one estimate (sr-STE's k, stochastic STE's k). */
+    public static final int MAX_DRAWS = 1000;
+    /** Rosenbrock's dimension and step counts. */
+    static final int MAX_ROSENBROCK_N = 1_000_000;
+    static final int MAX_STEPS = 100_000_000;
+    /** The largest learning rate a sweep may reach: a step this long along a unit direction is far past any weight's scale. */
+    static final double MAX_LR = 1000;
 
     /** What a Java type is called in the user's terms. */
     private static String expected(Class<?> t) {
@@ -307,7 +345,8 @@ public final class ConfigLoader {
         require(!c.dims().isEmpty() || c.rosenbrock().enabled() || c.resnet().enabled(),
                 "dims must list at least one width (or enable rosenbrock or resnet)");
         c.dims().forEach(d -> require(d != null && d >= 1, "dims must be >= 1, got " + d));
-        require(c.numInit() >= 1, "num_init must be >= 1");
+        require(c.numInit() >= 1 && c.numInit() <= MAX_REPEATS, "num_init must be 1.." + MAX_REPEATS + ", got " + c.numInit());
+        require(c.data().numBatch() <= MAX_REPEATS, "data.num_batch must be <= " + MAX_REPEATS + ", got " + c.data().numBatch());
         require(c.model().depth() >= 0, "model.depth must be >= 0");
         require(!c.model().activation().isEmpty(), "model.activation must name at least one activation");
         require(bitgrad.models.nets.MlpSpec.TEACHERS.contains(c.model().teacher()), "model.teacher must be one of "
@@ -334,7 +373,8 @@ public final class ConfigLoader {
         e.nes().sigma().forEach(v -> require(positive(v), "estimators.nes.sigma values must be > 0, got " + v));
         e.nes().samples().forEach(v -> require(v != null && v >= 1, "estimators.nes.samples values must be >= 1, got " + v));
         e.srSte().tau().forEach(v -> require(positive(v), "estimators.sr_ste.tau values must be > 0, got " + v));
-        e.srSte().k().forEach(v -> require(v != null && v >= 1, "estimators.sr_ste.k values must be >= 1, got " + v));
+        e.srSte().k().forEach(v -> require(v != null && v >= 1 && v <= MAX_DRAWS, "estimators.sr_ste.k values must be 1.." + MAX_DRAWS
+                + ", got " + v));
         e.srSte().backward().forEach(b -> require(Set.of("relaxed", "quantizer").contains(b),
                 "estimators.sr_ste.backward values must be quantizer or relaxed, got '" + b + "'"));
         e.srSte().forward().forEach(f -> require(Set.of("stochastic", "deterministic").contains(f),
@@ -353,22 +393,35 @@ public final class ConfigLoader {
                 || (!e.srSte().tau().isEmpty() && !e.srSte().k().isEmpty());
         require(any, "estimators: enable at least one estimator");
         e.steRandom().keep().forEach(v -> require(v != null && v > 0 && v <= 1, "estimators.ste_random.keep values must be in (0, 1]"));
-        e.steRandom().k().forEach(v -> require(v != null && v >= 1, "estimators.ste_random.k values must be >= 1"));
+        e.steRandom().k().forEach(v -> require(v != null && v >= 1 && v <= MAX_DRAWS, "estimators.ste_random.k values must be 1.."
+                + MAX_DRAWS));
         ExperimentConfig.Probes p = c.probes();
         require(p.nesDirections() >= 1 && p.candidates() >= 1 && p.srSamples() >= 1 && p.lrPoints() >= 1,
                 "probes.nes_directions, candidates, sr_samples and lr_points must be >= 1");
+        require(p.nesDirections() <= MAX_SAMPLES && p.candidates() <= MAX_SAMPLES && p.srSamples() <= MAX_SAMPLES
+                && p.lrPoints() <= MAX_LRS, "probes.nes_directions, candidates and sr_samples must be <= " + MAX_SAMPLES
+                + " and probes.lr_points <= " + MAX_LRS);
+        require(p.radii().size() <= MAX_LRS, "probes.radii must list at most " + MAX_LRS + " radii");
         p.radii().forEach(v -> require(v != null && v >= 0, "probes.radii values must be >= 0"));
         require(!p.enabled() || e.ste(), "probes need estimators.ste=true");
         require(c.sweep().lrCount() >= 1, "sweep.lr_count must be >= 1");
-        require(Double.isFinite(c.sweep().lrStart()) && Double.isFinite(c.sweep().lrStep()), "sweep.lr_start and lr_step must be numbers");
+        require(positive(c.sweep().lrStart()) && positive(c.sweep().lrStep()), "sweep.lr_start and sweep.lr_step must be > 0, got "
+                + c.sweep().lrStart() + " and " + c.sweep().lrStep());
+        double lastLr = c.sweep().lrStart() + (c.sweep().lrCount() - 1) * c.sweep().lrStep();
+        require(lastLr <= MAX_LR, "the sweep's largest learning rate (lr_start + (lr_count - 1) x lr_step) must be <= " + MAX_LR
+                + " (steps are along unit-norm directions), got " + lastLr);
         require(Set.of("per_tensor", "global").contains(c.sweep().normalize()), "sweep.normalize must be per_tensor or global");
         require(c.sweep().method() == null || Set.of("line", "copies").contains(c.sweep().method()),
                 "sweep.method must be line or copies, got '" + c.sweep().method() + "'");
         require(c.threads() >= 0 && c.threads() <= 1024, "threads must be 0 (all cores) or a count of cores, got " + c.threads());
         ExperimentConfig.Rosenbrock r = c.rosenbrock();
-        require(r.n() >= 2 && r.n() % 2 == 0, "rosenbrock.n must be even and >= 2");
+        require(r.n() >= 2 && r.n() % 2 == 0 && r.n() <= MAX_ROSENBROCK_N, "rosenbrock.n must be even and in 2.." + MAX_ROSENBROCK_N
+                + ", got " + r.n());
         require(r.starts() >= 1 && r.steps() >= 1 && r.decayEvery() >= 1 && r.nesSamples() >= 1 && r.nesSteps() >= 1,
                 "rosenbrock.starts, steps, nes_steps, decay_every and nes_samples must be >= 1");
+        require(r.starts() <= MAX_REPEATS, "rosenbrock.starts must be <= " + MAX_REPEATS + ", got " + r.starts());
+        require(r.steps() <= MAX_STEPS && r.nesSteps() <= MAX_STEPS, "rosenbrock.steps and nes_steps must be <= " + MAX_STEPS);
+        require(r.nesSamples() <= MAX_SAMPLES, "rosenbrock.nes_samples must be <= " + MAX_SAMPLES + ", got " + r.nesSamples());
         require(positive(r.lr()) && positive(r.sgdLr()) && r.decay() > 0 && r.decay() <= 1,
                 "rosenbrock.lr and sgd_lr must be > 0 and decay in (0, 1]");
         require(positive(r.perturbationFloor()), "rosenbrock.perturbation_floor must be > 0");
@@ -380,8 +433,10 @@ public final class ConfigLoader {
         ExperimentConfig.GradCheck g = r.gradcheck();
         g.eps().forEach(v -> require(positive(v), "rosenbrock.gradcheck.eps values must be > 0, got " + v));
         g.sigma().forEach(v -> require(positive(v), "rosenbrock.gradcheck.sigma values must be > 0, got " + v));
-        require(increasing(g.samples()), "rosenbrock.gradcheck.samples must be increasing counts >= 1");
-        require(increasing(g.pathSteps()), "rosenbrock.gradcheck.path_steps must be increasing counts >= 1");
+        require(increasing(g.samples()) && g.samples().stream().allMatch(v -> v <= MAX_SAMPLES),
+                "rosenbrock.gradcheck.samples must be increasing counts 1.." + MAX_SAMPLES);
+        require(increasing(g.pathSteps()) && g.pathSteps().stream().allMatch(v -> v <= MAX_STEPS),
+                "rosenbrock.gradcheck.path_steps must be increasing counts 1.." + MAX_STEPS);
         validateResnet(c);
     }
 

@@ -84,6 +84,7 @@ final class Figures {
     /** Writes {@code chart} as {@code <name>.png} and {@code <name>.svg} in {@code dir}. */
     static void save(Chart<?, ?> chart, Path dir, String name) throws IOException {
         Files.createDirectories(dir);
+        javax.imageio.ImageIO.setUseCache(false); // PNGs are encoded in memory: no cache file left in the system temp folder
         BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
         VectorGraphicsEncoder.saveVectorGraphic(chart, dir.resolve(name).toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
     }

@@ -58,6 +58,15 @@ public final class ReportPage {
         }
     }
 
+    /**
+     * The headline lines of a run (empty when it drew no figures); a run whose figures are damaged or
+     * gone is a one-line error, for commands whose answer would be wrong without them ({@code compare}).
+     */
+    public static List<String> requireHeadlines(JsonNode record, ArtifactStore store) throws IOException {
+        Plot p = plot(record, store);
+        return headlines(p == null ? null : p.sections());
+    }
+
     private static List<String> headlines(ColumnTable sections) {
         List<String> out = new ArrayList<>();
         for (int r = 0; sections != null && r < sections.rows(); r++) {
@@ -102,6 +111,7 @@ public final class ReportPage {
      * read or copied.
      */
     public static Written write(Path runDir, ArtifactStore store) throws IOException {
+        ArtifactStore.requireInside(runDir.toAbsolutePath().normalize().getParent(), runDir, "the runs dir");
         JsonNode record = Task.JSON.readTree(runDir.resolve("run.json").toFile());
         Plot plot = plot(record, store);
         ColumnTable sections = plot == null ? null : plot.sections();

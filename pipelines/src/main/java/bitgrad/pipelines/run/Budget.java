@@ -33,16 +33,20 @@ public final class Budget {
     private Budget() {
     }
 
-    /** The estimate of {@code plan} against the cache in {@code cacheDir} (cached tasks need no new disk). */
+    /**
+     * The estimate of {@code plan} against the cache in {@code cacheDir}: every uncached task's
+     * artifact (cached tasks need no new disk), and the run folder (its copies of the figures and
+     * tables, and the report page).
+     */
     public static Estimate of(Plan plan, Path cacheDir) {
         long disk = 0;
         long memory = 0;
         String what = "none";
         for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
             for (Task t : e.getValue()) {
-                long[] dm = task(e.getKey(), t.params());
+                long[] dm = task(e.getKey(), t);
                 if (!Files.exists(cacheDir.resolve(e.getKey()).resolve(t.key()).resolve("manifest.json"))) {
-                    disk = add(disk, dm[0]);
+                    disk = add(disk, add(dm[0], e.getKey().equals("plot") ? figures(plan) : 0));
                 }
                 if (dm[1] > memory) {
                     memory = dm[1];
@@ -50,7 +54,35 @@ public final class Budget {
                 }
             }
         }
-        return new Estimate(disk, memory, what);
+        return new Estimate(add(disk, runFolder(plan)), memory, what);
+    }
+
+    /** Bytes of one figure's PNG and SVG before its data (the SVG carries its fonts' glyphs). */
+    static final long FIGURE_BYTES = 400_000;
+    /** Bytes a plotted point adds to a figure's SVG. */
+    static final long POINT_BYTES = 330;
+
+    /**
+     * The plot artifact's figures, from the plan: a few per width (lr curves, cosines, best vs k,
+     * mismatch), one per pretraining, the gradient check's and each Rosenbrock descent's; the lr
+     * curves' and the descents' points.
+     */
+    static long figures(Plan plan) {
+        List<Task> sweeps = plan.stages().getOrDefault("lr-sweep", List.of());
+        long dims = sweeps.stream().map(t -> t.params().path("model").path("dim").asLong()).distinct().count();
+        List<Task> rosenbrock = plan.stages().getOrDefault("rosenbrock", List.of());
+        long descents = rosenbrock.size();
+        long count = 3 + 4 * dims + (plan.stages().containsKey("pretrain") ? 1 : 0) + (plan.stages().containsKey("gradcheck") ? 2 : 0)
+                + 2 * Math.min(descents, 8) + plan.stages().getOrDefault("resnet-grad", List.of()).size();
+        // a descent's figure shows at most a few thousand of its steps
+        long points = sweeps.stream().mapToLong(t -> t.params().path("lr_count").asLong()).sum()
+                + rosenbrock.stream().mapToLong(t -> Math.min(t.params().path("steps").asLong(), 6_000)).sum();
+        return add(sat(FIGURE_BYTES, count), sat(POINT_BYTES, points));
+    }
+
+    /** The run folder: the figures copied beside the page ({@code plots/}), the page with its PNGs inlined, the tables. */
+    static long runFolder(Plan plan) {
+        return plan.stages().containsKey("plot") ? add(figures(plan), figures(plan) / 10) : 64 * 1024;
     }
 
     /** Refuses {@code plan} when it cannot fit this machine, unless {@code allowLarge}. */
@@ -73,26 +105,59 @@ public final class Budget {
         return e;
     }
 
+    /** What every artifact holds besides its data: the manifest, the Arrow schema and footer of each table. */
+    static final long ARTIFACT_OVERHEAD = 8 * 1024;
+
+    /** Bytes per learning rate of a sweep's curves (rate, decrease on the batch and held out, with their columns). */
+    static final long SWEEP_BYTES_PER_LR = 200;
+
+    /** Refuses work that needs more than 80 % of this machine's memory, naming {@code what} needs it. */
+    public static void requireMemory(String what, long bytes) {
+        long ram = physicalMemory();
+        if (bytes < 0 || ram > 0 && bytes > ram * 0.8) {
+            throw new ConfigException(String.format(Locale.ROOT, "%s needs about %s of memory but this machine has %s", what,
+                    human(bytes < 0 ? Long.MAX_VALUE : bytes), human(ram)));
+        }
+    }
+
     /** {disk bytes, memory bytes} of one task. */
-    static long[] task(String stage, JsonNode p) {
+    static long[] task(String stage, Task t) {
+        JsonNode p = t.params();
         JsonNode model = p.path("model");
         long dim = model.path("dim").asLong(p.path("dim").asLong(0));
         long depth = model.path("depth").asLong(0);
         long weights = add(sat(depth, sat(dim, dim)), dim);
         long slice = Math.max(1, p.path("slice_rows").asLong(65_536));
-        return switch (stage) {
+        // weights, gradient and two Adam moments; a slice of activations per layer, forward and backward
+        long modelWork = add(sat(16, weights), sat(sat(8, slice), sat(dim, depth + 2)));
+        long n = p.path("n").asLong(0); // Rosenbrock's dimension
+        long[] dm = switch (stage) {
             case "generate-data" -> new long[] {sat(4, sat(p.path("rows").asLong(0), dim)), sat(4, sat(Math.min(slice,
                     p.path("rows").asLong(0)), dim))};
             case "init-models" -> new long[] {sat(8, weights), sat(8, weights)};
-            // weights, gradient and two Adam moments; a batch of activations per layer, forward and backward
-            case "pretrain" -> new long[] {sat(4, weights), add(sat(16, weights), sat(sat(8, p.path("batch").asLong(0)),
-                    sat(dim, depth + 2)))};
-            case "estimate", "probe", "lr-sweep" -> new long[] {sat(4, weights), add(sat(16, weights), sat(sat(8, slice),
-                    sat(dim, depth + 2)))};
+            case "pretrain" -> new long[] {add(sat(4, weights), sat(8, p.path("steps").asLong(0))), add(sat(16, weights),
+                    sat(sat(8, p.path("batch").asLong(0)), sat(dim, depth + 2)))};
+            case "estimate" -> new long[] {sat(4, weights), modelWork};
+            case "lr-sweep", "layer-sweep", "probe" -> new long[] {sat(SWEEP_BYTES_PER_LR, p.path("lr_count").asLong(0)), modelWork};
+            case "cosine", "nes-snr", "smoothing" -> new long[] {32 * 1024, modelWork};
+            // the descent's iterate, gradient and moments; NES's directions, one batch of them at a time
+            case "rosenbrock" -> new long[] {200 * 1024, add(sat(64, n), sat(sat(8, n), Math.min(p.path("estimator")
+                    .path("samples").asLong(0), 65_536)))};
+            case "gradcheck" -> new long[] {32 * 1024, sat(sat(16, n), Math.min(max(p.path("samples")), 65_536))};
+            case "summary" -> new long[] {sat(5 * 1024, t.inputs().values().stream().mapToLong(List::size).sum()), 1 << 20};
             case "image-data" -> new long[] {sat(4 * 3 * 32 * 32, p.path("images").asLong(0)), sat(4 * 3 * 32 * 32,
                     p.path("images").asLong(0))};
             default -> new long[] {0, 0};
         };
+        return new long[] {add(dm[0], ARTIFACT_OVERHEAD), dm[1]};
+    }
+
+    private static long max(JsonNode counts) {
+        long m = 0;
+        for (JsonNode c : counts) {
+            m = Math.max(m, c.asLong());
+        }
+        return m;
     }
 
     /** a + b (both >= 0), saturating at Long.MAX_VALUE. */

@@ -23,6 +23,16 @@ import java.util.regex.Pattern;
 final class FlinkJobWatch implements AutoCloseable {
 
     static final long GRACE_MILLIS = 5_000;
+
+    /** What to do when a cluster lost its TaskManagers. */
+    static final String RESTART = "restart the cluster (scripts/flink-cluster stop, then start) and rerun";
+    /** What a job that lost task slots says: a smaller parallelism where slots are left, a restart where none are. */
+    static String lostSlots(String master, int slots, int parallelism) {
+        return "the Flink cluster at " + master + " lost a TaskManager: " + slots + " task slot" + (slots == 1 ? "" : "s")
+                + " left, the job needs " + parallelism + "; job cancelled, finished tasks are cached ("
+                + (slots == 0 ? RESTART : "rerun with --parallelism " + slots + ", or " + RESTART) + ")";
+    }
+
     private static final Pattern NAME = Pattern.compile("bitgrad-[a-z0-9-]+?-([a-z0-9.]+)-p(\\d+)-[0-9a-f]{8}");
 
     private final FlinkRest rest;
@@ -80,9 +90,7 @@ final class FlinkJobWatch implements AutoCloseable {
                 } else if (short_ == 0) {
                     short_ = now;
                 } else if (now - short_ >= GRACE_MILLIS) {
-                    failure = "the Flink cluster at " + master + " lost a TaskManager: " + slots + " task slot" + (slots == 1 ? "" : "s")
-                            + " left, the job needs " + parallelism + "; job cancelled, finished tasks are cached (rerun with"
-                            + " --parallelism " + Math.max(1, slots) + " or after restarting the cluster)";
+                    failure = lostSlots(master, slots, parallelism);
                     rest.cancel(jobId);
                     return;
                 }

@@ -53,7 +53,8 @@ public final class Planner {
 
     private final ExperimentConfig c;
     private final String device;
-    private final Map<String, List<Task>> stages = new LinkedHashMap<>();
+    /** Per stage, its tasks by key in the order they were planned. */
+    private final Map<String, Map<String, Task>> stages = new LinkedHashMap<>();
 
     private Planner(ExperimentConfig c, String device) {
         this.c = c;
@@ -63,24 +64,41 @@ public final class Planner {
     /** The plan of {@code loaded} on {@code device}. */
     public static Plan plan(ConfigLoader.Loaded loaded, String device) {
         Planner p = new Planner(loaded.config(), device);
+        p.requireFewEstimates();
         p.build();
         Map<String, List<Task>> ordered = new LinkedHashMap<>();
         for (String stage : Stages.names()) {
             if (p.stages.containsKey(stage)) {
-                ordered.put(stage, p.stages.get(stage));
+                ordered.put(stage, List.copyOf(p.stages.get(stage).values()));
             }
+        }
+        int tasks = ordered.values().stream().mapToInt(List::size).sum();
+        if (tasks > MAX_TASKS) {
+            throw new bitgrad.pipelines.config.ConfigException("this experiment plans " + tasks + " tasks, more than " + MAX_TASKS
+                    + " (the largest preset plans about 10 000); lower its grid (dims, estimators, num_init, data.num_batch)");
         }
         return new Plan(loaded, ordered);
     }
+
+    /** Refuses, before anything is planned, a grid whose estimate tasks alone exceed {@link #MAX_TASKS}. */
+    private void requireFewEstimates() {
+        long points = (long) c.dims().size() * c.model().activation().size() * c.data().batch().size() * c.pretrain().enabled().size()
+                * c.numInit() * c.data().numBatch();
+        long estimates = points * estimators().size();
+        if (estimates > MAX_TASKS) {
+            throw new bitgrad.pipelines.config.ConfigException("this experiment plans " + estimates + " estimates, more than " + MAX_TASKS
+                    + " (the largest preset plans about 10 000 tasks); lower its grid (dims, estimators, num_init, data.num_batch)");
+        }
+    }
+
+    /** The most tasks a plan may hold: five times the largest preset's, so a typo cannot stall planning for minutes. */
+    static final int MAX_TASKS = 50_000;
 
     /** Adds a task, or returns the identical one already planned (same key: e.g. data shared by activations). */
     private <P extends Record> TaskRef add(Stage<P> stage, P params, Map<String, List<TaskRef>> inputs) {
         var json = StageParams.tree(params);
         Task t = new Task(stage.name(), CacheKeys.key(stage.name(), json, inputs, device), json, inputs);
-        List<Task> list = stages.computeIfAbsent(stage.name(), s -> new ArrayList<>());
-        if (list.stream().noneMatch(existing -> existing.key().equals(t.key()))) {
-            list.add(t);
-        }
+        stages.computeIfAbsent(stage.name(), s -> new LinkedHashMap<>()).putIfAbsent(t.key(), t);
         return new TaskRef(t.stage(), t.key());
     }
 
@@ -270,7 +288,7 @@ public final class Planner {
         Map<String, List<TaskRef>> shown = new LinkedHashMap<>();
         for (String stage : PlotStage.READS) {
             List<TaskRef> refs = new ArrayList<>();
-            stages.getOrDefault(stage, List.of()).forEach(t -> refs.add(new TaskRef(t.stage(), t.key())));
+            stages.getOrDefault(stage, Map.of()).values().forEach(t -> refs.add(new TaskRef(t.stage(), t.key())));
             if (!refs.isEmpty()) {
                 shown.put(stage, refs);
             }

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a plan stage by stage: decides per task whether its cached artifact is valid, runs the
@@ -89,6 +88,14 @@ public final class Runner {
             requireSlots(opts);
         }
         try {
+            Files.createDirectories(opts.runsDir());
+            ArtifactStore.requireInside(opts.runsDir(), opts.cacheDir(), "the runs dir");
+            ArtifactStore.requireInside(opts.runsDir(), opts.cacheDir().resolve(".tmp"), "the runs dir");
+        } catch (IOException e) {
+            throw new ConfigException(e.getMessage().replace("; not touched", "") + ": bitgrad writes only inside the runs dir "
+                    + "(remove the link, or pass the folder it leads to as --runs-dir)");
+        }
+        try {
             Files.createDirectories(opts.cacheDir());
             Path probe = Files.createTempFile(opts.runsDir(), ".write-test", "");
             Files.delete(probe);
@@ -109,7 +116,8 @@ public final class Runner {
         }
         if (slots < opts.parallelism()) {
             throw new ConfigException("the Flink cluster at " + opts.flinkMaster() + " has " + slots + " task slot" + (slots == 1 ? "" : "s")
-                    + ", --parallelism " + opts.parallelism() + " needs " + opts.parallelism());
+                    + ", --parallelism " + opts.parallelism() + " needs " + opts.parallelism()
+                    + (slots == 0 ? ": " + FlinkJobWatch.RESTART : ""));
         }
     }
 
@@ -177,6 +185,7 @@ public final class Runner {
         } catch (IOException e) {
             out.println("bitgrad: could not remove temporaries of dead processes: " + e.getMessage());
         }
+        nativeLibrariesInCache();
         if (opts.remoteFlink()) {
             try {
                 List<String> orphans = FlinkJobWatch.cancelOrphans(new FlinkRest(opts.flinkMaster(), opts.flinkConf()));
@@ -226,6 +235,29 @@ public final class Runner {
                     out.println("bitgrad: could not release the lease of run " + runId + ": " + e.getMessage());
                 }
             }
+        }
+    }
+
+    /** Set by the CLI's {@code main}: this JVM is one bitgrad command, and process-wide settings are its own. */
+    public static final String STANDALONE = "bitgrad.standalone";
+
+    /**
+     * Points the native libraries that unpack themselves into the system temp folder (snappy, for
+     * Beam's coders) at a folder of this run's cache temp area, named for this process: what a killed
+     * run leaves there is removed by the next run's cleanup, like any temporary of a dead process.
+     * Only in a standalone CLI process (the setting is process-wide and read once).
+     */
+    private void nativeLibrariesInCache() {
+        if (!Boolean.getBoolean(STANDALONE) || System.getProperty("org.xerial.snappy.tempdir") != null) {
+            return;
+        }
+        try {
+            Path dir = store.root().resolve(".tmp").resolve("native-" + ArtifactStore.ownerTag() + "-" + java.util.UUID.randomUUID());
+            Files.createDirectories(dir);
+            dir.toFile().deleteOnExit(); // after the library file, which is registered later
+            System.setProperty("org.xerial.snappy.tempdir", dir.toString());
+        } catch (IOException e) {
+            // the library then unpacks into the system temp folder, as before
         }
     }
 
@@ -308,9 +340,14 @@ public final class Runner {
             v.put(k.equals("version") ? "bitgrad" : k, Versions.get(k));
         }
         v.put("java", System.getProperty("java.version"));
-        r.put("git_commit", git("rev-parse", "HEAD"));
-        String status = git("status", "--porcelain");
-        r.put("git_dirty", !status.isEmpty() && !"unknown".equals(status));
+        // the build's own commit, recorded when the jar was built: never the repository the user stands in
+        r.put("git_commit", Versions.get("git_commit"));
+        String dirty = Versions.get("git_dirty");
+        if (dirty.equals("true") || dirty.equals("false")) {
+            r.put("git_dirty", Boolean.parseBoolean(dirty));
+        } else {
+            r.put("git_dirty", dirty);
+        }
         r.put("host", host());
         r.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         r.put("runner", opts.runner());
@@ -411,21 +448,6 @@ public final class Runner {
             Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static String git(String... args) {
-        try {
-            List<String> cmd = new ArrayList<>(List.of("git"));
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String s = new String(p.getInputStream().readAllBytes()).strip();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                return "unknown";
-            }
-            return s;
-        } catch (IOException | InterruptedException e) {
-            return "unknown";
         }
     }
 
