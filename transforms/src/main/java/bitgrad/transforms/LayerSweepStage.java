@@ -41,6 +41,12 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
         super("layer-sweep", 3, Params.class, LAYERS);
     }
 
+    /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
+    @Override
+    public List<bitgrad.models.Algorithm> algorithms() {
+        return List.of(bitgrad.models.measure.LrSweep.VERSION, bitgrad.models.objectives.LineSweep.VERSION);
+    }
+
     /** The restrictions of a model with {@code layers} weight tensors: each alone, the hidden ones, all. */
     public static List<String> updates(int layers) {
         List<String> u = new ArrayList<>();

@@ -46,6 +46,12 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
         super("lr-sweep", 8, Params.class, CURVES, BEST);
     }
 
+    /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
+    @Override
+    public List<bitgrad.models.Algorithm> algorithms() {
+        return List.of(bitgrad.models.measure.LrSweep.VERSION, bitgrad.models.objectives.LineSweep.VERSION);
+    }
+
     @Override
     public String compute(StageContext<Params> c) throws Exception {
         Params p = c.params();

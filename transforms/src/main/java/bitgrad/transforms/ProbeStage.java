@@ -65,6 +65,12 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
         super("probe", 5, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }
 
+    /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
+    @Override
+    public List<bitgrad.models.Algorithm> algorithms() {
+        return List.of(bitgrad.models.measure.LrSweep.VERSION, bitgrad.models.objectives.LineSweep.VERSION);
+    }
+
     @Override
     public String compute(StageContext<Params> c) throws Exception {
         Params p = c.params();

@@ -80,6 +80,24 @@ public abstract class Stage<P extends Record> {
         return version;
     }
 
+    /**
+     * The algorithms (declared in models/, each with its own version) whose numbers this stage's
+     * output depends on beyond its own code: their versions are part of its keys. None by default.
+     */
+    public List<bitgrad.models.Algorithm> algorithms() {
+        return List.of();
+    }
+
+    /**
+     * The version that goes into this stage's cache keys: {@link #version()} alone, or with the
+     * versions of its {@link #algorithms()} ({@code 8+line-sweep:1+lr-sweep:1}).
+     */
+    public final String codeVersion() {
+        StringBuilder sb = new StringBuilder(Integer.toString(version));
+        algorithms().stream().sorted(java.util.Comparator.comparing(bitgrad.models.Algorithm::name)).forEach(a -> sb.append('+').append(a));
+        return sb.toString();
+    }
+
     /** The parameter record type. */
     public final Class<P> params() {
         return params;

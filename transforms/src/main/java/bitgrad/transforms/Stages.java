@@ -83,9 +83,12 @@ public final class Stages {
         return store.check(stage, key, s == null ? List.of() : s.requiredFiles());
     }
 
-    /** Code version of {@code stage}: bump it when the stage's output for the same parameters changes. */
-    public static int version(String stage) {
-        return get(stage).version();
+    /**
+     * Code version of {@code stage} as its keys hold it ({@link Stage#codeVersion}): the stage's own
+     * version, with its algorithms' versions where it declares any.
+     */
+    public static String version(String stage) {
+        return get(stage).codeVersion();
     }
 
     /** The Beam transform of {@code stage}. */

@@ -16,6 +16,10 @@ import java.util.List;
  */
 public final class LrSweep {
 
+    /** Version of the sweep's numbers: the grid, the step and the best-rate rule (part of the sweeping stages' cache keys). */
+    public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 1);
+
+
     private LrSweep() {
     }
 

@@ -26,7 +26,11 @@ import java.util.stream.IntStream;
  * recomputed, so a pre-activation within float rounding of a threshold may land on another level
  * than in the per-copy pass (as for delta CDG); elsewhere the two agree to float rounding.
  */
-final class LineSweep {
+public final class LineSweep {
+
+    /** Version of the line sweep's numbers (part of the cache keys of the stages that sweep with it). */
+    public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("line-sweep", 1);
+
 
     /** Rows a task of the parallel scan takes (the per-coefficient sums are added in block order). */
     private static final int BLOCK = 512;

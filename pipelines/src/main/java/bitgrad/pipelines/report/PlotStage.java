@@ -39,18 +39,31 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
-    /** Version 9: lr curves' y axis down to the lowest curve, not always -2x the best decrease; version 8: question nes-after-pretraining; version 7: the notes' open questions (sr-STE forward x backward factorial with verdict); before: sweeps one task per estimate, log axes, findings, mismatch per dim with crossings, gradient check. */
+    /** The stage's own version covers the page's frame; each part has its own version (see {@link #algorithms}). */
     public PlotStage() {
         super("plot", 9, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
+
+    /** Every part with its version: adding, removing or bumping a part changes the plot stage's keys. */
+    @Override
+    public List<bitgrad.models.Algorithm> algorithms() {
+        return PARTS.stream().map(p -> new bitgrad.models.Algorithm("part-" + p.name(), p.version())).toList();
+    }
+
+    /** Manifest info of a plot artifact: per part, the digest of what it filed (for the guard test). */
+    public static final String PART_DIGESTS = "part_digests";
 
     @Override
     public String compute(StageContext<Params> c) throws Exception {
         System.setProperty("java.awt.headless", "true");
         ReportContext r = new ReportContext(c);
+        java.util.Map<String, String> digests = new java.util.TreeMap<>();
         for (Part p : PARTS) {
+            int from = r.sections().rows();
             p.render(r);
+            digests.put(p.name(), bitgrad.transforms.OutputDigest.of(List.of(r.sections().slice(from, r.sections().rows()))));
         }
+        c.info(PART_DIGESTS, digests);
         ArrowFiles.write(c.output(SECTIONS), r.sections());
         long figures = 0;
         for (int i = 0; i < r.sections().rows(); i++) {

@@ -4,6 +4,7 @@ import bitgrad.pipelines.Versions;
 import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.CanonicalJson;
 import bitgrad.schemas.Schemas;
+import bitgrad.transforms.Stage;
 import bitgrad.transforms.Stages;
 import bitgrad.transforms.Task;
 import bitgrad.transforms.TaskRef;
@@ -31,7 +32,12 @@ public final class CacheKeys {
     public static String key(String stage, ObjectNode params, Map<String, List<TaskRef>> inputs, String device) {
         ObjectNode doc = Task.JSON.createObjectNode();
         doc.put("stage", stage);
-        doc.put("code_version", Stages.version(stage));
+        Stage<?> s = Stages.get(stage);
+        if (s.algorithms().isEmpty()) {
+            doc.put("code_version", s.version()); // as before algorithms were declared: these keys did not change
+        } else {
+            doc.put("code_version", s.codeVersion());
+        }
         doc.set("params", params);
         ObjectNode in = doc.putObject("inputs");
         new TreeMap<>(inputs).forEach((name, refs) -> {
