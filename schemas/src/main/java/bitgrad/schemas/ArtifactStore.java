@@ -221,13 +221,20 @@ public final class ArtifactStore {
      * into place. With a null {@code tmpRoot} files are produced in place.
      */
     public Pending begin(String stage, String key, Path tmpRoot, FileWriter writer) throws IOException {
-        dir(stage, key); // the names are checked before anything is made
+        Path target = dir(stage, key); // the names are checked before anything is made
         Path tmp = root.resolve(".tmp").resolve(stage + "-" + key + "-" + ownerTag() + "-" + UUID.randomUUID());
         Files.createDirectories(root);
         requireInside(root, tmp, "the cache");
-        requireInside(root, dir(stage, key), "the cache");
-        Files.createDirectories(tmp);
+        requireInside(root, target, "the cache");
         Staging staging = tmpRoot == null ? null : Staging.create(tmpRoot, stage);
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            if (staging != null) {
+                deleteTree(staging.dir());
+            }
+            throw e;
+        }
         return new Pending(stage, key, tmp, staging, writer);
     }
 
@@ -337,7 +344,7 @@ public final class ArtifactStore {
         }
     }
 
-    /** Every {@code (stage, key)} folder in the store (valid or not). */
+    /** Every {@code (stage, key)} folder in the store (valid or not) whose names can be an artifact's. */
     public List<String[]> list() throws IOException {
         List<String[]> out = new ArrayList<>();
         if (!Files.isDirectory(root)) {
@@ -346,12 +353,14 @@ public final class ArtifactStore {
         try (Stream<Path> stages = Files.list(root)) {
             for (Path s : stages.filter(Files::isDirectory).sorted().toList()) {
                 String stage = s.getFileName().toString();
-                if (stage.startsWith(".")) {
-                    continue;
+                if (!NAME.matcher(stage).matches()) {
+                    continue; // .tmp, .checkpoints, or a folder that cannot be an artifact's
                 }
                 try (Stream<Path> keys = Files.list(s)) {
                     for (Path k : keys.filter(Files::isDirectory).sorted().toList()) {
-                        out.add(new String[] {stage, k.getFileName().toString()});
+                        if (NAME.matcher(k.getFileName().toString()).matches()) {
+                            out.add(new String[] {stage, k.getFileName().toString()});
+                        }
                     }
                 }
             }
@@ -474,7 +483,7 @@ public final class ArtifactStore {
             existing = existing.getParent();
         }
         if (existing == null || !existing.toRealPath().startsWith(real)) {
-            throw new IOException(q + " leads out of " + what + " through a link; not touched");
+            throw new IOException(q + " leads out of " + what + " through a link");
         }
     }
 

@@ -42,11 +42,12 @@ public final class Budget {
         long disk = 0;
         long memory = 0;
         String what = "none";
+        long figures = figures(plan);
         for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
             for (Task t : e.getValue()) {
                 long[] dm = task(e.getKey(), t);
                 if (!Files.exists(cacheDir.resolve(e.getKey()).resolve(t.key()).resolve("manifest.json"))) {
-                    disk = add(disk, add(dm[0], e.getKey().equals("plot") ? figures(plan) : 0));
+                    disk = add(disk, add(dm[0], e.getKey().equals("plot") ? figures : 0));
                 }
                 if (dm[1] > memory) {
                     memory = dm[1];
@@ -54,7 +55,9 @@ public final class Budget {
                 }
             }
         }
-        return new Estimate(add(disk, runFolder(plan)), memory, what);
+        // the run folder: the figures copied beside the page (plots/), the page with its PNGs inlined, the tables
+        long runFolder = plan.stages().containsKey("plot") ? add(figures, figures / 10) : 64 * 1024;
+        return new Estimate(add(disk, runFolder), memory, what);
     }
 
     /** Bytes of one figure's PNG and SVG before its data (the SVG carries its fonts' glyphs). */
@@ -80,23 +83,14 @@ public final class Budget {
         return add(sat(FIGURE_BYTES, count), sat(POINT_BYTES, points));
     }
 
-    /** The run folder: the figures copied beside the page ({@code plots/}), the page with its PNGs inlined, the tables. */
-    static long runFolder(Plan plan) {
-        return plan.stages().containsKey("plot") ? add(figures(plan), figures(plan) / 10) : 64 * 1024;
-    }
-
     /** Refuses {@code plan} when it cannot fit this machine, unless {@code allowLarge}. */
     public static Estimate check(Plan plan, Path runsDir, boolean allowLarge) {
         Estimate e = of(plan, runsDir.resolve("cache"));
         if (allowLarge) {
             return e;
         }
-        long ram = physicalMemory();
-        if (ram > 0 && e.memoryBytes() > ram * 0.8) {
-            throw new ConfigException(String.format(Locale.ROOT, "the largest task of this run (%s) needs about %s of memory but this machine has %s;"
-                    + " lower dims, model.depth or data.slice_rows, or pass --allow-large to try anyway", e.memoryTask(),
-                    human(e.memoryBytes()), human(ram)));
-        }
+        requireMemory("the largest task of this run (" + e.memoryTask() + ")", e.memoryBytes(),
+                "; lower dims, model.depth or data.slice_rows, or pass --allow-large to try anyway");
         long free = freeBytes(runsDir);
         if (free >= 0 && e.diskBytes() > free * 0.9) {
             throw new ConfigException(String.format(Locale.ROOT, "this run needs about %s of disk for its artifacts but %s has %s free;"
@@ -113,10 +107,14 @@ public final class Budget {
 
     /** Refuses work that needs more than 80 % of this machine's memory, naming {@code what} needs it. */
     public static void requireMemory(String what, long bytes) {
+        requireMemory(what, bytes, "");
+    }
+
+    private static void requireMemory(String what, long bytes, String advice) {
         long ram = physicalMemory();
         if (bytes < 0 || ram > 0 && bytes > ram * 0.8) {
-            throw new ConfigException(String.format(Locale.ROOT, "%s needs about %s of memory but this machine has %s", what,
-                    human(bytes < 0 ? Long.MAX_VALUE : bytes), human(ram)));
+            throw new ConfigException(String.format(Locale.ROOT, "%s needs about %s of memory but this machine has %s%s", what,
+                    human(bytes < 0 ? Long.MAX_VALUE : bytes), human(ram), advice));
         }
     }
 

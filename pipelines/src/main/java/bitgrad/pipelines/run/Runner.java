@@ -92,7 +92,7 @@ public final class Runner {
             ArtifactStore.requireInside(opts.runsDir(), opts.cacheDir(), "the runs dir");
             ArtifactStore.requireInside(opts.runsDir(), opts.cacheDir().resolve(".tmp"), "the runs dir");
         } catch (IOException e) {
-            throw new ConfigException(e.getMessage().replace("; not touched", "") + ": bitgrad writes only inside the runs dir "
+            throw new ConfigException(e.getMessage() + ": bitgrad writes only inside the runs dir "
                     + "(remove the link, or pass the folder it leads to as --runs-dir)");
         }
         try {
