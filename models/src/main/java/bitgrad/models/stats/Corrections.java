@@ -1,0 +1,52 @@
+package bitgrad.models.stats;
+
+import java.util.Arrays;
+import java.util.Comparator;
+
+/**
+ * Adjusted p-values for the several claims one report makes. Holm's step-down method controls
+ * the family-wise error rate (the chance of any false claim) under any dependence between the
+ * tests; Benjamini-Hochberg controls the false discovery rate (the expected share of false
+ * claims among those made) for independent or positively dependent tests. A claim is made when
+ * its adjusted p-value is below {@link PairedTest#ALPHA}.
+ */
+public final class Corrections {
+
+    private Corrections() {
+    }
+
+    /** Holm-adjusted p-values, in the order of {@code p}. */
+    public static double[] holm(double[] p) {
+        int m = p.length;
+        Integer[] order = order(p);
+        double[] adjusted = new double[m];
+        double running = 0;
+        for (int rank = 0; rank < m; rank++) {
+            int i = order[rank];
+            running = Math.max(running, Math.min(1, (m - rank) * p[i]));
+            adjusted[i] = running;
+        }
+        return adjusted;
+    }
+
+    /** Benjamini-Hochberg-adjusted p-values (q-values), in the order of {@code p}. */
+    public static double[] benjaminiHochberg(double[] p) {
+        int m = p.length;
+        Integer[] order = order(p);
+        double[] adjusted = new double[m];
+        double running = 1;
+        for (int rank = m - 1; rank >= 0; rank--) {
+            int i = order[rank];
+            running = Math.min(running, Math.min(1, p[i] * m / (rank + 1)));
+            adjusted[i] = running;
+        }
+        return adjusted;
+    }
+
+    private static Integer[] order(double[] p) {
+        Integer[] idx = new Integer[p.length];
+        Arrays.setAll(idx, i -> i);
+        Arrays.sort(idx, Comparator.comparingDouble(i -> p[i]));
+        return idx;
+    }
+}
