@@ -122,7 +122,8 @@ public final class Budget {
     static long[] task(String stage, Task t) {
         JsonNode p = t.params();
         JsonNode model = p.path("model");
-        long dim = model.path("dim").asLong(p.path("dim").asLong(0));
+        long dim = model.path("dim").asLong(p.path("dim").asLong(p.path("point").path("dim").asLong(0)));
+        long inputs = t.inputs().values().stream().mapToLong(List::size).sum();
         long depth = model.path("depth").asLong(0);
         long weights = add(sat(depth, sat(dim, dim)), dim);
         long slice = Math.max(1, p.path("slice_rows").asLong(65_536));
@@ -137,14 +138,28 @@ public final class Budget {
                     sat(sat(8, p.path("batch").asLong(0)), sat(dim, depth + 2)))};
             case "estimate" -> new long[] {sat(4, weights), modelWork};
             case "lr-sweep", "layer-sweep", "probe" -> new long[] {sat(SWEEP_BYTES_PER_LR, p.path("lr_count").asLong(0)), modelWork};
-            case "cosine", "nes-snr", "smoothing" -> new long[] {32 * 1024, modelWork};
+            case "nes-snr", "smoothing" -> new long[] {32 * 1024, modelWork};
+            // every estimate of one (model, batch) at once; the task knows the width, not the depth (up to 8 layers assumed)
+            case "cosine" -> new long[] {32 * 1024, add(1 << 20, sat(sat(32, sat(dim, dim)), inputs))};
             // the descent's iterate, gradient and moments; NES's directions, one batch of them at a time
             case "rosenbrock" -> new long[] {200 * 1024, add(sat(64, n), sat(sat(8, n), Math.min(p.path("estimator")
                     .path("samples").asLong(0), 65_536)))};
             case "gradcheck" -> new long[] {32 * 1024, sat(sat(16, n), Math.min(max(p.path("samples")), 65_536))};
-            case "summary" -> new long[] {sat(5 * 1024, t.inputs().values().stream().mapToLong(List::size).sum()), 1 << 20};
+            case "summary" -> new long[] {sat(5 * 1024, inputs), 1 << 20};
             case "image-data" -> new long[] {sat(4 * 3 * 32 * 32, p.path("images").asLong(0)), sat(4 * 3 * 32 * 32,
                     p.path("images").asLong(0))};
+            // ResNet-18 at first-stage width c: about 11.2 M weights x (c / 64)^2; a batch's activations, about 20
+            // maps of 32 x 32 x c floats per image, forward and backward; weights with gradient and Adam moments
+            case "resnet-pretrain", "resnet-grad" -> {
+                long c = model.path("channels").asLong(0);
+                long resnetWeights = sat(11_200_000L, sat(c, c)) / (64 * 64);
+                long images = Math.max(p.path("batch").asLong(0), p.path("grad_batch").asLong(0));
+                long work = add(sat(16, resnetWeights), sat(sat(2 * 20 * 32 * 32 * 4, c), images));
+                yield new long[] {stage.equals("resnet-grad") ? sat(64, Math.max(1, p.path("coords").asLong(0))) : sat(4, resnetWeights),
+                    work};
+            }
+            // every table of the run read at once (curves, gradients), and one figure being drawn
+            case "plot" -> new long[] {0, add(256L << 20, sat(64 * 1024, inputs))};
             default -> new long[] {0, 0};
         };
         return new long[] {add(dm[0], ARTIFACT_OVERHEAD), dm[1]};
