@@ -13,9 +13,14 @@ import java.util.Map;
 /** The summary's best decreases grouped by (variant, dim, estimator), with their repeats: what most figures and tables show. */
 final class Cells {
 
-    /** One (variant, dim, estimator) with every repeat's best decrease and lr; the variant is (activation, rows, pretrained). */
+    /**
+     * One (variant, dim, estimator) with every repeat's best decrease and lr; the variant is
+     * (activation, rows, pretrained). {@code repeats} names each repeat as {@code init/batch}, in the
+     * order of {@code best}, {@code heldout} and {@code relative}.
+     */
     record Cell(String variant, String activation, long pretrained, long dim, String estimator, Estimator spec, List<Double> best,
-            List<Double> lr, double flops, long rows, List<Double> heldout, Double perturbationNorm, List<Double> relative) {
+            List<Double> lr, double flops, long rows, List<Double> heldout, Double perturbationNorm, List<Double> relative,
+            List<String> repeats) {
 
         /** Mean over repeats of best decrease / base loss. */
         double relativeMean() {
@@ -87,7 +92,9 @@ final class Cells {
                     s.getLong("dim", row), s.string("estimator", row),
                     Estimators.decode(s.string("estimator_spec", row)), new ArrayList<>(), new ArrayList<>(),
                     s.getDouble("nominal_flops", row), s.getLong("rows", row), new ArrayList<>(),
-                    s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row), new ArrayList<>()));
+                    s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row), new ArrayList<>(),
+                    new ArrayList<>()));
+            cell.repeats().add(s.getLong("init", r) + "/" + s.getLong("batch", r));
             cell.best().add(s.getDouble("best_decrease", r));
             cell.heldout().add(s.getDouble("heldout_decrease", r));
             cell.relative().add(s.getDouble("best_decrease", r) / s.getDouble("base_loss", r));

@@ -2,6 +2,8 @@ package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.Pretrainer;
 import bitgrad.models.estimators.SteEstimator;
+import bitgrad.models.stats.Corrections;
+import bitgrad.models.stats.PairedTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,12 +15,19 @@ import java.util.Map;
 
 /**
  * The page's lead: per (variant, dim), which estimator gives the largest decrease, by how much
- * relative to STE, and whether the gap is larger than the spread over repeats; then what looks
+ * relative to STE, and whether it beats the runner-up on held-out rows (paired t over inits, Holm
+ * over the report's claims; see {@link Claim}); then what looks
  * suspicious (a best lr at the edge of the grid, no descent, pretraining that ended on a spike or
  * had not converged). Sentences are generated from the numbers; each is also a {@code finding}
  * headline.
  */
 final class Findings implements Part {
+
+    /** Bumped whenever what the findings say changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
 
     /** The section the page shows before the results. */
     static final String SECTION = "findings";
@@ -32,67 +41,28 @@ final class Findings implements Part {
             groups.computeIfAbsent(cell.variant() + ", dim=" + cell.dim(), k -> new ArrayList<>()).add(cell);
         }
         double[] edges = gridEdges(c);
+        List<Claim> claims = new ArrayList<>();
         for (Map.Entry<String, List<Cells.Cell>> g : groups.entrySet()) {
-            List<Cells.Cell> cells = g.getValue();
-            Cells.Cell best = cells.stream().max(Comparator.comparingDouble(Cells.Cell::mean)).orElseThrow();
-            Cells.Cell ste = cells.stream().filter(x -> x.spec() instanceof SteEstimator).findFirst().orElse(null);
-            Cells.Cell second = cells.stream().filter(x -> x != best).max(Comparator.comparingDouble(Cells.Cell::mean)).orElse(null);
-            Cells.Cell heldBest = cells.stream().max(Comparator.comparingDouble(Cells.Cell::heldoutMean)).orElseThrow();
-            int repeats = best.best().size();
-            String separable;
-            boolean apart = false;
-            if (second == null) {
-                separable = "the only estimator";
-            } else if (repeats < 2) {
-                separable = "one repeat, so no spread to compare the gap with";
-            } else {
-                // paired: both estimators saw the same model and batch in each repeat, so the spread that matters is the
-                // spread of their difference, not of each one (which mostly reflects the models)
-                List<Double> diff = new ArrayList<>();
-                for (int i = 0; i < Math.min(best.best().size(), second.best().size()); i++) {
-                    diff.add(best.best().get(i) - second.best().get(i));
-                }
-                double mean = Cells.Cell.mean(diff);
-                double se = Cells.Cell.sd(diff) / Math.sqrt(diff.size());
-                apart = diff.size() >= 3 && mean > 2 * se;
-                separable = diff.size() < 3
-                        ? String.format(Locale.ROOT, "ahead of %s (%.3g) by %.2g ± %.2g, but %d repeats are too few to call it separable",
-                                second.estimator(), second.mean(), mean, se, diff.size())
-                        : mean > 2 * se
-                        ? String.format(Locale.ROOT, "ahead of %s (%.3g) by %.2g ± %.2g (paired over %d repeats, mean ± se)",
-                                second.estimator(), second.mean(), mean, se, diff.size())
-                        : String.format(Locale.ROOT, "not separable from %s (%.3g) with %d repeats: the paired difference %.2g ± %.2g"
-                                + " is within two standard errors", second.estimator(), second.mean(), diff.size(), mean, se);
-            }
-            String vsSte = ste == null || best == ste ? "" : ste.mean() > 0
-                    ? String.format(Locale.ROOT, ", %.2f times STE's %.3g", best.mean() / ste.mean(), ste.mean())
-                    : String.format(Locale.ROOT, "; STE does not descend here (%.3g)", ste.mean());
-            String held = heldBest == best || heldBest.heldoutMean() <= best.heldoutMean() * (1 + 1e-9)
-                    ? "; it is also best (or tied) on the held-out batch"
-                    : String.format(Locale.ROOT, "; on the held-out batch %s is best (%.3g against %.3g)", heldBest.estimator(),
-                            heldBest.heldoutMean(), best.heldoutMean());
-            if (best.mean() <= 0) {
-                sentences.add(g.getKey() + ": no estimator lowers the loss at any lr of the grid.");
-            } else {
-                sentences.add(String.format(Locale.ROOT, "%s: %s gives the largest decrease, %.3g%s; %s%s.", g.getKey(), best.estimator(),
-                        best.mean(), vsSte, separable, held));
-            }
-            c.headline(SECTION, String.format(Locale.ROOT, "finding %s best=%s best_decrease=%.6g ratio_to_ste=%s separable=%s",
-                    g.getKey().replace(", ", " ").replace(' ', '_').replace("_dim=", " dim=").replaceFirst("^", "variant="),
-                    best.estimator(), best.mean(), ste == null || ste.mean() <= 0 ? "none" : String.format(Locale.ROOT, "%.3f",
-                            best.mean() / ste.mean()), apart ? "yes" : "no"));
-            for (Cells.Cell x : cells) {
+            claims.add(claim(g.getKey(), g.getValue(), edges));
+            for (Cells.Cell x : g.getValue()) {
                 if (x.noDescent() > 0) {
                     flags.add(String.format(Locale.ROOT, "%s, %s: no descent in %d of %d repeats (no lr of the grid lowers the loss).",
                             g.getKey(), x.estimator(), x.noDescent(), x.best().size()));
                 }
-                long atEdge = edges.length < 2 ? 0
-                        : x.lr().stream().filter(lr -> Math.abs(lr - edges[0]) < 1e-12 || Math.abs(lr - edges[1]) < 1e-12).count();
+                long atEdge = atEdge(x, edges);
                 if (atEdge > 0) {
                     flags.add(String.format(Locale.ROOT, "%s, %s: best lr at the edge of the grid (%s) in %d of %d repeats; widen the grid.",
                             g.getKey(), x.estimator(), x.lr().get(0) <= edges[0] + 1e-12 ? "lowest" : "highest", atEdge, x.lr().size()));
                 }
             }
+        }
+        // the report's claims of a winner are one family: Holm keeps the chance of any false one within alpha
+        double[] holm = Corrections.holm(claims.stream().filter(Claim::testable).mapToDouble(x -> x.test().p()).toArray());
+        int tested = 0;
+        for (Claim x : claims) {
+            double adjusted = x.testable() ? holm[tested++] : Double.NaN;
+            sentences.add(x.sentence(adjusted));
+            c.headline(SECTION, x.headline(adjusted));
         }
         int n = 0;
         for (String k : c.keys("pretrain")) {
@@ -125,6 +95,92 @@ final class Findings implements Part {
     }
 
     /** The lowest and highest rate of the run's lr grid (empty without sweeps). */
+    /**
+     * One (variant, dim) group's answer: the winner, picked by its mean best decrease on the
+     * gradient batches, tested against the runner-up on the held-out batches (the decrease at each
+     * repeat's chosen lr), as paired differences averaged within each init and tested across inits.
+     *
+     * @param test the paired test over inits (null when there is no runner-up)
+     * @param unresolved why no claim may rest on this group (a best lr at a grid edge), or null
+     */
+    record Claim(String group, Cells.Cell best, Cells.Cell second, Cells.Cell ste, PairedTest test, String unresolved) {
+
+        boolean testable() {
+            return test != null && test.n() >= 2 && unresolved == null;
+        }
+
+        boolean separable(double adjusted) {
+            return testable() && adjusted < PairedTest.ALPHA;
+        }
+
+        String sentence(double adjusted) {
+            if (best.mean() <= 0) {
+                return group + ": no estimator lowers the loss at any lr of the grid.";
+            }
+            String vsSte = ste == null || best == ste ? "" : ste.mean() > 0
+                    ? String.format(Locale.ROOT, ", %.2f times STE's %.3g", best.mean() / ste.mean(), ste.mean())
+                    : String.format(Locale.ROOT, "; STE does not descend here (%.3g)", ste.mean());
+            String verdict;
+            if (second == null) {
+                verdict = "the only estimator";
+            } else if (unresolved != null) {
+                verdict = "unresolved: " + unresolved + ", so no comparison is made (widen the lr grid)";
+            } else if (test.n() < 2) {
+                verdict = String.format(Locale.ROOT, "not decided: one init, so no spread to test the gap to %s (%.3g) with; "
+                        + "raise num_init (the unit of replication; data.num_batch adds batches within an init)", second.estimator(),
+                        second.mean());
+            } else if (separable(adjusted)) {
+                verdict = String.format(Locale.ROOT, "ahead of %s (%.3g) on the held-out batches by %.2g (95%% interval %.2g to %.2g; "
+                        + "paired t over %d inits, Holm-adjusted p=%.2g)", second.estimator(), second.mean(), test.mean(), test.low(),
+                        test.high(), test.n(), adjusted);
+            } else {
+                verdict = String.format(Locale.ROOT, "not decided against %s (%.3g): on the held-out batches the paired difference is %.2g "
+                        + "(95%% interval %.2g to %.2g; paired t over %d inits, Holm-adjusted p=%.2g); this design detects differences "
+                        + "of %.2g with 80%% power: raise num_init to decide smaller ones", second.estimator(), second.mean(),
+                        test.mean(), test.low(), test.high(), test.n(), adjusted, test.detectable());
+            }
+            return String.format(Locale.ROOT, "%s: %s gives the largest decrease on the gradient batches, %.3g%s; %s.", group,
+                    best.estimator(), best.mean(), vsSte, verdict);
+        }
+
+        String headline(double adjusted) {
+            return String.format(Locale.ROOT, "finding %s best=%s best_decrease=%.6g ratio_to_ste=%s separable=%s inits=%d p=%s%s",
+                    group.replace(", ", " ").replace(' ', '_').replace("_dim=", " dim=").replaceFirst("^", "variant="),
+                    best.estimator(), best.mean(), ste == null || ste.mean() <= 0 ? "none" : String.format(Locale.ROOT, "%.3f",
+                            best.mean() / ste.mean()), separable(adjusted) ? "yes" : "no", test == null ? 0 : test.n(),
+                    testable() ? String.format(Locale.ROOT, "%.3g", adjusted) : "none",
+                    unresolved == null ? "" : " unresolved=grid-edge");
+        }
+    }
+
+    /** The claim of one (variant, dim) group. */
+    static Claim claim(String group, List<Cells.Cell> cells, double[] edges) {
+        Cells.Cell best = cells.stream().max(Comparator.comparingDouble(Cells.Cell::mean)).orElseThrow();
+        Cells.Cell ste = cells.stream().filter(x -> x.spec() instanceof SteEstimator).findFirst().orElse(null);
+        Cells.Cell second = cells.stream().filter(x -> x != best).max(Comparator.comparingDouble(Cells.Cell::mean)).orElse(null);
+        if (second == null) {
+            return new Claim(group, best, null, ste, null, null);
+        }
+        String unresolved = atEdge(best, edges) + atEdge(second, edges) > 0
+                ? "the best lr of " + (atEdge(best, edges) > 0 ? best.estimator() : second.estimator()) + " lies at an edge of the grid" : null;
+        // paired by repeat (the same model and batch), averaged within each init: the init is the unit
+        Map<String, List<Double>> byInit = new LinkedHashMap<>();
+        for (int i = 0; i < best.repeats().size(); i++) {
+            int j = second.repeats().indexOf(best.repeats().get(i));
+            if (j >= 0) {
+                String init = best.repeats().get(i).split("/")[0];
+                byInit.computeIfAbsent(init, x -> new ArrayList<>()).add(best.heldout().get(i) - second.heldout().get(j));
+            }
+        }
+        double[] units = byInit.values().stream().mapToDouble(Cells.Cell::mean).toArray();
+        return new Claim(group, best, second, ste, PairedTest.of(units), unresolved);
+    }
+
+    /** Repeats of {@code x} whose best lr lies at an end of the grid. */
+    private static long atEdge(Cells.Cell x, double[] edges) {
+        return edges.length < 2 ? 0 : x.lr().stream().filter(lr -> Math.abs(lr - edges[0]) < 1e-12 || Math.abs(lr - edges[1]) < 1e-12).count();
+    }
+
     private static double[] gridEdges(ReportContext c) {
         List<String> sweeps = c.keys("lr-sweep");
         if (sweeps.isEmpty()) {
