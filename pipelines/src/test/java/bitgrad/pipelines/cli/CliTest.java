@@ -103,7 +103,8 @@ class CliTest {
             assertTrue(m.matches(), lines[i]);
             assertEquals(i, Integer.parseInt(m.group(1)));
             assertTrue(Double.parseDouble(m.group(2)) >= 0);
-            assertTrue(Double.parseDouble(m.group(4)) > 0);
+            // a time, printed to the millisecond: a batch this small can take less than half of one (no timing assertion here)
+            assertTrue(Double.parseDouble(m.group(4)) >= 0, lines[i]);
         }
         Matcher s = SUMMARY.matcher(lines[3]);
         assertTrue(s.matches(), lines[3]);
