@@ -61,7 +61,9 @@ class PresetsTest {
         Path run = runDir(preset(runs, "hparam-search", SMALL_GRID));
         assertFigures(run, "lr_curves_", "best_vs_dim_", "efficiency_", "cosine_");
         ColumnTable hp = ArrowFiles.read(run.resolve("tables/best_hyperparameters.arrow"));
-        assertEquals(2 * 5, hp.rows(), "per dim: ste, cdg, nes n=50, nes n=100, sr-ste");
+        assertEquals(2 * 6, hp.rows(), "per dim: ste, the random-direction control, cdg, nes n=50, nes n=100, sr-ste");
+        assertEquals(2, java.util.stream.IntStream.range(0, hp.rows()).filter(i -> hp.string("family", i).equals("random")).count(),
+                "the control in the lr table of every dim");
     }
 
     @Test
@@ -83,8 +85,8 @@ class PresetsTest {
         Path run = runDir(r);
         assertFigures(run, "lr_curves_", "best_vs_k_", "pretrain", "sr_ste_factorial_");
         ColumnTable best = ArrowFiles.read(run.resolve("tables/best_settings.arrow"));
-        assertEquals(2 * 2 * (1 + 3 * 3), best.rows(),
-                "raw and pretrained x two batch sizes x (STE + 3 k x the factorial's 3 other cells)");
+        assertEquals(2 * 2 * (2 + 3 * 3), best.rows(),
+                "raw and pretrained x two batch sizes x (STE, the random-direction control + 3 k x the factorial's 3 other cells)");
         long relaxed = 0;
         long deterministic = 0;
         for (int i = 0; i < best.rows(); i++) {

@@ -42,6 +42,7 @@ public final class Estimators {
         FAMILIES.put("sr-ste", n -> new SrSteEstimator(num(n, "tau"), count(n, "k"),
                 bitgrad.models.nets.StochasticRounding.Backward.parse(text(n, "backward")), forward(n)));
         FAMILIES.put("ste-random", n -> new RandomBackwardSteEstimator(num(n, "keep"), count(n, "k")));
+        FAMILIES.put("random", n -> new RandomDirectionEstimator());
         for (Family f : ServiceLoader.load(Family.class)) {
             FAMILIES.put(f.name(), f::decode);
         }

@@ -78,8 +78,9 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param srSte sr-STE grid
      * @param steRandom stochastic STE backprop grid
      * @param extra further estimators, each given by its spec ({@code {type: ..., ...}})
+     * @param random add the random-direction control (a random unit direction per layer)
      */
-    public record Estimators(boolean ste, Cdg cdg, Nes nes, SrSte srSte, SteRandom steRandom,
+    public record Estimators(boolean ste, boolean random, Cdg cdg, Nes nes, SrSte srSte, SteRandom steRandom,
             List<com.fasterxml.jackson.databind.JsonNode> extra) {
     }
 

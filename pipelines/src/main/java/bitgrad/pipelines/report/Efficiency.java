@@ -25,6 +25,9 @@ final class Efficiency implements Part {
         for (Cells.Cell cell : c.cells()) {
             double forward = 2.0 * cell.rows() * ((double) depth * cell.dim() * cell.dim() + cell.dim());
             String series = cell.spec().family().toUpperCase(Locale.ROOT) + " dim=" + cell.dim();
+            if (cell.flops() <= 0) {
+                continue; // a control (random directions) evaluates no forward pass: it has no place on this axis
+            }
             if (cell.relativeMean() > 0) {
                 byVariant.computeIfAbsent(cell.variant(), x -> new TreeMap<>()).computeIfAbsent(series, x -> new ArrayList<>())
                         .add(new double[] {cell.flops() / forward, cell.relativeMean(), Math.min(cell.relativeSd(), 0.9 * cell.relativeMean())});

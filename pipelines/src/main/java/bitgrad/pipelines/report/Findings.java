@@ -1,6 +1,7 @@
 package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.Pretrainer;
+import bitgrad.models.estimators.RandomDirectionEstimator;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.models.stats.Corrections;
 import bitgrad.models.stats.PairedTest;
@@ -103,7 +104,7 @@ final class Findings implements Part {
      * @param test the paired test over inits (null when there is no runner-up)
      * @param unresolved why no claim may rest on this group (a best lr at a grid edge), or null
      */
-    record Claim(String group, Cells.Cell best, Cells.Cell second, Cells.Cell ste, PairedTest test, String unresolved) {
+    record Claim(String group, Cells.Cell best, Cells.Cell second, Cells.Cell ste, Cells.Cell control, PairedTest test, String unresolved) {
 
         boolean testable() {
             return test != null && test.n() >= 2 && unresolved == null;
@@ -139,8 +140,9 @@ final class Findings implements Part {
                         + "of %.2g with 80%% power: raise num_init to decide smaller ones", second.estimator(), second.mean(),
                         test.mean(), test.low(), test.high(), test.n(), adjusted, test.detectable());
             }
-            return String.format(Locale.ROOT, "%s: %s gives the largest decrease on the gradient batches, %.3g%s; %s.", group,
-                    best.estimator(), best.mean(), vsSte, verdict);
+            String against = control == null ? "" : String.format(Locale.ROOT, " (random directions, the control: %.3g)", control.mean());
+            return String.format(Locale.ROOT, "%s: %s gives the largest decrease on the gradient batches, %.3g%s%s; %s.", group,
+                    best.estimator(), best.mean(), vsSte, against, verdict);
         }
 
         String headline(double adjusted) {
@@ -149,17 +151,21 @@ final class Findings implements Part {
                     best.estimator(), best.mean(), ste == null || ste.mean() <= 0 ? "none" : String.format(Locale.ROOT, "%.3f",
                             best.mean() / ste.mean()), separable(adjusted) ? "yes" : "no", test == null ? 0 : test.n(),
                     testable() ? String.format(Locale.ROOT, "%.3g", adjusted) : "none",
-                    unresolved == null ? "" : " unresolved=grid-edge");
+                    unresolved == null ? "" : " unresolved=grid-edge")
+                    + (control == null ? "" : String.format(Locale.ROOT, " random_decrease=%.6g", control.mean()));
         }
     }
 
     /** The claim of one (variant, dim) group. */
-    static Claim claim(String group, List<Cells.Cell> cells, double[] edges) {
+    static Claim claim(String group, List<Cells.Cell> all, double[] edges) {
+        // the control is what every estimator is read against, never a candidate
+        Cells.Cell control = all.stream().filter(x -> x.spec() instanceof RandomDirectionEstimator).findFirst().orElse(null);
+        List<Cells.Cell> cells = all.stream().filter(x -> x != control).toList();
         Cells.Cell best = cells.stream().max(Comparator.comparingDouble(Cells.Cell::mean)).orElseThrow();
         Cells.Cell ste = cells.stream().filter(x -> x.spec() instanceof SteEstimator).findFirst().orElse(null);
         Cells.Cell second = cells.stream().filter(x -> x != best).max(Comparator.comparingDouble(Cells.Cell::mean)).orElse(null);
         if (second == null) {
-            return new Claim(group, best, null, ste, null, null);
+            return new Claim(group, best, null, ste, control, null, null);
         }
         String unresolved = atEdge(best, edges) + atEdge(second, edges) > 0
                 ? "the best lr of " + (atEdge(best, edges) > 0 ? best.estimator() : second.estimator()) + " lies at an edge of the grid" : null;
@@ -173,7 +179,7 @@ final class Findings implements Part {
             }
         }
         double[] units = byInit.values().stream().mapToDouble(Cells.Cell::mean).toArray();
-        return new Claim(group, best, second, ste, PairedTest.of(units), unresolved);
+        return new Claim(group, best, second, ste, control, PairedTest.of(units), unresolved);
     }
 
     /** Repeats of {@code x} whose best lr lies at an end of the grid. */

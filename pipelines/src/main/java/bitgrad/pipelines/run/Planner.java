@@ -109,6 +109,9 @@ public final class Planner {
         if (e.ste()) {
             out.add(new SteEstimator());
         }
+        if (e.random()) {
+            out.add(new bitgrad.models.estimators.RandomDirectionEstimator());
+        }
         for (double eps : e.cdg().eps()) {
             out.add(new CdgEstimator(eps, CdgEstimator.Method.parse(e.cdg().method())));
         }
