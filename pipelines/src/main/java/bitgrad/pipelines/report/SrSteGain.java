@@ -26,6 +26,12 @@ import org.knowm.xchart.CategoryChart;
  */
 final class SrSteGain implements Part {
 
+    /** Bumped whenever what this answer says changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
     static final String QUESTION = "sr-ste-gain";
 
     /** The factorial's cells in display order: forward, backward. */
@@ -139,19 +145,22 @@ final class SrSteGain implements Part {
 
     /** The verdict's answer: a short name and the reason. */
     private static String[] source(Questions.Paired f, Questions.Paired b) {
+        Questions.Paired fewer = f.n() <= b.n() ? f : b;
+        String beyond = String.format(java.util.Locale.ROOT, "%.1f standard errors (the t test's 5%% point with %d repeats)",
+                fewer.critical(), fewer.n());
         if (f.positive() && b.positive()) {
-            return new String[] {"both", "each alone gains more than two standard errors"};
+            return new String[] {"both", "each alone gains more than " + beyond};
         }
         if (f.positive()) {
-            return new String[] {"forward noise", "only the stochastic forward gains more than two standard errors"};
+            return new String[] {"forward noise", "only the stochastic forward gains more than " + beyond};
         }
         if (b.positive()) {
-            return new String[] {"the backward", "only the relaxed backward gains more than two standard errors"};
+            return new String[] {"the backward", "only the relaxed backward gains more than " + beyond};
         }
         if (f.negative() && b.negative()) {
-            return new String[] {"neither", "both cost decrease against STE by more than two standard errors"};
+            return new String[] {"neither", "both cost decrease against STE by more than " + beyond};
         }
-        return new String[] {"not separable", "neither gain exceeds two standard errors with " + Math.min(f.n(), b.n()) + " paired repeats"};
+        return new String[] {"not separable", "neither gain exceeds " + beyond + " (paired repeats, not yet inits as the unit)"};
     }
 
     /**

@@ -49,10 +49,15 @@ class QuestionsTest {
         Questions.Paired p = Questions.Paired.of(List.of(2.0, 4.0, 6.0), List.of(1.0, 2.0, 3.0));
         assertEquals(2.0, p.mean(), 1e-12);
         assertEquals(1 / Math.sqrt(3), p.se(), 1e-12);
-        assertTrue(p.positive(), "2 > 2 * 0.577");
-        assertFalse(Questions.Paired.of(List.of(2.0, 4.0), List.of(1.0, 2.0)).positive(), "two repeats are never enough");
+        assertEquals(4.303, p.critical(), 1e-3, "t(0.975; 2)");
+        assertFalse(p.positive(), "t = 3.46 is below t(0.975; 2) = 4.30 (the old rule, 2 standard errors, called it)");
+        assertTrue(Questions.Paired.of(List.of(2.0, 2.1, 1.9, 2.0, 2.05), List.of(1.0, 1.0, 1.0, 1.0, 1.0)).positive(),
+                "five tight repeats: t about 30");
+        assertTrue(Questions.Paired.of(List.of(1.0, 1.1, 0.9, 1.0, 1.05), List.of(2.0, 2.0, 2.0, 2.0, 2.0)).negative());
+        assertFalse(Questions.Paired.of(List.of(2.0, 4.0), List.of(1.0, 2.0)).positive(), "t = 3 is below t(0.975; 1) = 12.7");
+        assertFalse(Questions.Paired.of(List.of(2.0), List.of(1.0)).positive(), "one repeat decides nothing");
         Questions.Paired noisy = Questions.Paired.of(List.of(1.0, -1.0, 1.2), List.of(0.0, 0.0, 0.0));
-        assertFalse(noisy.positive() || noisy.negative(), "within two standard errors");
+        assertFalse(noisy.positive() || noisy.negative(), "within the t test's 5 % point");
         Questions.Paired rel = p.scaled(4.0);
         assertEquals(0.5, rel.mean(), 1e-12);
         assertEquals("+50% ± 14%", rel.percent());
