@@ -11,14 +11,15 @@ import java.util.TreeMap;
 
 /**
  * Why a planned task is not cached, in the user's terms: the parameters in which it differs from
- * the closest cached task of its stage (as {@code dvc status} names changed dependencies), or
- * "inputs" when its parameters match a cached task's but an upstream task changed; and how long
+ * the closest cached task of its stage (as {@code dvc status} names changed dependencies),
+ * "inputs" when its parameters match a cached task's but an upstream task changed, or
+ * "code_version" when parameters and inputs match but the key does not; and how long
  * the stage's tasks to compute should take, from the seconds the cached tasks of the stage took.
  */
 public final class Staleness {
 
     /**
-     * @param changed parameter path (or {@code inputs}, {@code new}) to the number of tasks it explains
+     * @param changed parameter path (or {@code inputs}, {@code code_version}, {@code new}) to the number of tasks it explains
      * @param etaSeconds estimated seconds for the tasks to compute (NaN when nothing of the stage was ever cached)
      */
     public record Explained(Map<String, Integer> changed, double etaSeconds) {
@@ -34,6 +35,7 @@ public final class Staleness {
     public static Explained explain(ArtifactStore store, String stage, List<Task> tasks, java.util.Collection<String> pending)
             throws IOException {
         List<JsonNode> cached = new ArrayList<>();
+        List<JsonNode> cachedInputs = new ArrayList<>();
         double seconds = 0;
         int timed = 0;
         for (String[] e : store.list()) {
@@ -50,6 +52,7 @@ public final class Staleness {
             }
             if (m.info().get("task") instanceof Map<?, ?> t && t.get("params") != null) {
                 cached.add(Task.JSON.valueToTree(t.get("params")));
+                cachedInputs.add(Task.JSON.valueToTree(t.get("inputs")));
             }
         }
         Map<String, Integer> changed = new TreeMap<>();
@@ -60,14 +63,19 @@ public final class Staleness {
             }
             toRun++;
             List<String> best = null;
-            for (JsonNode c : cached) {
+            boolean sameInputs = false;
+            JsonNode inputs = Task.JSON.valueToTree(t.inputs());
+            for (int i = 0; i < cached.size(); i++) {
                 List<String> d = new ArrayList<>();
-                diff(t.params(), c, "", d);
+                diff(t.params(), cached.get(i), "", d);
                 if (best == null || d.size() < best.size()) {
                     best = d;
                 }
+                sameInputs |= d.isEmpty() && inputs.equals(cachedInputs.get(i));
             }
-            List<String> why = best == null ? List.of("new") : best.isEmpty() ? List.of("inputs") : best;
+            // the same parameters and inputs under another key: the stage's code (or a library) changed
+            List<String> why = best == null ? List.of("new") : !best.isEmpty() ? best : sameInputs ? List.of("code_version")
+                    : List.of("inputs");
             why.forEach(k -> changed.merge(k, 1, Integer::sum));
         }
         return new Explained(changed, timed == 0 ? Double.NaN : seconds / timed * toRun);
