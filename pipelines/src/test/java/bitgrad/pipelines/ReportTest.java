@@ -55,6 +55,8 @@ class ReportTest {
                 doc.select("ul.findings").text());
         assertTrue(r.out().matches("(?s).*finding variant=\\S+ dim=4 best=\\S+ best_decrease=\\S+ ratio_to_ste=\\S+ separable=(yes|no)"
                 + " inits=1 p=none( unresolved=grid-edge)?\n.*"), r.out());
+        assertTrue(r.out().lines().filter(l -> l.startsWith("result ")).allMatch(l -> l.matches(".* lr_range=0\\.0001\\.\\.0\\.0039\\S*")),
+                "every result headline carries the range of the sweep actually run:\n" + r.out());
         // tiny has one init and a short grid: nothing is claimed, and the sentence says what would decide it
         String lead = doc.select("ul.findings li").text();
         assertTrue(lead.contains("unresolved: the best lr of") && lead.contains("widen the lr grid")

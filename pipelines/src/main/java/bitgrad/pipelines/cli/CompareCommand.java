@@ -102,6 +102,9 @@ final class CompareCommand implements Callable<Integer> {
                 int eq = tokens[i].indexOf('=');
                 String k = eq < 0 ? tokens[i] : tokens[i].substring(0, eq);
                 String v = eq < 0 ? "" : tokens[i].substring(eq + 1);
+                if (k.equals("lr_range")) {
+                    continue; // the sweep's range is context, not a number to compare nor part of a line's identity
+                }
                 if (!IDENTITY.contains(k) && isNumber(v)) {
                     nums.put(k, v);
                 } else {

@@ -187,7 +187,8 @@ final class Findings implements Part {
         return edges.length < 2 ? 0 : x.lr().stream().filter(lr -> Math.abs(lr - edges[0]) < 1e-12 || Math.abs(lr - edges[1]) < 1e-12).count();
     }
 
-    private static double[] gridEdges(ReportContext c) {
+    /** The lowest and highest learning rate of the run's sweeps (none without sweeps). */
+    static double[] gridEdges(ReportContext c) {
         List<String> sweeps = c.keys("lr-sweep");
         if (sweeps.isEmpty()) {
             return new double[0];

@@ -18,6 +18,12 @@ final class ResultTables implements Part {
     /** The section the page shows first. */
     static final String SECTION = "results";
 
+    /** Bumped whenever what this part files changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         List<Cells.Cell> cells = c.cells();
@@ -37,19 +43,27 @@ final class ResultTables implements Part {
                 cell.mean(), cell.sd(), cell.heldoutMean(), cell.heldoutSd(), (long) cell.best().size()));
         c.table(SECTION, "Best hyperparameter per family", hp);
         ColumnTable best = Tables.BEST_SETTINGS.empty();
+        // the lr range the sweeps actually ran: a best lr at either end of it is not a best lr (the findings say so)
+        double[] edges = Findings.gridEdges(c);
+        String range = edges.length < 2 ? "" : " lr_range=" + plain(edges[0]) + ".." + plain(edges[1]);
         for (Cells.Cell cell : cells) {
             Object[] typed = cell.spec().typedColumns();
             best.add(cell.variant(), cell.activation(), cell.rows(), cell.pretrained(), cell.dim(), cell.estimator(), cell.spec().specJson(),
                     cell.spec().family(), typed[0], typed[1], typed[2], typed[3], typed[4], cell.perturbationNorm(), cell.mean(), cell.sd(),
                     cell.heldoutMean(), cell.heldoutSd(), cell.meanLr(), (long) cell.best().size(), cell.flops() / 1e9);
             c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
-                    + "best_decrease=%.6g heldout_decrease=%.6g best_lr=%s repeats=%d%s", cell.dim(), cell.activation(), cell.rows(),
+                    + "best_decrease=%.6g heldout_decrease=%.6g best_lr=%s repeats=%d%s%s", cell.dim(), cell.activation(), cell.rows(),
                     cell.pretrained(), cell.estimator(), cell.mean(), cell.heldoutMean(),
                     cell.lr().isEmpty() ? "none" : String.format(Locale.ROOT, "%.4g", cell.meanLr()),
-                    cell.best().size(), cell.noDescent() > 0 ? " no_descent=" + cell.noDescent() : ""));
+                    cell.best().size(), cell.noDescent() > 0 ? " no_descent=" + cell.noDescent() : "", range));
         }
         c.table(SECTION, "Every setting", best);
         ColumnTable cosine = c.cosines();
         c.html("lr-sweep", "<details><summary>All cosines (" + cosine.rows() + " rows)</summary>" + Html.table(cosine) + "</details>");
+    }
+
+    /** A rate to 4 significant digits, without trailing zeros or an exponent ({@code 0.0001}, {@code 0.0999}). */
+    static String plain(double x) {
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 }
