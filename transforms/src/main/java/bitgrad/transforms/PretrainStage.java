@@ -46,7 +46,7 @@ public final class PretrainStage extends Stage<PretrainStage.Params> {
         float last = r.losses().length == 0 ? Float.NaN : r.losses()[r.losses().length - 1];
         c.info("final_loss", last);
         c.info("last_tenth_relative_decrease", r.lastTenthRelativeDecrease());
-        c.info("plateaued", r.lastTenthRelativeDecrease() < 0.01);
+        c.info("plateaued", bitgrad.models.estimators.Pretrainer.Result.plateaued(r.losses()));
         c.info("ends_on_spike", Pretrainer.Result.endsOnSpike(r.losses()));
         return "dim=" + p.model().dim() + " steps=" + trainer.steps() + " loss=" + last;
     }

@@ -56,6 +56,17 @@ public record Pretrainer(String optimizer, double lr, int steps, int batch) {
             return (before - end) / before;
         }
 
+        /** How small the relative change over the last tenth of the steps must be, either way, for a plateau. */
+        public static final double PLATEAU = 0.01;
+
+        /**
+         * True when the loss neither fell nor rose by {@link #PLATEAU} (relative) over the last tenth of
+         * the steps: a loss that rose is not at a plateau, however little it still falls.
+         */
+        public static boolean plateaued(float[] losses) {
+            return Math.abs(lastTenthRelativeDecrease(losses)) < PLATEAU;
+        }
+
         /** True when the final loss is more than 1.5 times the median of the last 10% of steps (ended on a spike). */
         public static boolean endsOnSpike(float[] losses) {
             int n = losses.length;

@@ -27,7 +27,7 @@ final class Findings implements Part {
     /** Bumped whenever what the findings say changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 2;
+        return 3;
     }
 
     /** The section the page shows before the results. */
@@ -73,9 +73,9 @@ final class Findings implements Part {
             String what = "pretraining of dim=" + p.path("model").path("dim").asInt() + " model #" + n++;
             if (Pretrainer.Result.endsOnSpike(losses)) {
                 flags.add(what + " ended on a loss spike: the pretrained model is not at a minimum.");
-            } else if (rel >= PretrainPart.PLATEAU) {
-                flags.add(String.format(Locale.ROOT, "%s had not plateaued (the loss still fell %.1f%% over the last tenth of the steps).",
-                        what, 100 * rel));
+            } else if (!Pretrainer.Result.plateaued(losses)) {
+                flags.add(String.format(Locale.ROOT, "%s had not plateaued (the loss still %s %.1f%% over the last tenth of the steps).",
+                        what, rel > 0 ? "fell" : "rose", 100 * Math.abs(rel)));
             }
         }
         if (sentences.isEmpty() && flags.isEmpty()) {

@@ -12,8 +12,6 @@ import org.knowm.xchart.XYChart;
 /** The training loss of every pretrained evaluate model. */
 final class PretrainPart implements Part {
 
-    /** Relative loss decrease over the last tenth of the steps below which pretraining has plateaued. */
-    static final double PLATEAU = 0.01;
 
     /** The training losses of pretrain task {@code key}, step by step. */
     static float[] losses(ReportContext c, String key) throws IOException {
@@ -23,6 +21,12 @@ final class PretrainPart implements Part {
             losses[r] = (float) t.getDouble("loss", r);
         }
         return losses;
+    }
+
+    /** Bumped whenever what this part files changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
     }
 
     @Override
@@ -56,7 +60,7 @@ final class PretrainPart implements Part {
             JsonNode p = c.params("pretrain", k);
             float[] losses = losses(c, k);
             double rel = Pretrainer.Result.lastTenthRelativeDecrease(losses);
-            boolean plateaued = rel < PLATEAU;
+            boolean plateaued = Pretrainer.Result.plateaued(losses);
             boolean spike = Pretrainer.Result.endsOnSpike(losses);
             plateau.add((long) p.path("model").path("dim").asInt(), (long) n, (long) losses.length,
                     losses.length == 0 ? null : (double) losses[losses.length - 1], rel, plateaued ? "yes" : "NO", spike ? "SPIKE" : "");
@@ -65,7 +69,7 @@ final class PretrainPart implements Part {
                     losses.length, losses.length == 0 ? Double.NaN : losses[losses.length - 1], rel, plateaued, spike));
             n++;
         }
-        c.table("pretrain", "Did pretraining converge? (relative loss decrease over the last 10% of the steps; below 1% is a plateau)",
+        c.table("pretrain", "Did pretraining converge? (relative loss decrease over the last 10% of the steps; within 1% either way is a plateau)",
                 plateau);
     }
 }
