@@ -44,7 +44,7 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
     /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
     @Override
     public List<bitgrad.models.Algorithm> algorithms() {
-        return List.of(bitgrad.models.measure.LrSweep.VERSION, bitgrad.models.objectives.LineSweep.VERSION);
+        return bitgrad.models.measure.LrSweep.ALGORITHMS;
     }
 
     /** The restrictions of a model with {@code layers} weight tensors: each alone, the hidden ones, all. */

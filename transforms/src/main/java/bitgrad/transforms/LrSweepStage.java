@@ -49,7 +49,7 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
     @Override
     public List<bitgrad.models.Algorithm> algorithms() {
-        return List.of(bitgrad.models.measure.LrSweep.VERSION, bitgrad.models.objectives.LineSweep.VERSION);
+        return bitgrad.models.measure.LrSweep.ALGORITHMS;
     }
 
     @Override

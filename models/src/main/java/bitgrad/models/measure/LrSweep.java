@@ -19,6 +19,10 @@ public final class LrSweep {
     /** Version of the sweep's numbers: the grid, the step and the best-rate rule (part of the sweeping stages' cache keys). */
     public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 1);
 
+    /** What a stage that sweeps with this class depends on: the sweep and the line sweep it walks rows with. */
+    public static final java.util.List<bitgrad.models.Algorithm> ALGORITHMS = java.util.List.of(VERSION,
+            bitgrad.models.objectives.LineSweep.VERSION);
+
 
     private LrSweep() {
     }

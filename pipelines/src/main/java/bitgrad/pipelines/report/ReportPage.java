@@ -51,8 +51,7 @@ public final class ReportPage {
     /** The headline lines of a run, read from its cached plot artifact (empty when it has none or it is gone). */
     public static List<String> headlines(JsonNode record, ArtifactStore store) {
         try {
-            Plot p = plot(record, store);
-            return headlines(p == null ? null : p.sections());
+            return requireHeadlines(record, store);
         } catch (IOException | RuntimeException e) {
             return List.of(); // a run whose figures were collected: no headlines to show, the listing goes on
         }

@@ -72,11 +72,7 @@ public final class Planner {
                 ordered.put(stage, List.copyOf(p.stages.get(stage).values()));
             }
         }
-        int tasks = ordered.values().stream().mapToInt(List::size).sum();
-        if (tasks > MAX_TASKS) {
-            throw new bitgrad.pipelines.config.ConfigException("this experiment plans " + tasks + " tasks, more than " + MAX_TASKS
-                    + " (the largest preset plans about 10 000); lower its grid (dims, estimators, num_init, data.num_batch)");
-        }
+        requireAtMost(ordered.values().stream().mapToInt(List::size).sum(), "tasks");
         return new Plan(loaded, ordered);
     }
 
@@ -84,9 +80,12 @@ public final class Planner {
     private void requireFewEstimates() {
         long points = (long) c.dims().size() * c.model().activation().size() * c.data().batch().size() * c.pretrain().enabled().size()
                 * c.numInit() * c.data().numBatch();
-        long estimates = points * estimators().size();
-        if (estimates > MAX_TASKS) {
-            throw new bitgrad.pipelines.config.ConfigException("this experiment plans " + estimates + " estimates, more than " + MAX_TASKS
+        requireAtMost(points * estimators().size(), "estimates");
+    }
+
+    private static void requireAtMost(long count, String what) {
+        if (count > MAX_TASKS) {
+            throw new bitgrad.pipelines.config.ConfigException("this experiment plans " + count + " " + what + ", more than " + MAX_TASKS
                     + " (the largest preset plans about 10 000 tasks); lower its grid (dims, estimators, num_init, data.num_batch)");
         }
     }
