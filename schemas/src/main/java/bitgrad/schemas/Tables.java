@@ -55,22 +55,25 @@ public final class Tables {
     /**
      * Best decrease and lr per estimator on the gradient's batch; on the held-out batch the
      * decrease at that lr ({@code heldout_decrease}, the fair number) and at its own best lr; the
-     * size of the estimator's weight perturbation.
+     * size of the estimator's weight perturbation; the rates actually swept ({@code lr_low ..
+     * lr_high}: the grid, extended where the best rate sat at an end) and {@code at_edge} = 1 when
+     * the best rate still sits at an end of them (the limit was reached: unresolved).
      */
     public static final Schema LR_BEST = declare("lr_best", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
             LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "base_loss", DOUBLE,
             "best_decrease", DOUBLE, "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease",
-            DOUBLE, "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
+            DOUBLE, "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE, "lr_low", DOUBLE, "lr_high", DOUBLE, "at_edge", LONG);
 
     /**
      * The best decrease of one estimate's step restricted to a set of layers ({@code update}:
      * {@code layer0} .. {@code layerL} alone, {@code hidden} = every layer but the output one,
-     * {@code all}), with the lr it needs and the held-out decrease at that lr; {@code teacher}
-     * names the task's teacher.
+     * {@code all}), with the lr it needs (the grid extended past an end while the best rate sat
+     * there; {@code at_edge} = 1: still at an end, unresolved) and the held-out decrease at that
+     * lr; {@code teacher} names the task's teacher.
      */
     public static final Schema LAYER_SWEEP = declare("layer_sweep", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG,
             "batch", LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "teacher", STRING,
-            "update", STRING, "base_loss", DOUBLE, "best_decrease", DOUBLE, "best_lr", DOUBLE, "heldout_decrease", DOUBLE);
+            "update", STRING, "base_loss", DOUBLE, "best_decrease", DOUBLE, "best_lr", DOUBLE, "heldout_decrease", DOUBLE, "at_edge", LONG);
 
     /**
      * Report table: per (variant, dim, estimator, layer restriction), the best decrease (mean, sd
@@ -90,14 +93,26 @@ public final class Tables {
             "eps", DOUBLE, "layer", STRING, "crossings_per_coordinate", DOUBLE, "cosine_with_ste", DOUBLE, "repeatability", DOUBLE);
 
     /**
+     * Report table: per (eps, layer) of question {@code cdg-crossings}, Spearman's rho of CDG's
+     * repeatability against its crossings per coordinate with its 95 % bootstrap interval, the
+     * permutation p and the Holm-adjusted p (null where the stratum has fewer than 10 points), and
+     * rho of the cosine with STE.
+     */
+    public static final Schema CDG_CROSSINGS_STRATA = declare("cdg_crossings_strata", "eps", DOUBLE, "layer", STRING, "points", LONG,
+            "spearman_repeatability", DOUBLE, "low", DOUBLE, "high", DOUBLE, "p", DOUBLE, "p_holm", DOUBLE, "points_ste", LONG,
+            "spearman_ste", DOUBLE);
+
+    /**
      * Along one estimate's normalised step restricted to a set of layers ({@code update} as in
      * {@code layer_sweep}), scaled to unit norm and of length {@code step} (the scale): the true loss change and
      * the change of the loss Gaussian-smoothed at the estimator's own scale (CDG eps, NES sigma),
-     * estimated over {@code samples} common draws, with its standard error. Negative = downhill.
+     * estimated over {@code samples} common draws, with its standard error; the loss at the point
+     * ({@code base_loss}). Negative = downhill.
      */
     public static final Schema SMOOTHING = declare("smoothing", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG,
             "batch", LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "update", STRING,
-            "scale", DOUBLE, "step", DOUBLE, "true_change", DOUBLE, "smoothed_change", DOUBLE, "smoothed_se", DOUBLE, "samples", LONG);
+            "scale", DOUBLE, "step", DOUBLE, "true_change", DOUBLE, "smoothed_change", DOUBLE, "smoothed_se", DOUBLE, "samples", LONG,
+            "base_loss", DOUBLE);
 
     /**
      * NES's signal against its noise at one grid point, per nested sample count {@code samples}
@@ -106,20 +121,22 @@ public final class Tables {
      * the mean's norm with the noise it still carries removed ({@code sqrt(max(0, mean_norm^2 -
      * spread^2/seeds))}), {@code snr = signal / spread}; the projections of single estimates on the
      * unit CDG and STE directions (mean and standard deviation over seeds, null without that
-     * reference) and their cosines.
+     * reference) and their cosines; {@code weights} the model's weight count d and
+     * {@code snr_smooth = sqrt(samples / (d + 1))}, the ratio NES has on a locally linear loss.
      */
     public static final Schema NES_SNR = declare("nes_snr", "dim", LONG, "activation", STRING, "rows", LONG, "init", LONG, "batch",
             LONG, "pretrained", LONG, "sigma", DOUBLE, "samples", LONG, "seeds", LONG, "mean_norm", DOUBLE, "spread", DOUBLE, "signal",
             DOUBLE, "snr", DOUBLE, "proj_cdg_mean", DOUBLE, "proj_cdg_sd", DOUBLE, "proj_ste_mean", DOUBLE, "proj_ste_sd", DOUBLE,
-            "cos_cdg_mean", DOUBLE, "cos_ste_mean", DOUBLE);
+            "cos_cdg_mean", DOUBLE, "cos_ste_mean", DOUBLE, "weights", LONG, "snr_smooth", DOUBLE);
 
     /**
      * Report table: per (variant, dim, estimator, layer restriction), how many repeats fall in each
-     * outcome of the smoothing question (the smoothed change counts only beyond two standard errors).
+     * outcome of the smoothing question (the smoothed change counts where its t test survives
+     * Benjamini-Hochberg over the run's cases; the true change is flat within 1e-6 of the loss).
      */
     public static final Schema SMOOTHING_OUTCOMES = declare("smoothing_outcomes", "variant", STRING, "dim", LONG, "estimator", STRING,
-            "update", STRING, "both_fall", LONG, "smoothed_falls_true_not", LONG, "true_falls_smoothed_rises", LONG, "smoothed_within_noise",
-            LONG, "both_rise", LONG);
+            "update", STRING, "both_fall", LONG, "smoothed_falls_true_rises", LONG, "smoothed_falls_true_flat", LONG,
+            "true_falls_smoothed_rises", LONG, "smoothed_within_noise", LONG, "smoothed_rises_true_not_falling", LONG);
 
     /**
      * Report table of question {@code nes-after-pretraining}: per (variant, dim, estimator family),
@@ -176,7 +193,7 @@ public final class Tables {
             LONG, "pretrained", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma", DOUBLE,
             "samples", LONG, "tau", DOUBLE, "k", LONG, "base_loss", DOUBLE, "best_decrease", DOUBLE,
             "best_lr", DOUBLE, "nominal_flops", DOUBLE, "heldout_base_loss", DOUBLE, "heldout_decrease", DOUBLE,
-            "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE);
+            "heldout_best_decrease", DOUBLE, "perturbation_norm", DOUBLE, "lr_low", DOUBLE, "lr_high", DOUBLE, "at_edge", LONG);
 
     /** The run's cosines with the grid point they belong to. */
     public static final Schema SUMMARY_COSINE = declare("summary_cosine", "dim", LONG, "activation", STRING, "rows", LONG, "init",
@@ -195,12 +212,12 @@ public final class Tables {
     /** STE and CDG gradient of one ResNet conv per (flat) coordinate. */
     public static final Schema RESNET_GRADIENTS = declare("resnet_gradients", "coord", LONG, "ste", DOUBLE, "cdg", DOUBLE);
 
-    /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats. */
+    /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats; the rates swept (the grid, extended where a best rate sat at an end) and how many repeats still have their best rate at an end (unresolved). */
     public static final Schema BEST_SETTINGS = declare("best_settings", "variant", STRING, "activation", STRING, "rows", LONG,
             "pretrained", LONG, "dim", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma",
             DOUBLE, "samples", LONG, "tau", DOUBLE, "k", LONG, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
-            "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "repeats", LONG, "nominal_gflop",
-            DOUBLE);
+            "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "lr_swept_low", DOUBLE,
+            "lr_swept_high", DOUBLE, "repeats_at_edge", LONG, "repeats", LONG, "nominal_gflop", DOUBLE);
 
     /** Report table: the best setting of every estimator family (NES per sample count). */
     public static final Schema BEST_HYPERPARAMETERS = declare("best_hyperparameters", "variant", STRING, "dim", LONG, "family",

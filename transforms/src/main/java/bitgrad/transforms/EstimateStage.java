@@ -24,7 +24,7 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
     /** The raw (unnormalised) gradient, one tensor per weight tensor. */
     public static final Output GRADIENT = new Output("gradient.arrow", Tables.TENSORS);
 
-    /** Version 4: NES evaluates its copies with the first layer shared; delta CDG sums its rows in memory order and its linear layers in closed form (both float rounding). Version 3: CDG records its level crossings per tensor (info {@code crossings}). */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public EstimateStage() {
         super("estimate", 4, Params.class, GRADIENT);
     }

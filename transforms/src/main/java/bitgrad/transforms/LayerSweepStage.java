@@ -36,9 +36,9 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
     /** Best decrease per layer restriction. */
     public static final Output LAYERS = new Output("layers.arrow", Tables.LAYER_SWEEP);
 
-    /** Version 3: quantized activations with FP weights swept by the line sweep (float rounding; a row within rounding of a threshold may take the other level). Version 2: sweeps with the first layer shared between copies (float rounding). */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public LayerSweepStage() {
-        super("layer-sweep", 3, Params.class, LAYERS);
+        super("layer-sweep", 4, Params.class, LAYERS);
     }
 
     /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
@@ -83,15 +83,14 @@ public final class LayerSweepStage extends Stage<LayerSweepStage.Params> {
         try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data);
                 ArrowBatch fresh = ToyInputs.heldout(c, p.model());
                 TeacherStudentObjective held = ToyInputs.objective(c, p.model(), fresh)) {
-            LrSweep.Method sweep = LrSweep.Method.of(p.method());
-            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, dirs, lrs, sweep);
-            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, dirs, lrs, sweep);
+            List<LrSweep.Swept> swept = LrSweep.bracketed(o, held, dirs, lrs, LrSweep.Method.of(p.method()), LrSweep.Bracket.DEFAULT);
             GridPoint pt = p.point();
             for (int i = 0; i < updates.size(); i++) {
-                LrSweep.Result r = onBatch.get(i);
+                LrSweep.Result r = swept.get(i).batch();
                 t.add((long) pt.dim(), pt.activation(), pt.rows(), (long) pt.init(), (long) pt.batch(), pt.pretrained() ? 1L : 0L, e.label(),
                         e.specJson(), e.family(), p.model().teacherKind(), updates.get(i), (double) r.baseLoss(), (double) r.bestDecrease(),
-                        r.descends() ? (Double) (double) r.bestLr() : null, (double) onHeldout.get(i).decrease()[r.bestIndex()]);
+                        r.descends() ? (Double) (double) r.bestLr() : null, (double) swept.get(i).heldoutAtBest(),
+                        swept.get(i).atEdge() ? 1L : 0L);
             }
         }
         c.write(LAYERS, t);

@@ -14,7 +14,7 @@ import java.util.Locale;
 
 /**
  * Stage {@code lr-sweep}: for the estimate (or estimates) of one (model, batch), the loss-decrease curve over
- * the lr grid measured with the exact (vanilla sign) forward pass, on the gradient's own batch and
+ * the lr grid (continued past an end while the best rate sits there) measured with the exact (vanilla sign) forward pass, on the gradient's own batch and
  * on a held-out batch (the decrease on the gradient's batch also rewards fitting that batch's
  * noise); the best decrease and lr. The planner gives each estimate its own task, so a changed
  * estimator reruns only its own sweep (cosines are the {@code cosine} stage's). This is also the
@@ -41,9 +41,9 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
     /** Best decrease and lr per estimator. */
     public static final Output BEST = new Output("best.arrow", Tables.LR_BEST);
 
-    /** Version 8: quantized activations with FP weights swept by the line sweep (float rounding; a row within rounding of a threshold may take the other level). Version 7: every step evaluated with the first layer shared between copies (float rounding). Version 6: identifying columns (grid point, family) on both tables; one task per estimate (cosines moved to the {@code cosine} stage); held-out batch; perturbation norms. */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public LrSweepStage() {
-        super("lr-sweep", 8, Params.class, CURVES, BEST);
+        super("lr-sweep", 9, Params.class, CURVES, BEST);
     }
 
     /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
@@ -69,27 +69,27 @@ public final class LrSweepStage extends Stage<LrSweepStage.Params> {
                 ests.add(c.paramsOf(ref, Stages.ESTIMATE).estimator());
                 grads.add(Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), norm));
             }
-            // every estimate's steps in one pass over each batch
-            LrSweep.Method sweep = LrSweep.Method.of(p.method());
-            List<LrSweep.Result> onBatch = LrSweep.sweepAll(o, grads, lrs, sweep);
-            List<LrSweep.Result> onHeldout = LrSweep.sweepAll(held, grads, lrs, sweep);
+            // every estimate's steps in one pass over each batch, continued past an end of the grid where the best rate sits
+            List<LrSweep.Swept> swept = LrSweep.bracketed(o, held, grads, lrs, LrSweep.Method.of(p.method()), LrSweep.Bracket.DEFAULT);
             for (int i = 0; i < refs.size(); i++) {
                 Estimator e = ests.get(i);
                 String spec = e.specJson();
-                LrSweep.Result r = onBatch.get(i);
-                LrSweep.Result h = onHeldout.get(i);
+                LrSweep.Swept s = swept.get(i);
+                LrSweep.Result r = s.batch();
+                LrSweep.Result h = s.heldout();
                 float[] d = r.decrease();
                 float[] hd = h.decrease();
                 GridPoint g = p.point();
                 Object[] id = {(long) g.dim(), g.activation(), g.rows(), (long) g.init(), (long) g.batch(), g.pretrained() ? 1L : 0L,
                     e.label(), spec, e.family()};
-                for (int k = 0; k < lrs.length; k++) {
-                    curves.add(concat(id, (double) lrs[k], (double) r.losses()[k], (double) d[k], (double) h.losses()[k], (double) hd[k]));
+                for (int k = 0; k < r.lrs().length; k++) {
+                    curves.add(concat(id, (double) r.lrs()[k], (double) r.losses()[k], (double) d[k], (double) h.losses()[k], (double) hd[k]));
                 }
                 // no rate of the grid went downhill: no best lr (null), the best "decrease" stays to show by how much
                 best.add(concat(id, (double) r.baseLoss(), (double) r.bestDecrease(), r.descends() ? (Double) (double) r.bestLr() : null,
-                        ((Number) c.infoOf(refs.get(i), "nominal_flops")).doubleValue(), (double) h.baseLoss(), (double) hd[r.bestIndex()],
-                        (double) h.bestDecrease(), e.perturbationNorm(grads.get(i).numel())));
+                        ((Number) c.infoOf(refs.get(i), "nominal_flops")).doubleValue(), (double) h.baseLoss(), (double) s.heldoutAtBest(),
+                        (double) h.bestDecrease(), e.perturbationNorm(grads.get(i).numel()), (double) s.low(), (double) s.high(),
+                        s.atEdge() ? 1L : 0L));
             }
         }
         c.write(CURVES, curves);

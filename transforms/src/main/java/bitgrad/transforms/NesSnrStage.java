@@ -16,7 +16,8 @@ import java.util.List;
  * {@code nes-after-pretraining}, its variance explanation)? Antithetic NES at one sigma from
  * {@code seeds} independent seeds, each read at nested sample counts (one pass per seed); per
  * count, the norm of the seeds' mean against the spread of single estimates around it, and the
- * projection of single estimates on the CDG and STE directions of the same grid point. Inputs
+ * projection of single estimates on the CDG and STE directions of the same grid point; and what the
+ * ratio would be on a smooth (locally linear) loss, {@link #smoothExpectation}. Inputs
  * {@code model, init, data} and {@code estimates} (the grid point's, of which the first CDG and
  * the STE estimate are the references; either may be missing).
  */
@@ -36,9 +37,9 @@ public final class NesSnrStage extends Stage<NesSnrStage.Params> {
     /** One row per nested sample count. */
     public static final Output SNR = new Output("nes-snr.arrow", Tables.NES_SNR);
 
-    /** Version 2: NES with the first layer shared between copies (float rounding). */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public NesSnrStage() {
-        super("nes-snr", 2, Params.class, SNR);
+        super("nes-snr", 3, Params.class, SNR);
     }
 
     /** Signal and noise of {@code estimates} (one per seed) and their projections on two unit references (either may be null). */
@@ -120,12 +121,23 @@ public final class NesSnrStage extends Stage<NesSnrStage.Params> {
             Stats st = Stats.of(byCount.get(i), cdg, ste);
             t.add((long) pt.dim(), pt.activation(), pt.rows(), (long) pt.init(), (long) pt.batch(), pt.pretrained() ? 1L : 0L, p.sigma(),
                     (long) counts[i], (long) p.seeds(), st.meanNorm(), st.spread(), st.signal(), st.snr(), mean(st.projCdg()),
-                    sd(st.projCdg()), mean(st.projSte()), sd(st.projSte()), mean(st.cosCdg()), mean(st.cosSte()));
+                    sd(st.projCdg()), mean(st.projSte()), sd(st.projSte()), mean(st.cosCdg()), mean(st.cosSte()),
+                    (long) byCount.get(i).get(0).length, smoothExpectation(counts[i], byCount.get(i).get(0).length));
             last = st.snr();
         }
         c.write(SNR, t);
         return String.format(java.util.Locale.ROOT, "nes(sigma=%s) %d seeds x N=%s dim=%d snr=%.3g", p.sigma(), p.seeds(), p.samples(),
                 p.model().dim(), last);
+    }
+
+    /**
+     * NES's signal-to-noise ratio on a loss that is linear over the sampling radius:
+     * {@code sqrt(N / (d + 1))} for antithetic Gaussian NES with N samples and d weights (one
+     * sample's noise is {@code E||(u.g) u - g||^2 = (d + 1) ||g||^2}). Any smooth loss gives about
+     * this at small sigma, so a measured ratio means something only relative to it.
+     */
+    static double smoothExpectation(int samples, int weights) {
+        return Math.sqrt(samples / (weights + 1.0));
     }
 
     private static Double mean(double[] v) {

@@ -60,7 +60,7 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
     /** Each probed estimator at its own best lr. */
     public static final Output BEST = new Output("best.arrow", Tables.PROBE_BEST);
 
-    /** Version 5: quantized activations with FP weights swept by the line sweep (float rounding; a row within rounding of a threshold may take the other level). Version 4: sweeps and NES with the first layer shared (float rounding). Version 3: NES's own sample points; every estimator at its own best lr; sr losses share their draws. */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public ProbeStage() {
         super("probe", 5, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }

@@ -34,7 +34,7 @@ public final class RosenbrockStage extends Stage<RosenbrockStage.Params> {
     /** The descent path. */
     public static final Output TRAJECTORY = new Output("trajectory.arrow", Tables.ROSENBROCK_PATH);
 
-    /** Version 3: float64, eps/sigma schedule, sgd. */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public RosenbrockStage() {
         super("rosenbrock", 3, Params.class, TRAJECTORY);
     }

@@ -1,6 +1,5 @@
 package bitgrad.transforms;
 
-import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.NesEstimator;
 import bitgrad.models.measure.Gradients;
@@ -16,12 +15,13 @@ import java.util.Locale;
 
 /**
  * Stage {@code smoothing}: does a smoothing estimator's step go downhill on the true loss, on the
- * loss smoothed at its own scale, or both (science.md §7, question {@code smoothing})? For one CDG
- * or NES estimate: its normalised step restricted to each layer, the hidden layers and whole
- * (as {@code layer-sweep}), each scaled to unit norm and stepped by the estimator's own scale
- * (eps for CDG, sigma for NES: the distance over which it looks); the true change and the change
- * of the loss Gaussian-smoothed with that scale, over common draws. Inputs as {@code lr-sweep}
- * (the held-out batch unused).
+ * loss smoothed at its own scale, or both (science.md §7, question {@code smoothing})? For one NES
+ * estimate: its normalised step restricted to each layer, the hidden layers and whole (as
+ * {@code layer-sweep}), each scaled to unit norm and stepped by sigma (the distance over which NES
+ * looks); the loss at the point, the true change and the change of the loss Gaussian-smoothed with
+ * sigma, over common draws. CDG is left out: its central difference at eps is the slope of the loss
+ * averaged uniformly along one coordinate at a time, not of a Gaussian smoothing, so this stage's
+ * smoothed loss is not the one CDG follows. Inputs as {@code lr-sweep} (the held-out batch unused).
  */
 public final class SmoothingStage extends Stage<SmoothingStage.Params> {
 
@@ -45,14 +45,14 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
     /** True and smoothed change per layer restriction. */
     public static final Output CHANGES = new Output("smoothing.arrow", Tables.SMOOTHING);
 
-    /** Version 3: antithetic draws; version 2: the step is the estimator's scale (eps, sigma), not its perturbation norm. */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public SmoothingStage() {
-        super("smoothing", 3, Params.class, CHANGES);
+        super("smoothing", 4, Params.class, CHANGES);
     }
 
-    /** The smoothing scale of an estimator: CDG's eps, NES's sigma; null for the others. */
+    /** The Gaussian smoothing scale an estimator follows: NES's sigma; null for the others (CDG's is not Gaussian). */
     public static Double scale(Estimator e) {
-        return e instanceof CdgEstimator cdg ? cdg.eps() : e instanceof NesEstimator nes ? nes.sigma() : null;
+        return e instanceof NesEstimator nes ? nes.sigma() : null;
     }
 
     @Override
@@ -60,6 +60,9 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
         Params p = c.params();
         TaskRef ref = c.inputs("estimates").get(0);
         Estimator e = c.paramsOf(ref, Stages.ESTIMATE).estimator();
+        if (scale(e) == null) {
+            throw new IllegalArgumentException("the smoothing stage measures NES estimates only, got " + e.label());
+        }
         double scale = scale(e);
         ParamSet g = Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.valueOf(p.normalize().toUpperCase(Locale.ROOT)));
         List<String> updates = LayerSweepStage.updates(g.count());
@@ -78,7 +81,7 @@ public final class SmoothingStage extends Stage<SmoothingStage.Params> {
             for (int i = 0; i < updates.size(); i++) {
                 t.add((long) pt.dim(), pt.activation(), pt.rows(), (long) pt.init(), (long) pt.batch(), pt.pretrained() ? 1L : 0L, e.label(),
                         e.specJson(), e.family(), updates.get(i), scale, step, ch.get(i).trueChange(), ch.get(i).smoothedChange(),
-                        ch.get(i).smoothedSe(), (long) p.samples());
+                        ch.get(i).smoothedSe(), (long) p.samples(), ch.get(i).baseLoss());
             }
         }
         c.write(CHANGES, t);

@@ -24,9 +24,9 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
     /** The end of every Rosenbrock descent. */
     public static final Output ROSENBROCK = new Output("rosenbrock.arrow", Tables.SUMMARY_ROSENBROCK);
 
-    /** Version 8: cosines from the cosine stage; typed estimator columns (family, eps, sigma, samples, tau, k); held-out decreases; perturbation norms. */
+    /** Bump the version whenever the output changes (the cache key follows it). */
     public SummaryStage() {
-        super("summary", 8, Params.class, SUMMARY, COSINE, ROSENBROCK);
+        super("summary", 9, Params.class, SUMMARY, COSINE, ROSENBROCK);
     }
 
     @Override
@@ -44,7 +44,8 @@ public final class SummaryStage extends Stage<SummaryStage.Params> {
                         best.string("estimator_spec", r), est.family(), typed[0], typed[1], typed[2], typed[3], typed[4],
                         best.get("base_loss", r), best.get("best_decrease", r), best.get("best_lr", r),
                         best.get("nominal_flops", r), best.get("heldout_base_loss", r), best.get("heldout_decrease", r),
-                        best.get("heldout_best_decrease", r), best.get("perturbation_norm", r));
+                        best.get("heldout_best_decrease", r), best.get("perturbation_norm", r),
+                        best.get("lr_low", r), best.get("lr_high", r), best.get("at_edge", r));
             }
         }
         for (TaskRef pairs : c.inputs("cosines")) {

@@ -143,9 +143,9 @@ class CacheKeyGuardTest {
         Map<String, List<TaskRef>> steOnly = new LinkedHashMap<>(sweepIn);
         steOnly.put("estimates", List.of(estimates.get(0)));
         TaskRef layers = dag.run(Stages.LAYER_SWEEP, new LayerSweepStage.Params(spec, g, 1e-3, 1e-3, 10, "per_tensor", null), steOnly);
-        Map<String, List<TaskRef>> cdgOnly = new LinkedHashMap<>(sweepIn);
-        cdgOnly.put("estimates", List.of(estimates.get(1)));
-        TaskRef smoothing = dag.run(Stages.SMOOTHING, new SmoothingStage.Params(spec, g, 8, "per_tensor", 3), cdgOnly);
+        Map<String, List<TaskRef>> nesOnly = new LinkedHashMap<>(sweepIn);
+        nesOnly.put("estimates", List.of(estimates.get(2)));
+        TaskRef smoothing = dag.run(Stages.SMOOTHING, new SmoothingStage.Params(spec, g, 8, "per_tensor", 3), nesOnly);
         Map<String, List<TaskRef>> snrIn = new LinkedHashMap<>(sweepIn);
         snrIn.put("estimates", List.of(estimates.get(0), estimates.get(1)));
         TaskRef snr = dag.run(Stages.NES_SNR, new NesSnrStage.Params(spec, g, 0.1, List.of(10, 20), 2, 4), snrIn);

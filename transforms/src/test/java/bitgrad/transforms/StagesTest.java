@@ -154,28 +154,44 @@ class StagesTest {
         GridPoint g = new GridPoint(4, "sign", 256, 0, 0, false);
         TaskRef sweep = f.one(f.task(Stages.LR_SWEEP, new LrSweepStage.Params(SIGN, g, 1e-3, 1e-3, 10, "per_tensor", null), in));
         ColumnTable curves = f.table(sweep, LrSweepStage.CURVES);
-        assertEquals(30, curves.rows());
         ColumnTable best = f.table(sweep, LrSweepStage.BEST);
         assertEquals(3, best.rows());
+        int from = 0;
         for (int r = 0; r < best.rows(); r++) {
             Estimator e = Estimators.decode(best.string("estimator_spec", r));
             assertEquals(ests.get(r), e, "rows in input order, specs decode to the estimators");
             assertEquals(e.label(), best.string("estimator", r));
+            // this estimator's rows: the grid's 10 rates, and more past an end where its best rate sat there
+            int to = from;
+            while (to < curves.rows() && curves.string("estimator_spec", to).equals(best.string("estimator_spec", r))) {
+                to++;
+            }
+            assertTrue(to - from >= 10, "every rate of the grid swept");
+            assertEquals(best.getDouble("lr_low", r), curves.getDouble("lr", from), 0, "lr_low is the lowest rate swept");
+            assertEquals(best.getDouble("lr_high", r), curves.getDouble("lr", to - 1), 0, "lr_high is the highest rate swept");
             double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < 10; k++) {
-                max = Math.max(max, curves.getDouble("decrease", r * 10 + k));
+            int at = -1;
+            double heldMax = Double.NEGATIVE_INFINITY;
+            for (int k = from; k < to; k++) {
+                if (k > from) {
+                    assertTrue(curves.getDouble("lr", k) > curves.getDouble("lr", k - 1), "rates ascend");
+                }
+                if (curves.getDouble("decrease", k) > max) {
+                    max = curves.getDouble("decrease", k);
+                    at = k;
+                }
+                heldMax = Math.max(heldMax, curves.getDouble("heldout_decrease", k));
             }
             assertEquals(max, best.getDouble("best_decrease", r), 1e-12, "best is the curve's maximum");
             assertEquals(max > 0, best.get("best_lr", r) != null, "a best lr only where some rate went downhill");
-            int at = 0;
-            double heldMax = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < 10; k++) {
-                at = curves.getDouble("decrease", r * 10 + k) == max && at == 0 ? k : at;
-                heldMax = Math.max(heldMax, curves.getDouble("heldout_decrease", r * 10 + k));
+            if (max > 0) {
+                assertEquals(best.getLong("at_edge", r) == 1, at == from || at == to - 1, "at_edge: the best rate at an end of the rates swept");
+                assertEquals(0L, best.getLong("at_edge", r), "the grid (1e-3 .. 1e-2) is extended until it holds the best rate");
             }
-            assertEquals(curves.getDouble("heldout_decrease", r * 10 + at), best.getDouble("heldout_decrease", r), 1e-12,
+            assertEquals(curves.getDouble("heldout_decrease", at), best.getDouble("heldout_decrease", r), 1e-12,
                     "held-out decrease at the lr chosen on the gradient's batch");
             assertEquals(heldMax, best.getDouble("heldout_best_decrease", r), 1e-12);
+            from = to;
             assertTrue(best.getDouble("heldout_base_loss", r) != best.getDouble("base_loss", r), "another batch");
         }
         // the reference method, a forward pass per rate: its own task (the method is in the key), the same losses

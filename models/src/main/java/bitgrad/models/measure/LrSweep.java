@@ -16,8 +16,8 @@ import java.util.List;
  */
 public final class LrSweep {
 
-    /** Version of the sweep's numbers: the grid, the step and the best-rate rule (part of the sweeping stages' cache keys). */
-    public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 1);
+    /** Version of the sweep's numbers: the grid, the step, the best-rate rule and the bracketing of {@link #bracketed} (part of the sweeping stages' cache keys). */
+    public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 2);
 
     /** What a stage that sweeps with this class depends on: the sweep and the line sweep it walks rows with. */
     public static final java.util.List<bitgrad.models.Algorithm> ALGORITHMS = java.util.List.of(VERSION,
@@ -118,6 +118,132 @@ public final class LrSweep {
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+    }
+
+    /**
+     * How a sweep is continued past an end of its grid while the best rate sits there: rounds of
+     * {@code round} rates, each {@code factor} times the last (or 1/factor times the first), never
+     * beyond {@code lowest} .. {@code highest}.
+     */
+    public record Bracket(double factor, int round, double lowest, double highest) {
+
+        /** x1.25 per rate in rounds of 8, within 1e-8 .. 1000 (the largest rate a configuration may ask for). */
+        public static final Bracket DEFAULT = new Bracket(1.25, 8, 1e-8, 1000);
+
+        public Bracket {
+            if (!(factor > 1) || round < 1 || !(lowest > 0) || !(highest > lowest)) {
+                throw new IllegalArgumentException("a bracket needs factor > 1, round >= 1 and 0 < lowest < highest");
+            }
+        }
+
+        /** The next round above {@code top} (empty at the limit). */
+        float[] above(float top) {
+            List<Float> out = new ArrayList<>();
+            double lr = top;
+            for (int i = 0; i < round; i++) {
+                lr *= factor;
+                if (lr > highest * (1 + 1e-6)) {
+                    break;
+                }
+                out.add((float) lr);
+            }
+            return toArray(out);
+        }
+
+        /** The next round below {@code bottom}, in increasing order (empty at the limit). */
+        float[] below(float bottom) {
+            List<Float> out = new ArrayList<>();
+            double lr = bottom;
+            for (int i = 0; i < round; i++) {
+                lr /= factor;
+                if (lr < lowest * (1 - 1e-6)) {
+                    break;
+                }
+                out.add(0, (float) lr);
+            }
+            return toArray(out);
+        }
+
+        private static float[] toArray(List<Float> v) {
+            float[] a = new float[v.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = v.get(i);
+            }
+            return a;
+        }
+    }
+
+    /**
+     * One direction's sweep on the batch that chose its rate and on held-out rows, over the same
+     * rates: the configured grid plus whatever {@link #bracketed} added.
+     *
+     * @param batch the curve the best rate is chosen on
+     * @param heldout the same rates on held-out rows
+     * @param gridLow the configured grid's lowest rate
+     * @param gridHigh the configured grid's highest rate
+     * @param atEdge the best rate still sits at an end of what was swept (the limit was reached): unresolved
+     */
+    public record Swept(Result batch, Result heldout, float gridLow, float gridHigh, boolean atEdge) {
+
+        /** The lowest rate swept. */
+        public float low() {
+            return batch.lrs()[0];
+        }
+
+        /** The highest rate swept. */
+        public float high() {
+            return batch.lrs()[batch.lrs().length - 1];
+        }
+
+        /** The decrease on held-out rows at the rate chosen on the batch. */
+        public float heldoutAtBest() {
+            return heldout.decrease()[batch.bestIndex()];
+        }
+    }
+
+    /**
+     * {@link #sweepAll} on {@code batch} and {@code heldout}, then, for every direction whose best
+     * rate on {@code batch} sits at an end of what has been swept (or that lowers the loss at no
+     * rate: then below the grid), one more round of rates beyond that end (see {@link Bracket}),
+     * until the best rate lies inside or the limit is reached. The decrease past the best has then turned down on both sides (or the
+     * result says {@code atEdge}). Rates of the grid keep their losses; added rates are swept on
+     * both batches, so every selection can be scored on held-out rows.
+     */
+    public static List<Swept> bracketed(Objective batch, Objective heldout, List<ParamSet> directions, float[] lrs, Method method,
+            Bracket bracket) {
+        List<Result> onBatch = sweepAll(batch, directions, lrs, method);
+        List<Result> onHeldout = sweepAll(heldout, directions, lrs, method);
+        List<Swept> out = new ArrayList<>();
+        for (int d = 0; d < directions.size(); d++) {
+            Result b = onBatch.get(d);
+            Result h = onHeldout.get(d);
+            while (true) {
+                int best = b.bestIndex();
+                // no rate lowers the loss: smaller ones may (a descent direction does at small enough rates)
+                boolean up = b.descends() && best == b.lrs().length - 1;
+                float[] more = up ? bracket.above(b.lrs()[best]) : best == 0 || !b.descends() ? bracket.below(b.lrs()[0]) : null;
+                if (more == null || more.length == 0) {
+                    break;
+                }
+                b = join(b, sweepAll(batch, List.of(directions.get(d)), more, method).get(0), up);
+                h = join(h, sweepAll(heldout, List.of(directions.get(d)), more, method).get(0), up);
+            }
+            int best = b.bestIndex();
+            boolean edge = b.descends() && (best == 0 || best == b.lrs().length - 1);
+            out.add(new Swept(b, h, lrs[0], lrs[lrs.length - 1], edge));
+        }
+        return out;
+    }
+
+    /** {@code r} with {@code more}'s rates appended ({@code after}) or prepended. */
+    private static Result join(Result r, Result more, boolean after) {
+        Result first = after ? r : more;
+        Result second = after ? more : r;
+        float[] lrs = java.util.Arrays.copyOf(first.lrs(), first.lrs().length + second.lrs().length);
+        System.arraycopy(second.lrs(), 0, lrs, first.lrs().length, second.lrs().length);
+        float[] losses = java.util.Arrays.copyOf(first.losses(), first.losses().length + second.losses().length);
+        System.arraycopy(second.losses(), 0, losses, first.losses().length, second.losses().length);
+        return new Result(lrs, r.baseLoss(), losses);
     }
 
     /** Sweeps {@code lrs} along {@code direction} (usually normalised) from the objective's point. */

@@ -22,8 +22,8 @@ import java.util.List;
  */
 public final class Smoothing {
 
-    /** One direction's changes (negative = downhill). */
-    public record Change(double trueChange, double smoothedChange, double smoothedSe) {
+    /** One direction's changes (negative = downhill) from the loss at the point, {@code baseLoss}. */
+    public record Change(double baseLoss, double trueChange, double smoothedChange, double smoothedSe) {
     }
 
     private Smoothing() {
@@ -103,7 +103,7 @@ public final class Smoothing {
         for (int q = 0; q < r; q++) {
             double mean = sum[q] / samples;
             double var = samples < 2 ? 0 : Math.max(0, (sq[q] - samples * mean * mean) / (samples - 1));
-            out.add(new Change((double) exact[q + 1] - exact[0], mean, Math.sqrt(var / samples)));
+            out.add(new Change(exact[0], (double) exact[q + 1] - exact[0], mean, Math.sqrt(var / samples)));
         }
         return out;
     }

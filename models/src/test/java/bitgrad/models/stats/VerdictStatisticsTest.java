@@ -143,6 +143,39 @@ class VerdictStatisticsTest {
     }
 
     @Test
+    void theSpearmanPermutationTestIsCalibratedAndFindsAnAssociation() {
+        for (boolean heavyTails : new boolean[] {false, true}) {
+            int n = SpearmanTest.MIN_POINTS;
+            SplittableRandom r = new SplittableRandom(heavyTails ? 31 : 29);
+            DoubleSupplier s = heavyTails ? heavy(r) : normal(r);
+            int nullCalls = 0;
+            int powerCalls = 0;
+            for (int e = 0; e < EXPERIMENTS; e++) {
+                double[] x = draw(s, n, 0);
+                double[] noise = draw(s, n, 0);
+                nullCalls += SpearmanTest.permutationP(x, noise, r) < PairedTest.ALPHA ? 1 : 0;
+                if (e < EXPERIMENTS / 10) {
+                    // y = x + noise: a rank correlation of about 0.7 in the population
+                    double[] y = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        y[i] = x[i] + noise[i];
+                    }
+                    powerCalls += SpearmanTest.permutationP(x, y, r) < PairedTest.ALPHA ? 1 : 0;
+                }
+            }
+            double fpr = (double) nullCalls / EXPERIMENTS;
+            double power = (double) powerCalls / (EXPERIMENTS / 10);
+            System.out.printf("spearman n=%d %s: null %.4f, power at y = x + noise %.3f%n", n, heavyTails ? "t3" : "normal", fpr, power);
+            assertTrue(fpr <= LIMIT, "permutation Spearman under the null: " + fpr);
+            assertTrue(power > 0.5, "it finds a clear association in 10 points: " + power);
+        }
+        SpearmanTest t = SpearmanTest.of(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, new double[] {2, 1, 4, 3, 6, 5, 8, 7, 10, 9}, 1);
+        assertEquals(1 - 6.0 * 10 / (10 * 99), t.rho(), 1e-12, "1 - 6 sum d^2 / (n (n^2 - 1)) with every d = 1");
+        assertTrue(t.p() < 0.01 && t.low() <= t.rho() && t.rho() <= t.high(), t.toString());
+        assertTrue(!SpearmanTest.of(new double[9], new double[9], 1).tested(), "fewer than 10 points are not tested");
+    }
+
+    @Test
     void theTestsAgreeWithKnownValues() {
         // t quantiles from tables: t(0.975; 2) = 4.303, t(0.975; 9) = 2.262, t(0.8; 9) = 0.883
         assertEquals(4.3027, StudentT.quantile(0.975, 2), 1e-4);

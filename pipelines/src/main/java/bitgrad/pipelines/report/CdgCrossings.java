@@ -5,6 +5,9 @@ import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.Estimators;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.models.measure.Gradients;
+import bitgrad.models.stats.Corrections;
+import bitgrad.models.stats.PairedTest;
+import bitgrad.models.stats.SpearmanTest;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.ParamSet;
 import bitgrad.schemas.Tables;
@@ -28,12 +31,19 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * delta method) against CDG's cosine with STE on the same model and batch and against its
  * repeatability, the mean cosine with the same CDG setting on the model's other batches. A
  * coordinate resting on a handful of crossings is those rows' noise; the verdict says whether
- * agreement and repeatability follow the crossings (Spearman rank correlation) and gives both
- * below one and above ten crossings per coordinate.
+ * repeatability follows the crossings within each (eps, layer) stratum (pooled, it would mostly
+ * measure eps): Spearman with a permutation p-value and a bootstrap interval, at least 10 points
+ * per stratum, Holm over the strata; and it describes both below one and above ten crossings.
  */
 final class CdgCrossings implements Part {
 
     static final String QUESTION = "cdg-crossings";
+
+    /** Bumped whenever what this part says changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
 
     /** One point: a layer of a CDG estimate. */
     private record Point(String activation, long dim, long pretrained, double eps, int layer, double crossings, Double ste,
@@ -104,26 +114,61 @@ final class CdgCrossings implements Part {
         usable.forEach(x -> t.add(x.activation(), x.dim(), x.pretrained(), x.eps(), "layer" + x.layer(), x.crossings(), x.ste(), x.repeat()));
         List<Point> withSte = usable.stream().filter(x -> x.ste() != null).toList();
         List<Point> withRepeat = usable.stream().filter(x -> x.repeat() != null).toList();
-        double rhoSte = spearman(withSte.stream().mapToDouble(Point::crossings).toArray(), withSte.stream().mapToDouble(Point::ste).toArray());
-        double rhoRep = spearman(withRepeat.stream().mapToDouble(Point::crossings).toArray(),
-                withRepeat.stream().mapToDouble(Point::repeat).toArray());
+        // pooled over eps and layers, a correlation with the crossings is mostly an eps (or layer) effect: test within each
+        // (eps, layer) stratum, Holm over the strata tested
+        List<Stratum> strata = strata(withRepeat, withSte);
+        double[] holm = Corrections.holm(strata.stream().filter(Stratum::tested).mapToDouble(Stratum::p).toArray());
+        List<String> parts = new ArrayList<>();
+        int k = 0;
+        int rising = 0;
+        int falling = 0;
+        int tested = 0;
+        ColumnTable st = Tables.CDG_CROSSINGS_STRATA.empty();
+        for (Stratum x : strata) {
+            Double adjusted = x.tested() ? holm[k++] : null;
+            st.add(x.eps(), "layer" + x.layer(), (long) x.repeat().n(), nan(x.repeat().rho()), nan(x.repeat().low()), nan(x.repeat().high()),
+                    x.repeat().tested() ? (Double) x.repeat().p() : null, adjusted, (long) x.ste().n(), nan(x.ste().rho()));
+            if (adjusted == null) {
+                parts.add(String.format(Locale.ROOT, "eps=%s layer%d: %d points, too few to test (at least %d)", fmt(x.eps()), x.layer(),
+                        x.repeat().n(), SpearmanTest.MIN_POINTS));
+                continue;
+            }
+            tested++;
+            boolean significant = adjusted < PairedTest.ALPHA;
+            rising += significant && x.repeat().rho() > 0 ? 1 : 0;
+            falling += significant && x.repeat().rho() < 0 ? 1 : 0;
+            parts.add(String.format(Locale.ROOT, "eps=%s layer%d: Spearman %.2f (95%% bootstrap interval %.2f to %.2f, %d points,"
+                    + " permutation p=%.2g, Holm-adjusted %.2g)", fmt(x.eps()), x.layer(), x.repeat().rho(), x.repeat().low(),
+                    x.repeat().high(), x.repeat().n(), x.repeat().p(), adjusted));
+        }
         double[] lowSte = band(withSte, 0, 1, true);
         double[] highSte = band(withSte, 10, Double.POSITIVE_INFINITY, true);
         double[] lowRep = band(withRepeat, 0, 1, false);
         double[] highRep = band(withRepeat, 10, Double.POSITIVE_INFINITY, false);
-        String sentence = String.format(Locale.ROOT, "Over %d CDG layer estimates, CDG's repeatability over batches %s the level crossings"
-                + " per coordinate (Spearman %s) and its agreement with STE %s them (Spearman %s). Below one crossing per coordinate the"
-                + " mean repeatability is %s and the cosine with STE %s; above ten, %s and %s. %s", usable.size(), trend(rhoRep),
-                fmt(rhoRep), trend(rhoSte), fmt(rhoSte), cell(lowRep), cell(lowSte), cell(highRep), cell(highSte),
-                meaning(lowRep, highRep));
+        String reading = tested == 0 ? "Not decided: no (eps, layer) stratum has the " + SpearmanTest.MIN_POINTS + " points a test"
+                + " needs; more inits, batches or dims give more points per stratum."
+                : rising > 0 && falling == 0 ? String.format(Locale.ROOT, "Within %d of %d tested strata, CDG repeats better where a"
+                        + " coordinate rests on more crossings (and in none worse): where few rows flip, CDG measures their noise.",
+                        rising, tested)
+                : falling > 0 && rising == 0 ? String.format(Locale.ROOT, "Within %d of %d tested strata, CDG repeats worse with more"
+                        + " crossings: the crossings do not explain its noise.", falling, tested)
+                : rising + falling == 0 ? String.format(Locale.ROOT, "In none of %d tested strata does repeatability follow the"
+                        + " crossings beyond chance: not decided at this size.", tested)
+                : String.format(Locale.ROOT, "The strata disagree (%d rising, %d falling of %d tested).", rising, falling, tested);
+        String sentence = String.format(Locale.ROOT, "Over %d CDG layer estimates, CDG's repeatability over batches against the level"
+                + " crossings per coordinate, within each (eps, layer): %s. %s Described, not tested: below one crossing per coordinate"
+                + " the mean repeatability is %s and the cosine with STE %s; above ten, %s and %s.", usable.size(), String.join("; ", parts),
+                reading, cell(lowRep), cell(lowSte), cell(highRep), cell(highSte));
         Questions.verdict(c, QUESTION, "What does CDG measure at small eps on a quantized network?", sentence, String.format(Locale.ROOT,
-                "spearman_repeatability=%s spearman_ste=%s low_repeatability=%s high_repeatability=%s low_cosine_ste=%s"
-                        + " high_cosine_ste=%s points=%d", fmt(rhoRep), fmt(rhoSte), fmt(lowRep[0]), fmt(highRep[0]), fmt(lowSte[0]),
-                fmt(highSte[0]), usable.size()));
+                "strata=%d tested=%d rising=%d falling=%d holm=yes low_repeatability=%s high_repeatability=%s low_cosine_ste=%s"
+                        + " high_cosine_ste=%s points=%d", strata.size(), tested, rising, falling, fmt(lowRep[0]), fmt(highRep[0]),
+                fmt(lowSte[0]), fmt(highSte[0]), usable.size()));
         figure(c, withRepeat, false, "cdg_crossings_repeatability", "CDG repeatability over batches vs level crossings",
                 "cosine with the same CDG setting on the model's other batches");
         figure(c, withSte, true, "cdg_crossings_ste", "CDG agreement with STE vs level crossings", "cosine(CDG, STE), same model and batch");
         c.table(Questions.SECTION, "CDG per layer: level crossings per coordinate, cosine with STE, repeatability over batches", t);
+        c.table(Questions.SECTION, "CDG crossings per (eps, layer): Spearman of repeatability (and of the cosine with STE) against the"
+                + " crossings, permutation p, Holm over the strata tested", st);
     }
 
     private static void figure(ReportContext c, List<Point> pts, boolean ste, String name, String title, String y) throws IOException {
@@ -168,20 +213,6 @@ final class CdgCrossings implements Part {
         return Double.isNaN(band[0]) ? "(no points)" : String.format(Locale.ROOT, "%.2f (%d points)", band[0], (long) band[1]);
     }
 
-    private static String trend(double rho) {
-        return Double.isNaN(rho) ? "cannot be related to" : rho >= 0.3 ? "rises with" : rho <= -0.3 ? "falls with" : "does not follow";
-    }
-
-    private static String meaning(double[] low, double[] high) {
-        if (Double.isNaN(low[0]) || Double.isNaN(high[0])) {
-            return "The run does not span both ends of the crossings scale; vary eps or the batch size to see both.";
-        }
-        return low[0] < 0.5 && high[0] >= 0.5
-                ? "Where coordinates rest on less than one crossing, CDG measures the noise of the few rows that flip, not a slope."
-                : low[0] >= 0.5 ? "Even coordinates with less than one crossing repeat across batches here."
-                : "Repeatability stays low even with many crossings: CDG is noisy at these settings throughout.";
-    }
-
     private static String fmt(double v) {
         return Double.isNaN(v) ? "none" : String.format(Locale.ROOT, "%.3g", v);
     }
@@ -195,47 +226,42 @@ final class CdgCrossings implements Part {
         return g;
     }
 
-    /** Spearman's rank correlation (average ranks for ties); NaN for fewer than 3 points or a constant side. */
-    static double spearman(double[] x, double[] y) {
-        if (x.length < 3) {
-            return Double.NaN;
+    /** One (eps, layer): Spearman of repeatability and of the cosine with STE against the crossings. */
+    private record Stratum(double eps, int layer, SpearmanTest repeat, SpearmanTest ste) {
+        boolean tested() {
+            return repeat.tested();
         }
-        double[] rx = ranks(x);
-        double[] ry = ranks(y);
-        double mx = 0;
-        double my = 0;
-        for (int i = 0; i < x.length; i++) {
-            mx += rx[i] / x.length;
-            my += ry[i] / x.length;
+
+        double p() {
+            return repeat.p();
         }
-        double sxy = 0;
-        double sxx = 0;
-        double syy = 0;
-        for (int i = 0; i < x.length; i++) {
-            sxy += (rx[i] - mx) * (ry[i] - my);
-            sxx += (rx[i] - mx) * (rx[i] - mx);
-            syy += (ry[i] - my) * (ry[i] - my);
-        }
-        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
     }
 
-    private static double[] ranks(double[] v) {
-        Integer[] idx = new Integer[v.length];
-        for (int i = 0; i < v.length; i++) {
-            idx[i] = i;
+    private static List<Stratum> strata(List<Point> withRepeat, List<Point> withSte) {
+        Map<String, List<Point>> rep = new TreeMap<>();
+        Map<String, List<Point>> ste = new TreeMap<>();
+        withRepeat.forEach(x -> rep.computeIfAbsent(key(x), k -> new ArrayList<>()).add(x));
+        withSte.forEach(x -> ste.computeIfAbsent(key(x), k -> new ArrayList<>()).add(x));
+        java.util.Set<String> keys = new java.util.TreeSet<>(rep.keySet());
+        keys.addAll(ste.keySet());
+        List<Stratum> out = new ArrayList<>();
+        for (String k : keys) {
+            List<Point> r = rep.getOrDefault(k, List.of());
+            List<Point> s = ste.getOrDefault(k, List.of());
+            Point any = r.isEmpty() ? s.get(0) : r.get(0);
+            long seed = k.hashCode();
+            out.add(new Stratum(any.eps(), any.layer(), SpearmanTest.of(r.stream().mapToDouble(Point::crossings).toArray(),
+                    r.stream().mapToDouble(Point::repeat).toArray(), seed), SpearmanTest.of(s.stream().mapToDouble(Point::crossings).toArray(),
+                    s.stream().mapToDouble(Point::ste).toArray(), seed + 1)));
         }
-        java.util.Arrays.sort(idx, Comparator.comparingDouble(i -> v[i]));
-        double[] r = new double[v.length];
-        for (int i = 0; i < v.length; ) {
-            int j = i;
-            while (j + 1 < v.length && v[idx[j + 1]] == v[idx[i]]) {
-                j++;
-            }
-            for (int k = i; k <= j; k++) {
-                r[idx[k]] = (i + j) / 2.0;
-            }
-            i = j + 1;
-        }
-        return r;
+        return out;
+    }
+
+    private static String key(Point x) {
+        return String.format(Locale.ROOT, "%.6e|%02d", x.eps(), x.layer());
+    }
+
+    private static Double nan(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 }

@@ -16,11 +16,13 @@ final class Cells {
     /**
      * One (variant, dim, estimator) with every repeat's best decrease and lr; the variant is
      * (activation, rows, pretrained). {@code repeats} names each repeat as {@code init/batch}, in the
-     * order of {@code best}, {@code heldout} and {@code relative}.
+     * order of {@code best}, {@code heldout}, {@code relative}, {@code edge} (the best lr still at an
+     * end of the rates swept: unresolved) and {@code lrLow .. lrHigh} (the rates swept: the grid,
+     * extended where the best rate sat at an end).
      */
     record Cell(String variant, String activation, long pretrained, long dim, String estimator, Estimator spec, List<Double> best,
             List<Double> lr, double flops, long rows, List<Double> heldout, Double perturbationNorm, List<Double> relative,
-            List<String> repeats) {
+            List<String> repeats, List<Boolean> edge, List<Double> lrLow, List<Double> lrHigh) {
 
         /** Mean over repeats of best decrease / base loss. */
         double relativeMean() {
@@ -62,6 +64,21 @@ final class Cells {
             return lr.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         }
 
+        /** Repeats whose best lr still sits at an end of the rates swept (the extension reached its limit). */
+        long atEdge() {
+            return edge.stream().filter(Boolean::booleanValue).count();
+        }
+
+        /** The lowest rate any repeat swept. */
+        double sweptLow() {
+            return lrLow.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        }
+
+        /** The highest rate any repeat swept. */
+        double sweptHigh() {
+            return lrHigh.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        }
+
         /** Repeats in which no learning rate of the grid lowered the loss. */
         int noDescent() {
             return best.size() - lr.size();
@@ -93,11 +110,14 @@ final class Cells {
                     Estimators.decode(s.string("estimator_spec", row)), new ArrayList<>(), new ArrayList<>(),
                     s.getDouble("nominal_flops", row), s.getLong("rows", row), new ArrayList<>(),
                     s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row), new ArrayList<>(),
-                    new ArrayList<>()));
+                    new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
             cell.repeats().add(s.getLong("init", r) + "/" + s.getLong("batch", r));
             cell.best().add(s.getDouble("best_decrease", r));
             cell.heldout().add(s.getDouble("heldout_decrease", r));
             cell.relative().add(s.getDouble("best_decrease", r) / s.getDouble("base_loss", r));
+            cell.edge().add(s.getLong("at_edge", r) == 1);
+            cell.lrLow().add(s.getDouble("lr_low", r));
+            cell.lrHigh().add(s.getDouble("lr_high", r));
             if (s.get("best_lr", r) != null) {
                 cell.lr().add(s.getDouble("best_lr", r)); // repeats without descent have no best lr
             }

@@ -18,7 +18,7 @@ import java.util.Map;
  * The page's lead: per (variant, dim), which estimator gives the largest decrease, by how much
  * relative to STE, and whether it beats the runner-up on held-out rows (paired t over inits, Holm
  * over the report's claims; see {@link Claim}); then what looks
- * suspicious (a best lr at the edge of the grid, no descent, pretraining that ended on a spike or
+ * suspicious (a best lr still at an end of the rates swept after the grid's extension, no descent, pretraining that ended on a spike or
  * had not converged). Sentences are generated from the numbers; each is also a {@code finding}
  * headline.
  */
@@ -27,7 +27,7 @@ final class Findings implements Part {
     /** Bumped whenever what the findings say changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 3;
+        return 4;
     }
 
     /** The section the page shows before the results. */
@@ -41,19 +41,18 @@ final class Findings implements Part {
         for (Cells.Cell cell : c.cells()) {
             groups.computeIfAbsent(cell.variant() + ", dim=" + cell.dim(), k -> new ArrayList<>()).add(cell);
         }
-        double[] edges = gridEdges(c);
         List<Claim> claims = new ArrayList<>();
         for (Map.Entry<String, List<Cells.Cell>> g : groups.entrySet()) {
-            claims.add(claim(g.getKey(), g.getValue(), edges));
+            claims.add(claim(g.getKey(), g.getValue()));
             for (Cells.Cell x : g.getValue()) {
                 if (x.noDescent() > 0) {
                     flags.add(String.format(Locale.ROOT, "%s, %s: no descent in %d of %d repeats (no lr of the grid lowers the loss).",
                             g.getKey(), x.estimator(), x.noDescent(), x.best().size()));
                 }
-                long atEdge = atEdge(x, edges);
-                if (atEdge > 0) {
-                    flags.add(String.format(Locale.ROOT, "%s, %s: best lr at the edge of the grid (%s) in %d of %d repeats; widen the grid.",
-                            g.getKey(), x.estimator(), x.lr().get(0) <= edges[0] + 1e-12 ? "lowest" : "highest", atEdge, x.lr().size()));
+                if (x.atEdge() > 0) {
+                    flags.add(String.format(Locale.ROOT, "%s, %s: best lr still at an end of the rates swept (%s .. %s, the grid "
+                            + "extended to its limit) in %d of %d repeats: unresolved.", g.getKey(), x.estimator(),
+                            ResultTables.plain(x.sweptLow()), ResultTables.plain(x.sweptHigh()), x.atEdge(), x.lr().size()));
                 }
             }
         }
@@ -95,7 +94,6 @@ final class Findings implements Part {
         c.html(SECTION, h.toString());
     }
 
-    /** The lowest and highest rate of the run's lr grid (empty without sweeps). */
     /**
      * One (variant, dim) group's answer: the winner, picked by its mean best decrease on the
      * gradient batches, tested against the runner-up on the held-out batches (the decrease at each
@@ -125,7 +123,7 @@ final class Findings implements Part {
             if (second == null) {
                 verdict = "the only estimator";
             } else if (unresolved != null) {
-                verdict = "unresolved: " + unresolved + ", so no comparison is made (widen the lr grid)";
+                verdict = "unresolved: " + unresolved + " (the grid was extended to its limit), so no comparison is made";
             } else if (test.n() < 2) {
                 verdict = String.format(Locale.ROOT, "not decided: one init, so no spread to test the gap to %s (%.3g) with; "
                         + "raise num_init (the unit of replication; data.num_batch adds batches within an init)", second.estimator(),
@@ -157,7 +155,7 @@ final class Findings implements Part {
     }
 
     /** The claim of one (variant, dim) group. */
-    static Claim claim(String group, List<Cells.Cell> all, double[] edges) {
+    static Claim claim(String group, List<Cells.Cell> all) {
         // the control is what every estimator is read against, never a candidate
         Cells.Cell control = all.stream().filter(x -> x.spec() instanceof RandomDirectionEstimator).findFirst().orElse(null);
         List<Cells.Cell> cells = all.stream().filter(x -> x != control).toList();
@@ -167,8 +165,8 @@ final class Findings implements Part {
         if (second == null) {
             return new Claim(group, best, null, ste, control, null, null);
         }
-        String unresolved = atEdge(best, edges) + atEdge(second, edges) > 0
-                ? "the best lr of " + (atEdge(best, edges) > 0 ? best.estimator() : second.estimator()) + " lies at an edge of the grid" : null;
+        String unresolved = best.atEdge() + second.atEdge() > 0 ? "the best lr of " + (best.atEdge() > 0 ? best.estimator()
+                : second.estimator()) + " still lies at an end of the rates swept" : null;
         // paired by repeat (the same model and batch), averaged within each init: the init is the unit
         Map<String, List<Double>> byInit = new LinkedHashMap<>();
         for (int i = 0; i < best.repeats().size(); i++) {
@@ -180,22 +178,5 @@ final class Findings implements Part {
         }
         double[] units = byInit.values().stream().mapToDouble(Cells.Cell::mean).toArray();
         return new Claim(group, best, second, ste, control, PairedTest.of(units), unresolved);
-    }
-
-    /** Repeats of {@code x} whose best lr lies at an end of the grid. */
-    private static long atEdge(Cells.Cell x, double[] edges) {
-        return edges.length < 2 ? 0 : x.lr().stream().filter(lr -> Math.abs(lr - edges[0]) < 1e-12 || Math.abs(lr - edges[1]) < 1e-12).count();
-    }
-
-    /** The lowest and highest learning rate of the run's sweeps (none without sweeps). */
-    static double[] gridEdges(ReportContext c) {
-        List<String> sweeps = c.keys("lr-sweep");
-        if (sweeps.isEmpty()) {
-            return new double[0];
-        }
-        JsonNode p = c.params("lr-sweep", sweeps.get(0));
-        float[] grid = bitgrad.models.measure.LrSweep.grid(p.path("lr_start").asDouble(), p.path("lr_step").asDouble(),
-                p.path("lr_count").asInt());
-        return new double[] {grid[0], grid[grid.length - 1]};
     }
 }

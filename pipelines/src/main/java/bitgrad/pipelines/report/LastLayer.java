@@ -21,6 +21,12 @@ final class LastLayer implements Part {
 
     static final String QUESTION = "last-layer";
 
+    /** Bumped whenever what this part says changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         List<String> keys = c.keys("layer-sweep");
@@ -29,6 +35,10 @@ final class LastLayer implements Part {
         }
         // (teacher | variant | dim | estimator label | spec) -> update -> best decreases over repeats
         Map<String, Map<String, List<Double>>> agg = new LinkedHashMap<>();
+        // the same per repeat: (id) -> init/batch -> update -> best decrease; a repeat with any restriction's best lr still at an end
+        // of the rates swept is left out of the verdict (unresolved)
+        Map<String, Map<String, Map<String, Double>>> repeats = new LinkedHashMap<>();
+        java.util.Set<String> unresolved = new java.util.HashSet<>();
         for (String k : keys) {
             ColumnTable t = c.table("layer-sweep", k, LayerSweepStage.LAYERS.file());
             for (int r = 0; r < t.rows(); r++) {
@@ -36,8 +46,15 @@ final class LastLayer implements Part {
                         t.getLong("pretrained", r)), String.valueOf(t.getLong("dim", r)), t.string("estimator", r), t.string("estimator_spec", r));
                 agg.computeIfAbsent(id, x -> new LinkedHashMap<>()).computeIfAbsent(t.string("update", r), x -> new ArrayList<>())
                         .add(t.getDouble("best_decrease", r));
+                String repeat = t.getLong("init", r) + "/" + t.getLong("batch", r);
+                repeats.computeIfAbsent(id, x -> new LinkedHashMap<>()).computeIfAbsent(repeat, x -> new LinkedHashMap<>())
+                        .put(t.string("update", r), t.getDouble("best_decrease", r));
+                if (t.get("at_edge", r) != null && t.getLong("at_edge", r) == 1) {
+                    unresolved.add(id + "|" + repeat);
+                }
             }
         }
+        Map<String, LastLayerTest> tests = LastLayerTest.of(repeats, unresolved);
         ColumnTable table = Tables.LAST_LAYER.empty();
         Map<String, List<Double>> lastFractions = new TreeMap<>();
         Map<String, List<Double>> hiddenFractions = new TreeMap<>();
@@ -77,18 +94,20 @@ final class LastLayer implements Part {
             List<Double> hf = hiddenFractions.getOrDefault(teacher, List.of());
             List<Double> wf = wholeStep.getOrDefault(teacher, List.of()).stream().filter(x -> !Double.isNaN(x)).toList();
             long wholeBehind = wf.stream().filter(x -> x < 0.9).count();
+            LastLayerTest test = tests.get(teacher);
             String sentence = String.format(Locale.ROOT, "With the %s teacher, a step on the last layer alone reaches a median %.0f%% of"
                     + " the best decrease any restriction reaches (%.0f%% to %.0f%% over %d estimator x variant x dim cells), the hidden"
                     + " layers without the last one a median %.0f%% (%.0f%% to %.0f%%), the whole step %.0f%%%s. %s%s", teacher,
                     100 * median(lf), 100 * min(lf), 100 * max(lf), lf.size(), 100 * median(hf), 100 * min(hf), 100 * max(hf), 100 * median(wf),
                     wholeBehind == 0 ? "" : String.format(Locale.ROOT, " (in %d of %d cells the whole step is more than 10%% behind a part:"
                             + " one lr for layers normalised to unit norm each is limited by one of them)", wholeBehind, wf.size()),
-                    reading(median(lf), median(hf)),
+                    test == null ? "" : test.reading(),
                     skipped.containsKey(teacher) ? String.format(Locale.ROOT, " (%d cells without descent of the whole step left out.)",
                             skipped.get(teacher)) : "");
             Questions.verdict(c, QUESTION, "How much of the decrease is the last layer? (" + teacher + " teacher)", sentence,
                     String.format(Locale.ROOT, "teacher=%s last_layer_fraction=%.3f min=%.3f max=%.3f hidden_fraction=%.3f"
-                            + " whole_step_fraction=%.3f cells=%d", teacher, median(lf), min(lf), max(lf), median(hf), median(wf), lf.size()));
+                            + " whole_step_fraction=%.3f cells=%d%s", teacher, median(lf), min(lf), max(lf), median(hf), median(wf), lf.size(),
+                            test == null ? "" : test.headline()));
         }
         int n = 0;
         for (Map.Entry<String, Map<String, Map<String, Double>>> panel : panels.entrySet()) {
@@ -107,23 +126,6 @@ final class LastLayer implements Part {
                             + " lowers the loss, drawn down to -1 at most).");
         }
         c.table(Questions.SECTION, "Decrease by layer: best decrease per layer restriction and its fraction of the best restriction's", table);
-    }
-
-    /** What the two median fractions mean for a comparison of estimators. */
-    static String reading(double last, double hidden) {
-        if (last >= 0.5 && hidden < 0.5) {
-            return "Most of the decrease is the last layer's: a comparison of estimators here mostly compares their last-layer"
-                    + " gradients, where all of them see the same linear map; rerun with --set model.teacher=same or"
-                    + " variance-preserving for a task where the hidden layers matter.";
-        }
-        if (hidden >= 0.5 && last < 0.5) {
-            return "The hidden layers carry most of the decrease: the comparison of estimators rests on them.";
-        }
-        if (last >= 0.5) {
-            return "Either part alone gives at least half of the best decrease: the layers' contributions overlap (they"
-                    + " reduce the same error), so the hidden layers are not negligible here even though the last layer alone does much.";
-        }
-        return "Neither part alone gives half of the best decrease: the decrease needs every layer.";
     }
 
     static double median(List<Double> v) {

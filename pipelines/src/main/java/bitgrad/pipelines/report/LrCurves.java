@@ -23,6 +23,19 @@ final class LrCurves implements Part {
         return out;
     }
 
+    /** Per rate (ascending): the rate, the mean and the sample standard deviation (0 for one value) of its decreases. */
+    static double[][] meanSd(TreeMap<Double, List<Double>> byRate) {
+        double[][] out = new double[3][byRate.size()];
+        int i = 0;
+        for (Map.Entry<Double, List<Double>> e : byRate.entrySet()) {
+            out[0][i] = e.getKey();
+            out[1][i] = Cells.Cell.mean(e.getValue());
+            out[2][i] = e.getValue().size() > 1 ? Cells.Cell.sd(e.getValue()) : 0;
+            i++;
+        }
+        return out;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         Map<String, List<String>> groups = new TreeMap<>();
@@ -36,21 +49,18 @@ final class LrCurves implements Part {
         }
         int n = 0;
         for (Map.Entry<String, List<String>> g : groups.entrySet()) {
-            Map<String, List<double[]>> curves = new LinkedHashMap<>();
-            double[] lrs = null;
+            // per estimator and rate, the decreases of every repeat that swept that rate (the grid's rates: all of them;
+            // the extension past an end: the repeats whose best rate sat there)
+            Map<String, TreeMap<Double, List<Double>>> curves = new LinkedHashMap<>();
             for (String sweep : g.getValue()) {
                 ColumnTable t = c.table("lr-sweep", sweep, LrSweepStage.CURVES.file());
-                Map<String, List<Double>> dec = new LinkedHashMap<>();
-                Map<String, List<Double>> lr = new LinkedHashMap<>();
                 for (int r = 0; r < t.rows(); r++) {
-                    dec.computeIfAbsent(t.string("estimator", r), x -> new ArrayList<>()).add(t.getDouble("decrease", r));
-                    lr.computeIfAbsent(t.string("estimator", r), x -> new ArrayList<>()).add(t.getDouble("lr", r));
-                }
-                for (String e : dec.keySet()) {
-                    curves.computeIfAbsent(e, x -> new ArrayList<>()).add(Figures.toArray(dec.get(e)));
-                    lrs = Figures.toArray(lr.get(e));
+                    curves.computeIfAbsent(t.string("estimator", r), x -> new TreeMap<>())
+                            .computeIfAbsent(t.getDouble("lr", r), x -> new ArrayList<>()).add(t.getDouble("decrease", r));
                 }
             }
+            // every repeat sweeps the grid: the most values at one rate is the number of repeats
+            int repeats = curves.values().stream().flatMap(m -> m.values().stream()).mapToInt(List::size).max().orElse(0);
             XYChart chart = Figures.lines("Loss decrease vs learning rate, " + titles.get(g.getKey()),
                     "learning rate (log scale)", "loss decrease L(w) - L(w - lr g)");
             chart.getStyler().setXAxisLogarithmic(true);
@@ -59,11 +69,13 @@ final class LrCurves implements Part {
             // band (or 0), but not below -2x the best, lower values drawn at the floor
             double top = 0;
             double low = 0;
-            for (List<double[]> runs : curves.values()) {
-                double[][] ms = Figures.meanSd(runs);
+            Map<String, double[][]> stats = new LinkedHashMap<>();
+            for (Map.Entry<String, TreeMap<Double, List<Double>>> e : curves.entrySet()) {
+                double[][] ms = meanSd(e.getValue());
+                stats.put(e.getKey(), ms);
                 for (int i = 0; i < ms[0].length; i++) {
-                    top = Math.max(top, ms[0][i]);
-                    low = Math.min(low, runs.size() > 1 ? ms[0][i] - ms[1][i] : ms[0][i]);
+                    top = Math.max(top, ms[1][i]);
+                    low = Math.min(low, ms[1][i] - ms[2][i]);
                 }
             }
             double floor = top > 0 ? Math.max(-2 * top, low - 0.1 * top) : Double.NEGATIVE_INFINITY;
@@ -72,18 +84,19 @@ final class LrCurves implements Part {
                 chart.getStyler().setYAxisMax(1.3 * top);
             }
             int colour = 0;
-            for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
-                double[][] ms = Figures.meanSd(e.getValue());
-                Figures.line(chart, e.getKey(), lrs, clip(ms[0], floor), colour);
-                if (e.getValue().size() > 1) {
-                    Figures.band(chart, e.getKey() + " +sd", lrs, clip(Figures.plus(ms[0], ms[1], 1), floor), colour);
-                    Figures.band(chart, e.getKey() + " -sd", lrs, clip(Figures.plus(ms[0], ms[1], -1), floor), colour);
+            for (Map.Entry<String, double[][]> e : stats.entrySet()) {
+                double[][] ms = e.getValue();
+                Figures.line(chart, e.getKey(), ms[0], clip(ms[1], floor), colour);
+                if (repeats > 1) {
+                    Figures.band(chart, e.getKey() + " +sd", ms[0], clip(Figures.plus(ms[1], ms[2], 1), floor), colour);
+                    Figures.band(chart, e.getKey() + " -sd", ms[0], clip(Figures.plus(ms[1], ms[2], -1), floor), colour);
                 }
                 colour++;
             }
             c.figure("lr-sweep", chart, "lr_curves_" + (n++), "Loss decrease vs lr: " + titles.get(g.getKey()),
-                    "Mean over " + curves.values().stream().mapToInt(List::size).max().orElse(0) + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
-                            + " +- one standard deviation. The y axis spans up to 1.3x the best mean decrease and down to the lowest"
+                    "Mean over " + repeats + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
+                            + " +- one standard deviation. Rates past an end of the configured grid are its extension, swept where a"
+                            + " repeat's best rate sat at that end: their mean is over the repeats that reached them. The y axis spans up to 1.3x the best mean decrease and down to the lowest"
                             + " curve, at most -2x the best, so the best rates show; larger increases of the loss are drawn at the"
                             + " bottom edge.");
         }

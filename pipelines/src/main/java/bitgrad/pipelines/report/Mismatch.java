@@ -19,11 +19,18 @@ import java.util.TreeSet;
 import org.knowm.xchart.CategoryChart;
 
 /**
- * The gradient mismatch: cosine(CDG, STE) per layer for every activation, eps and dim (never
- * averaged across dims), with the spread over repeats and the level crossings each CDG
+ * The gradient mismatch: cosine(CDG, STE) per hidden layer and their mean for every activation,
+ * eps and dim (never averaged across dims), the output layer apart (its cosine is 1 by
+ * construction), with the spread over repeats and the level crossings each CDG
  * coordinate rests on; bars with error bars, a table, and headlines when activations vary.
  */
 final class Mismatch implements Part {
+
+    /** Bumped whenever what this part files changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
 
     /** The CDG estimator of a row that pairs CDG with STE, else null. */
     static CdgEstimator cdgVsSte(ColumnTable cosine, int r) {
@@ -39,17 +46,43 @@ final class Mismatch implements Part {
         if (cosine == null) {
             return;
         }
-        // (activation, eps, dim, layer) -> cosines over repeats
+        // (activation, eps, dim, layer) -> cosines over repeats; the whole-model cosine is left out (it mixes in the output layer)
         Map<List<Object>, List<Double>> cells = new TreeMap<>(Mismatch::compare);
+        // (activation, eps, dim) -> the output layer's index; (activation, eps, dim, init, batch) -> layer -> cosine
+        Map<List<Object>, Integer> output = new TreeMap<>(Mismatch::compare);
+        Map<List<Object>, Map<Integer, Double>> byRepeat = new TreeMap<>(Mismatch::compare);
         Set<String> activations = new TreeSet<>();
         for (int r = 0; r < cosine.rows(); r++) {
             activations.add(cosine.string("activation", r));
             CdgEstimator cdg = cdgVsSte(cosine, r);
-            if (cdg != null) {
-                cells.computeIfAbsent(List.of(cosine.string("activation", r), cdg.eps(), cosine.getLong("dim", r),
-                        layer(cosine.string("tensor", r))), x -> new ArrayList<>()).add(cosine.getDouble("cosine", r));
+            String layer = layer(cosine.string("tensor", r));
+            if (cdg == null || !layer.startsWith("layer")) {
+                continue;
             }
+            int index = Integer.parseInt(layer.substring("layer".length()));
+            List<Object> at = List.of(cosine.string("activation", r), cdg.eps(), cosine.getLong("dim", r));
+            output.merge(at, index, Math::max);
+            byRepeat.computeIfAbsent(List.of(at.get(0), at.get(1), at.get(2), cosine.getLong("init", r), cosine.getLong("batch", r)),
+                    x -> new TreeMap<>()).put(index, cosine.getDouble("cosine", r));
         }
+        // per repeat: each hidden layer, their mean, and the output layer apart (its cosine is 1 by construction: the loss is
+        // quadratic in it, so CDG's central difference is exact, and STE's gradient there involves no quantizer)
+        byRepeat.forEach((k, layers) -> {
+            List<Object> at = List.of(k.get(0), k.get(1), k.get(2));
+            int out = output.get(at);
+            List<Double> hidden = new ArrayList<>();
+            layers.forEach((l, cos) -> {
+                String name = l == out ? "output (layer" + l + ")" : "layer" + l;
+                cells.computeIfAbsent(List.of(at.get(0), at.get(1), at.get(2), name), x -> new ArrayList<>()).add(cos);
+                if (l != out) {
+                    hidden.add(cos);
+                }
+            });
+            if (!hidden.isEmpty()) {
+                cells.computeIfAbsent(List.of(at.get(0), at.get(1), at.get(2), "hidden mean"), x -> new ArrayList<>())
+                        .add(Cells.Cell.mean(hidden));
+            }
+        });
         if (cells.isEmpty()) {
             return;
         }
@@ -58,10 +91,10 @@ final class Mismatch implements Part {
         // (eps, dim) -> activation -> layer -> (mean, sd)
         Map<String, Map<String, Map<String, double[]>>> figures = new TreeMap<>();
         cells.forEach((k, v) -> {
-            double[] x = crossings.get(k);
+            double[] x = k.get(3).toString().startsWith("layer") ? crossings.get(k) : null;
             t.add(k.get(0), k.get(1), k.get(2), k.get(3), Cells.Cell.mean(v), Cells.Cell.sd(v), (long) v.size(),
                     x == null ? null : x[0] / x[2], x == null ? null : x[1] / x[2]);
-            if (!k.get(3).equals("all")) {
+            if (k.get(3).toString().startsWith("layer")) {
                 figures.computeIfAbsent(String.format(Locale.ROOT, "eps=%s dim=%d", k.get(1), (Long) k.get(2)), y -> new TreeMap<>())
                         .computeIfAbsent((String) k.get(0), y -> new LinkedHashMap<>())
                         .put((String) k.get(3), new double[] {Cells.Cell.mean(v), Cells.Cell.sd(v)});
@@ -81,16 +114,18 @@ final class Mismatch implements Part {
                         act.getValue().values().stream().map(m -> (Number) m[0]).toList(),
                         act.getValue().values().stream().map(m -> (Number) m[1]).toList());
             }
-            c.figure("lr-sweep", chart, "mismatch_" + (n++), "cosine(CDG, STE) per layer, " + f.getKey(),
+            c.figure("lr-sweep", chart, "mismatch_" + (n++), "cosine(CDG, STE) per hidden layer, " + f.getKey(),
                     "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1 (the axis"
-                            + " starts near the smallest bar, not at 0). The table"
+                            + " starts near the smallest bar, not at 0). The output layer is not drawn: its cosine is 1 by"
+                            + " construction (the loss is quadratic in it). The table"
                             + " gives the level crossings each CDG coordinate rests on: a few crossings make CDG noise.");
         }
-        c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per layer, and the level crossings per CDG coordinate", t);
+        c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per hidden layer and their mean; the output layer apart (its cosine"
+                + " is 1 by construction: the loss is quadratic in it, so it is in no average); the level crossings per CDG coordinate", t);
         if (activations.size() > 1) {
             for (int r = 0; r < t.rows(); r++) {
-                if (t.string("layer", r).equals("all")) {
-                    continue;
+                if (!t.string("layer", r).startsWith("layer")) {
+                    continue; // the hidden layers one by one: the mean is theirs, the output layer says nothing
                 }
                 c.headline("lr-sweep", String.format(Locale.ROOT,
                         "mismatch dim=%d activation=%s eps=%s layer=%s cosine=%.4f sd=%.4f repeats=%d crossings_per_coordinate=%s",

@@ -20,7 +20,7 @@ import org.knowm.xchart.XYChart;
  * evidence per dim for raw and pretrained models:
  * <ul>
  *   <li>variance: NES's signal-to-noise ratio over independent seeds at the largest nested sample
- *       count ({@code nes-snr}); below one, single estimates are mostly noise;</li>
+ *       count ({@code nes-snr}) relative to what any smooth loss gives ({@link NesSnrEvidence});</li>
  *   <li>smoothing offset: along NES's step (as long as sigma), the loss smoothed at sigma falls
  *       while the true loss does not ({@code smoothing}, the whole step);</li>
  *   <li>curvature: the decrease-vs-lr curve fitted as {@code a lr + b lr^2} over the lrs where CDG
@@ -33,6 +33,12 @@ import org.knowm.xchart.XYChart;
 final class NesAfterPretraining implements Part {
 
     static final String QUESTION = "nes-after-pretraining";
+
+    /** Bumped whenever what this part says changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
 
     /** One estimate's sweep: its point, family, whether it descends and its fitted curve. */
     private record Sweep(String point, String variant, long dim, boolean pretrained, String family, double baseLoss, double best,
@@ -159,30 +165,25 @@ final class NesAfterPretraining implements Part {
                 snrByCell.computeIfAbsent(cell(t, r), x -> new ArrayList<>()).add(t.getDouble("snr", r));
             }
         }
-        // smoothing offset: NES's whole step, smoothed falls (beyond two standard errors) while the true loss does not
+        // smoothing offset: NES's whole step, smoothed falls (its test surviving the run's false discovery control) while the true loss does not
         Series offsetShare = new Series();
         Series trueFalls = new Series();
         int[] offset = new int[2];
         int[] offsetCases = new int[2];
         Map<String, int[]> offsetByCell = new TreeMap<>();
-        for (String k : c.keys("smoothing")) {
-            ColumnTable t = c.table("smoothing", k, SmoothingStage.CHANGES.file());
-            for (int r = 0; r < t.rows(); r++) {
-                if (!t.string("family", r).equals("nes") || !t.string("update", r).equals("all")) {
-                    continue;
-                }
-                boolean pre = t.getLong("pretrained", r) == 1;
-                long dim = t.getLong("dim", r);
-                boolean hit = SmoothingPart.Outcome.of(t.getDouble("smoothed_change", r), t.getDouble("smoothed_se", r),
-                        t.getDouble("true_change", r)) == SmoothingPart.Outcome.SMOOTHED_ONLY;
-                offsetShare.add(pre, dim, hit ? 1 : 0);
-                trueFalls.add(pre, dim, t.getDouble("true_change", r) < 0 ? 1 : 0);
-                offsetCases[pre ? 1 : 0]++;
-                offset[pre ? 1 : 0] += hit ? 1 : 0;
-                int[] cell = offsetByCell.computeIfAbsent(cell(t, r), x -> new int[2]);
-                cell[0]++;
-                cell[1] += hit ? 1 : 0;
+        for (SmoothingPart.Case x : SmoothingPart.cases(c)) {
+            if (!x.update().equals("all")) {
+                continue;
             }
+            boolean pre = x.pretrained() == 1;
+            boolean hit = x.outcome().smoothedOnly();
+            offsetShare.add(pre, x.dim(), hit ? 1 : 0);
+            trueFalls.add(pre, x.dim(), x.truth() < 0 ? 1 : 0);
+            offsetCases[pre ? 1 : 0]++;
+            offset[pre ? 1 : 0] += hit ? 1 : 0;
+            int[] cell = offsetByCell.computeIfAbsent(x.variant() + "|" + x.dim(), k -> new int[2]);
+            cell[0]++;
+            cell[1] += hit ? 1 : 0;
         }
         rows.forEach((id, r) -> {
             String[] p = id.split("\\|");
@@ -197,7 +198,8 @@ final class NesAfterPretraining implements Part {
 
         double snrRaw = Cells.Cell.mean(snr.all(false));
         double snrPre = Cells.Cell.mean(snr.all(true));
-        boolean variance = snrPre < 1 && (Double.isNaN(snrRaw) || snrPre < snrRaw);
+        NesSnrEvidence snrEvidence = NesSnrEvidence.of(snrTables);
+        boolean variance = snrEvidence != null && snrEvidence.supported();
         double offRaw = frac(offset[0], offsetCases[0]);
         double offPre = frac(offset[1], offsetCases[1]);
         boolean smoothing = offPre > 0.5 && (Double.isNaN(offRaw) || offPre > offRaw);
@@ -231,14 +233,14 @@ final class NesAfterPretraining implements Part {
                         descPre >= 0.5 ? ": in this run most pretrained NES steps still descend, so the explanations below describe what"
                                 + " weakens NES after pretraining rather than a failure." : ".");
         String sentence = premise + String.format(Locale.ROOT,
-                " Variance: at N=%d its signal-to-noise ratio over independent seeds is %.2f raw and %.2f pretrained (%s)."
+                " %s"
                         + " Smoothing offset: along its step the smoothed loss falls while the true loss does not in %s of raw and %s of"
                         + " pretrained cases (%s)."
                         + " Curvature: its fitted slope is a median %.2f (raw) and %.2f (pretrained) of CDG's on the same models;"
                         + " positive but with no lr of the grid descending in %s of raw and %s of pretrained estimates (%s)."
                         + " Batch noise: of the steps that descend on the gradient batch, %s (raw) and %s (pretrained) do not descend on"
                         + " the held-out batch (%s). %s",
-                maxN, snrRaw, snrPre, variance ? "supported: single estimates are mostly noise" : "not supported",
+                snrEvidence == null ? "Variance: not measured (no smooth-loss expectation in the nes-snr tables)." : snrEvidence.sentence(),
                 pct(offRaw), pct(offPre), offsetCases[1] == 0 ? "not measured: questions.smoothing" : smoothing ? "supported" : "not supported",
                 nesSlopeRaw, nesSlopePre, pct(curvRaw), pct(curvPre), curv ? "supported" : "not supported", pct(noiseRaw), pct(noisePre),
                 noise ? "supported" : "not supported",
@@ -246,10 +248,14 @@ final class NesAfterPretraining implements Part {
                         : "What the numbers support: " + String.join(", ", supported) + ".");
         Questions.verdict(c, QUESTION, "Why does NES stop pointing downhill after pretraining?", sentence, String.format(Locale.ROOT,
                 "supported=%s nes_descends_raw=%.3f nes_descends_pretrained=%.3f snr_raw=%.3g snr_pretrained=%.3g samples=%d"
+                        + " snr_vs_smooth_raw=%.3g snr_vs_smooth_pretrained=%.3g variance_dims=%s"
                         + " smoothing_offset_raw=%.3f smoothing_offset_pretrained=%.3f slope_vs_cdg_raw=%.3g slope_vs_cdg_pretrained=%.3g"
                         + " curvature_raw=%.3f curvature_pretrained=%.3f"
                         + " batch_noise_raw=%.3f batch_noise_pretrained=%.3f",
-                supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN, offRaw, offPre,
+                supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN,
+                snrEvidence == null ? Double.NaN : snrEvidence.meanRatio(false), snrEvidence == null ? Double.NaN : snrEvidence.meanRatio(true),
+                snrEvidence == null || snrEvidence.explainedDims().isEmpty() ? "none"
+                        : String.join(",", snrEvidence.explainedDims().stream().map(String::valueOf).toList()), offRaw, offPre,
                 nesSlopeRaw, nesSlopePre, curvRaw,
                 curvPre, noiseRaw, noisePre));
         figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);

@@ -21,8 +21,23 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** The ResNet experiment's figures (pretraining curves, CDG-vs-STE scatter per layer), its cosine table and headlines. */
 final class ResNetPart implements Part {
 
+    /** Bumped whenever what this part files changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
+    /** What the notes say of this experiment, shown above its results. */
+    static final String ABOLISHED = "The research notes mark the ResNet experiment ABOLISHED: the group stopped it and draws no"
+            + " conclusion from it. bitgrad keeps it runnable as a check that CDG and STE behave on convolutions as on the MLP;"
+            + " read its numbers as that check, not as one of the notes' results.";
+
     @Override
     public void render(ReportContext c) throws IOException {
+        if (c.keys(Stages.RESNET_PRETRAIN.name()).isEmpty() && c.keys(Stages.RESNET_GRAD.name()).isEmpty()) {
+            return;
+        }
+        c.html(Stages.RESNET_GRAD.name(), "<p class=bad><b>Abolished in the notes.</b> " + Html.esc(ABOLISHED) + "</p>");
         pretrainCurves(c);
         gradients(c);
     }

@@ -21,7 +21,7 @@ final class ResultTables implements Part {
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 2;
+        return 3;
     }
 
     @Override
@@ -43,14 +43,16 @@ final class ResultTables implements Part {
                 cell.mean(), cell.sd(), cell.heldoutMean(), cell.heldoutSd(), (long) cell.best().size()));
         c.table(SECTION, "Best hyperparameter per family", hp);
         ColumnTable best = Tables.BEST_SETTINGS.empty();
-        // the lr range the sweeps actually ran: a best lr at either end of it is not a best lr (the findings say so)
-        double[] edges = Findings.gridEdges(c);
-        String range = edges.length < 2 ? "" : " lr_range=" + plain(edges[0]) + ".." + plain(edges[1]);
         for (Cells.Cell cell : cells) {
+            // the rates the cell's sweeps actually ran (the grid, extended where a best rate sat at an end); a best lr
+            // still at an end of them is not a best lr: the headline says unresolved (the findings claim nothing on it)
+            String range = " lr_range=" + plain(cell.sweptLow()) + ".." + plain(cell.sweptHigh())
+                    + (cell.atEdge() > 0 ? " unresolved=grid-edge" : "");
             Object[] typed = cell.spec().typedColumns();
             best.add(cell.variant(), cell.activation(), cell.rows(), cell.pretrained(), cell.dim(), cell.estimator(), cell.spec().specJson(),
                     cell.spec().family(), typed[0], typed[1], typed[2], typed[3], typed[4], cell.perturbationNorm(), cell.mean(), cell.sd(),
-                    cell.heldoutMean(), cell.heldoutSd(), cell.meanLr(), (long) cell.best().size(), cell.flops() / 1e9);
+                    cell.heldoutMean(), cell.heldoutSd(), cell.meanLr(), cell.sweptLow(), cell.sweptHigh(), cell.atEdge(),
+                    (long) cell.best().size(), cell.flops() / 1e9);
             c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
                     + "best_decrease=%.6g heldout_decrease=%.6g best_lr=%s repeats=%d%s%s", cell.dim(), cell.activation(), cell.rows(),
                     cell.pretrained(), cell.estimator(), cell.mean(), cell.heldoutMean(),

@@ -4,6 +4,8 @@ import bitgrad.models.estimators.Estimators;
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
 import bitgrad.models.nets.StochasticRounding;
+import bitgrad.models.stats.Corrections;
+import bitgrad.models.stats.PairedTest;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,7 +31,7 @@ final class SrSteGain implements Part {
     /** Bumped whenever what this answer says changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 2;
+        return 3;
     }
 
     static final String QUESTION = "sr-ste-gain";
@@ -65,8 +67,11 @@ final class SrSteGain implements Part {
         }
         Map<String, double[]> offsets = pOffsets(c);
         ColumnTable t = Tables.SR_STE_FACTORIAL.empty();
-        // (raw|pretrained) -> cell 1..3 -> (rows -> gains relative to STE, one per setting)
-        Map<String, List<Map<Long, List<Questions.Paired>>>> gains = new TreeMap<>();
+        // (raw|pretrained) -> cell 1..3 -> init -> gains relative to STE over every setting and batch of that init: settings
+        // identical by construction (tau under the STE-like backward) are averaged with the rest, never counted as more inits
+        Map<String, List<Map<String, List<Double>>>> gains = new TreeMap<>();
+        // (raw|pretrained) -> cell 1..3 -> rows -> init -> gains (the per-batch-size description)
+        Map<String, List<Map<Long, Map<String, List<Double>>>>> byRows = new TreeMap<>();
         Map<String, Map<String, double[]>> chartData = new TreeMap<>();
         for (Cells.Cell[] four : groups.values()) {
             SrSteEstimator any = (SrSteEstimator) four[1].spec();
@@ -85,9 +90,20 @@ final class SrSteGain implements Part {
                 }
                 Questions.Paired rel = gain.scaled(steMean);
                 if (i > 0) {
-                    List<Map<Long, List<Questions.Paired>>> cells = gains.computeIfAbsent(model, m -> new ArrayList<>(List.of(
+                    List<Map<String, List<Double>>> cells = gains.computeIfAbsent(model, m -> new ArrayList<>(List.of(
                             new TreeMap<>(), new TreeMap<>(), new TreeMap<>())));
-                    cells.get(i - 1).computeIfAbsent(x.rows(), r -> new ArrayList<>()).add(rel);
+                    List<Map<Long, Map<String, List<Double>>>> rowsOf = byRows.computeIfAbsent(model, m -> new ArrayList<>(List.of(
+                            new TreeMap<>(), new TreeMap<>(), new TreeMap<>())));
+                    for (int j = 0; j < x.repeats().size(); j++) {
+                        int at = four[0].repeats().indexOf(x.repeats().get(j));
+                        if (at < 0) {
+                            continue;
+                        }
+                        String init = x.repeats().get(j).split("/")[0];
+                        double g = (x.best().get(j) - four[0].best().get(at)) / steMean;
+                        cells.get(i - 1).computeIfAbsent(init, q -> new ArrayList<>()).add(g);
+                        rowsOf.get(i - 1).computeIfAbsent(x.rows(), q -> new TreeMap<>()).computeIfAbsent(init, q -> new ArrayList<>()).add(g);
+                    }
                 }
                 // bars: 1 + the paired gain relative to STE's mean decrease, error bars its standard error
                 String panel = "dim=" + x.dim() + ", tau=" + any.tau() + ", k=" + any.samples();
@@ -98,28 +114,30 @@ final class SrSteGain implements Part {
                 bar[4 + i] = i == 0 || Double.isNaN(rel.se()) ? 0 : rel.se();
             }
         }
-        for (Map.Entry<String, List<Map<Long, List<Questions.Paired>>>> m : gains.entrySet()) {
-            List<Questions.Paired> pooled = new ArrayList<>();
+        for (Map.Entry<String, List<Map<String, List<Double>>>> m : gains.entrySet()) {
+            // one unit per init: its gains averaged over settings and batches; Holm over the verdict's three tests
+            PairedTest[] tests = new PairedTest[3];
+            for (int i = 0; i < 3; i++) {
+                tests[i] = PairedTest.of(m.getValue().get(i).values().stream().mapToDouble(Cells.Cell::mean).toArray());
+            }
+            double[] adjusted = Corrections.holm(java.util.Arrays.stream(tests).mapToDouble(PairedTest::p).toArray());
             StringBuilder perBatch = new StringBuilder();
             for (int i = 0; i < 3; i++) {
-                List<Questions.Paired> all = new ArrayList<>();
                 List<String> rows = new ArrayList<>();
-                m.getValue().get(i).forEach((r, v) -> {
-                    all.addAll(v);
-                    rows.add(pooled(v).percent() + " at batch " + r);
-                });
-                pooled.add(pooled(all));
+                byRows.get(m.getKey()).get(i).forEach((r, inits) -> rows.add(String.format(Locale.ROOT, "%+.1f%% at batch %d", 100
+                        * inits.values().stream().mapToDouble(Cells.Cell::mean).average().orElse(Double.NaN), r)));
                 perBatch.append(i == 0 ? "the stochastic forward alone " : i == 1 ? "; the relaxed backward alone " : "; both together ")
-                        .append(String.join(", ", rows));
+                        .append(describe(tests[i], adjusted[i])).append(" (").append(String.join(", ", rows)).append(")");
             }
-            String[] source = source(pooled.get(0), pooled.get(1));
-            String sentence = String.format(Locale.ROOT, "On %s models, against STE's best decrease on the same models and batches (paired"
-                    + " over repeats, mean ± se): %s. Source of the gain: %s, %s", m.getKey(), perBatch, source[0], source[1]);
+            String[] source = source(tests, adjusted);
+            String sentence = String.format(Locale.ROOT, "On %s models, the best decrease of each cell against STE's on the same models"
+                    + " and batches, relative to STE's mean, averaged over every setting and batch of an init (the unit), t over inits,"
+                    + " Holm over the three cells: %s. Source of the gain: %s, %s.", m.getKey(), perBatch, source[0], source[1]);
             Questions.verdict(c, QUESTION, "Where does sr-STE's gain come from: forward noise or the backward? (" + m.getKey() + " models)",
-                    sentence, String.format(Locale.ROOT, "model=%s source=%s forward_gain=%.4g forward_se=%.3g backward_gain=%.4g"
-                            + " backward_se=%.3g both_gain=%.4g both_se=%.3g repeats=%d", m.getKey(), source[0].replace(' ', '-'),
-                            pooled.get(0).mean(), pooled.get(0).se(), pooled.get(1).mean(), pooled.get(1).se(), pooled.get(2).mean(),
-                            pooled.get(2).se(), Math.min(pooled.get(0).n(), pooled.get(1).n())));
+                    sentence, String.format(Locale.ROOT, "model=%s source=%s forward_gain=%.4g forward_p=%s backward_gain=%.4g"
+                            + " backward_p=%s both_gain=%.4g both_p=%s inits=%d", m.getKey(), source[0].replace(' ', '-'),
+                            tests[0].mean(), p(tests[0], adjusted[0]), tests[1].mean(), p(tests[1], adjusted[1]), tests[2].mean(),
+                            p(tests[2], adjusted[2]), Math.min(tests[0].n(), Math.min(tests[1].n(), tests[2].n()))));
         }
         int n = 0;
         for (Map.Entry<String, Map<String, double[]>> panel : chartData.entrySet()) {
@@ -143,44 +161,45 @@ final class SrSteGain implements Part {
                 + " p_offset = mean |p - 0.5| per hidden layer", t);
     }
 
-    /** The verdict's answer: a short name and the reason. */
-    private static String[] source(Questions.Paired f, Questions.Paired b) {
-        Questions.Paired fewer = f.n() <= b.n() ? f : b;
-        String beyond = String.format(java.util.Locale.ROOT, "%.1f standard errors (the t test's 5%% point with %d repeats)",
-                fewer.critical(), fewer.n());
-        if (f.positive() && b.positive()) {
-            return new String[] {"both", "each alone gains more than " + beyond};
+    /** The verdict's answer from the forward (0), backward (1) and both (2) tests: a short name and the reason. */
+    private static String[] source(PairedTest[] t, double[] adjusted) {
+        int n = Math.min(t[0].n(), t[1].n());
+        if (n < 2) {
+            return new String[] {"not decided", "one init: no spread to test with (the init is the unit; raise num_init)"};
         }
-        if (f.positive()) {
-            return new String[] {"forward noise", "only the stochastic forward gains more than " + beyond};
+        boolean f = adjusted[0] < PairedTest.ALPHA && t[0].mean() > 0;
+        boolean b = adjusted[1] < PairedTest.ALPHA && t[1].mean() > 0;
+        boolean fLoses = adjusted[0] < PairedTest.ALPHA && t[0].mean() < 0;
+        boolean bLoses = adjusted[1] < PairedTest.ALPHA && t[1].mean() < 0;
+        String both = adjusted[2] < PairedTest.ALPHA ? String.format(Locale.ROOT, "; both together %s STE", t[2].mean() > 0 ? "beat"
+                : "fall behind") : "; both together do not differ from STE beyond chance";
+        if (f && b) {
+            return new String[] {"both", "each alone gains over STE beyond chance" + both};
         }
-        if (b.positive()) {
-            return new String[] {"the backward", "only the relaxed backward gains more than " + beyond};
+        if (f) {
+            return new String[] {"forward noise", "only the stochastic forward gains beyond chance" + both};
         }
-        if (f.negative() && b.negative()) {
-            return new String[] {"neither", "both cost decrease against STE by more than " + beyond};
+        if (b) {
+            return new String[] {"the backward", "only the relaxed backward gains beyond chance" + both};
         }
-        return new String[] {"not separable", "neither gain exceeds " + beyond + " (paired repeats, not yet inits as the unit)"};
+        if (fLoses && bLoses) {
+            return new String[] {"neither", "each alone costs decrease against STE beyond chance" + both};
+        }
+        return new String[] {"not decided", String.format(Locale.ROOT, "neither gain differs from STE beyond chance; this design detects"
+                + " relative gains of %.2g (forward) and %.2g (backward) with 80%% power: more inits decide smaller ones%s",
+                t[0].detectable(), t[1].detectable(), both)};
     }
 
-    /**
-     * The gains of several settings (each relative to its STE decrease, so dims of different loss
-     * scales weigh alike) pooled: their mean, with the standard error of that mean from the
-     * settings' own standard errors.
-     */
-    private static Questions.Paired pooled(List<Questions.Paired> gains) {
-        if (gains.isEmpty()) {
-            return new Questions.Paired(Double.NaN, Double.NaN, 0);
+    private static String describe(PairedTest t, double adjusted) {
+        if (t.n() < 2) {
+            return String.format(Locale.ROOT, "%+.1f%% (1 init)", 100 * t.mean());
         }
-        double m = 0;
-        double v = 0;
-        int n = Integer.MAX_VALUE;
-        for (Questions.Paired g : gains) {
-            m += g.mean() / gains.size();
-            v += (Double.isNaN(g.se()) ? 0 : g.se() * g.se()) / ((double) gains.size() * gains.size());
-            n = Math.min(n, g.n());
-        }
-        return new Questions.Paired(m, Math.sqrt(v), n);
+        return String.format(Locale.ROOT, "%+.1f%% (95%% interval %+.1f%% to %+.1f%%, %d inits, Holm-adjusted p=%.2g)", 100 * t.mean(),
+                100 * t.low(), 100 * t.high(), t.n(), adjusted);
+    }
+
+    private static String p(PairedTest t, double adjusted) {
+        return t.n() < 2 ? "none" : String.format(Locale.ROOT, "%.3g", adjusted);
     }
 
     private static int index(SrSteEstimator sr) {

@@ -16,21 +16,28 @@ import org.junit.jupiter.api.Test;
 /** The findings' claim can come out either way, and only from the data: winner on one set, test on another, inits as the unit. */
 class FindingsTest {
 
-    static final double[] GRID = {1e-4, 0.0999};
-
-    /** A cell with 2 batches per init; {@code heldout} per repeat, best decreases a little above them, best lr mid-grid. */
+    /** A cell with 2 batches per init; {@code heldout} per repeat, best decreases a little above them, its best lr inside the rates swept. */
     static Cells.Cell cell(Estimator e, double[] heldout, double lr) {
+        return cell(e, heldout, lr, false);
+    }
+
+    /** {@link #cell} whose best lr is (or not) still at an end of the rates swept in every repeat. */
+    static Cells.Cell cell(Estimator e, double[] heldout, double lr, boolean atEdge) {
         List<Double> best = new ArrayList<>();
         List<Double> held = new ArrayList<>();
         List<Double> lrs = new ArrayList<>();
         List<String> repeats = new ArrayList<>();
+        List<Boolean> edge = new ArrayList<>();
         for (int i = 0; i < heldout.length; i++) {
             best.add(heldout[i] * 1.1);
             held.add(heldout[i]);
             lrs.add(lr);
             repeats.add(i / 2 + "/" + i % 2);
+            edge.add(atEdge);
         }
-        return new Cells.Cell("v", "sign", 1, 8, e.label(), e, best, lrs, 1e6, 4096, held, null, new ArrayList<>(best), repeats);
+        return new Cells.Cell("v", "sign", 1, 8, e.label(), e, best, lrs, 1e6, 4096, held, null, new ArrayList<>(best), repeats, edge,
+                new ArrayList<>(java.util.Collections.nCopies(heldout.length, 1e-4)),
+                new ArrayList<>(java.util.Collections.nCopies(heldout.length, atEdge ? lr : 0.3)));
     }
 
     static double[] around(double mean, double spread, int n, long seed) {
@@ -48,7 +55,7 @@ class FindingsTest {
         Cells.Cell cdg = cell(new CdgEstimator(0.1), around(0.05, 0.002, 12, 1), 0.02);
         Cells.Cell ste = cell(new SteEstimator(), around(0.04, 0.002, 12, 2), 0.02);
         Cells.Cell control = cell(new RandomDirectionEstimator(), around(0.5, 0.002, 12, 3), 0.02);
-        Findings.Claim clear = Findings.claim("g", List.of(ste, cdg, control), GRID);
+        Findings.Claim clear = Findings.claim("g", List.of(ste, cdg, control));
         assertEquals(cdg, clear.best(), "the control is never the winner, however large its decrease");
         assertEquals(6, clear.test().n(), "the init is the unit: 12 repeats are 6 inits");
         assertTrue(clear.separable(clear.test().p()), clear.sentence(clear.test().p()));
@@ -56,19 +63,19 @@ class FindingsTest {
         // the same two estimators with a gap well inside their spread
         Cells.Cell near = cell(new CdgEstimator(0.1), around(0.0402, 0.02, 12, 4), 0.02);
         Cells.Cell ste2 = cell(new SteEstimator(), around(0.04, 0.02, 12, 5), 0.02);
-        Findings.Claim noise = Findings.claim("g", List.of(ste2, near), GRID);
+        Findings.Claim noise = Findings.claim("g", List.of(ste2, near));
         assertFalse(noise.separable(noise.test().p()), noise.sentence(noise.test().p()));
         assertTrue(noise.sentence(noise.test().p()).contains("this design detects differences of"));
     }
 
     @Test
-    void aBestRateAtAnEdgeOfTheGridClaimsNothing() {
-        Cells.Cell cdg = cell(new CdgEstimator(0.1), around(0.05, 0.002, 12, 1), 0.0999);
+    void aBestRateStillAtAnEndOfTheRatesSweptClaimsNothing() {
+        Cells.Cell cdg = cell(new CdgEstimator(0.1), around(0.05, 0.002, 12, 1), 1000, true);
         Cells.Cell ste = cell(new SteEstimator(), around(0.04, 0.002, 12, 2), 0.02);
-        Findings.Claim c = Findings.claim("g", List.of(ste, cdg), GRID);
+        Findings.Claim c = Findings.claim("g", List.of(ste, cdg));
         assertFalse(c.testable());
         assertTrue(c.headline(Double.NaN).endsWith("p=none unresolved=grid-edge"), c.headline(Double.NaN));
         assertTrue(c.sentence(Double.NaN).contains("unresolved"));
-        assertNull(Findings.claim("g", List.of(ste), GRID).second());
+        assertNull(Findings.claim("g", List.of(ste)).second());
     }
 }
