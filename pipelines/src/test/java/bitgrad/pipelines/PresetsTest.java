@@ -268,6 +268,21 @@ class PresetsTest {
             }
             assertTrue(layer.matches("layer[0-2]|hidden mean|output \\(layer3\\)"), layer);
         }
+        // the quantizers' inputs as drawn: the ternary first layer mostly at 0; with model.normalize: unit std, zeros at about 38 %
+        ColumnTable occupancy = ArrowFiles.read(run.resolve("tables/level_occupancy.arrow"));
+        CliFixture.Result n = preset(runs, "mismatch-table", "data.batch=[4096]", "num_init=1", "sweep.lr_count=20", "model.normalize=true",
+                "model.activation=[ternary]");
+        ColumnTable normalized = ArrowFiles.read(runDir(n).resolve("tables/level_occupancy.arrow"));
+        for (ColumnTable o : List.of(occupancy, normalized)) {
+            for (int i = 0; i < o.rows(); i++) {
+                if (o.string("activation", i).equals("ternary") && o.string("layer", i).equals("layer0") && o.getDouble("level", i) == 0) {
+                    boolean scaled = o.getLong("normalized", i) == 1;
+                    assertEquals(o == normalized, scaled);
+                    assertEquals(scaled ? 0.38 : 0.6, o.getDouble("share", i), 0.05, "zeros of the first ternary layer");
+                    assertEquals(scaled ? 1 : 0.58, o.getDouble("pre_activation_std", i), 0.05);
+                }
+            }
+        }
         assertTrue(r.out().contains("mismatch dim=32 activation=identity eps=0.1 layer=0 cosine="), r.out());
         assertTrue(r.out().matches("(?s).*mismatch dim=32 activation=sign eps=0.01 layer=0 cosine=\\S+ sd=\\S+ repeats=1 crossings_per_coordinate=[0-9.]+\\n.*"), r.out());
     }

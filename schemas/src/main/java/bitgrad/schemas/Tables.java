@@ -93,6 +93,14 @@ public final class Tables {
             "eps", DOUBLE, "layer", STRING, "crossings_per_coordinate", DOUBLE, "cosine_with_ste", DOUBLE, "repeatability", DOUBLE);
 
     /**
+     * Report table: per (activation, dim, normalised or not, hidden layer, level), the share of the
+     * layer's outputs at that level at init (mean over inits, on a Gaussian batch) and the layer's
+     * pre-activation std.
+     */
+    public static final Schema LEVEL_OCCUPANCY = declare("level_occupancy", "activation", STRING, "dim", LONG, "normalized", LONG,
+            "layer", STRING, "level", DOUBLE, "share", DOUBLE, "pre_activation_std", DOUBLE, "inits", LONG);
+
+    /**
      * Report table: per (eps, layer) of question {@code cdg-crossings}, Spearman's rho of CDG's
      * repeatability against its crossings per coordinate with its 95 % bootstrap interval, the
      * permutation p and the Holm-adjusted p (null where the stratum has fewer than 10 points), and

@@ -48,8 +48,10 @@ public record ExperimentConfig(String name, String description, long seed, List<
      * @param binaryWeights XNOR weights
      * @param teacher fp-linear (the group's FP linear teacher, default init), same (the student's
      *        activation, FP weights) or variance-preserving (FP linear, weights of variance 1/fan_in)
+     * @param normalize put each hidden layer's pre-activation on the quantizer's scale at init (unit std on a batch,
+     *        frozen: thresholds scaled by the pre-activation's std)
      */
-    public record Model(int depth, List<String> activation, boolean binaryWeights, String teacher) {
+    public record Model(int depth, List<String> activation, boolean binaryWeights, String teacher, boolean normalize) {
     }
 
     /**

@@ -29,7 +29,7 @@ final class Mismatch implements Part {
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 2;
+        return 3;
     }
 
     /** The CDG estimator of a row that pairs CDG with STE, else null. */
@@ -120,6 +120,7 @@ final class Mismatch implements Part {
                             + " construction (the loss is quadratic in it). The table"
                             + " gives the level crossings each CDG coordinate rests on: a few crossings make CDG noise.");
         }
+        occupancy(c);
         c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per hidden layer and their mean; the output layer apart (its cosine"
                 + " is 1 by construction: the loss is quadratic in it, so it is in no average); the level crossings per CDG coordinate", t);
         if (activations.size() > 1) {
@@ -135,6 +136,47 @@ final class Mismatch implements Part {
                                 : String.format(Locale.ROOT, "%.4g", t.getDouble("crossings_per_coordinate", r))));
             }
         }
+    }
+
+    /**
+     * The level occupancy per hidden layer at init, from each init's record (mean over inits): how
+     * evenly the quantizer's levels are used, raw or with model.normalize.
+     */
+    private static void occupancy(ReportContext c) throws IOException {
+        // (activation, dim, normalized, layer, level) -> shares; (activation, dim, normalized, layer) -> stds
+        Map<List<Object>, List<Double>> shares = new TreeMap<>(Mismatch::compare);
+        Map<List<Object>, List<Double>> stds = new TreeMap<>(Mismatch::compare);
+        for (String k : c.keys("init-models")) {
+            Map<String, Object> info = c.info("init-models", k);
+            if (!(info.get("occupancy") instanceof List<?> layers) || !(info.get("pre_activation_std") instanceof List<?> std)) {
+                continue; // cached before the record gave it
+            }
+            JsonNode p = c.params("init-models", k);
+            String activation = p.path("model").path("activation").asText();
+            long dim = p.path("model").path("dim").asLong();
+            long normalized = p.path("normalize").asBoolean(false) ? 1 : 0;
+            for (int l = 0; l < layers.size(); l++) {
+                if (layers.get(l) instanceof Map<?, ?> levels) {
+                    for (Map.Entry<?, ?> e : levels.entrySet()) {
+                        shares.computeIfAbsent(List.of(activation, dim, normalized, "layer" + l, Double.parseDouble(e.getKey().toString())),
+                                x -> new ArrayList<>()).add(((Number) e.getValue()).doubleValue());
+                    }
+                }
+                stds.computeIfAbsent(List.of(activation, dim, normalized, "layer" + l), x -> new ArrayList<>())
+                        .add(((Number) std.get(l)).doubleValue());
+            }
+        }
+        if (shares.isEmpty()) {
+            return;
+        }
+        ColumnTable t = Tables.LEVEL_OCCUPANCY.empty();
+        shares.forEach((k, v) -> {
+            List<Double> s = stds.get(List.of(k.get(0), k.get(1), k.get(2), k.get(3)));
+            t.add(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4), Cells.Cell.mean(v), Cells.Cell.mean(s), (long) s.size());
+        });
+        c.table("lr-sweep", "Level occupancy per hidden layer at init: the share of outputs at each level (mean over inits) and the"
+                + " layer's pre-activation std; normalized = 1: model.normalize put each pre-activation at unit std (the quantizer's"
+                + " thresholds then act on normalised inputs)", t);
     }
 
     /** (activation, eps, dim, layer) -> (sum of crossings per coordinate, sum of crossing fractions, count) over CDG estimates. */

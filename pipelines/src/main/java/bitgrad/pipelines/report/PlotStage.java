@@ -36,7 +36,7 @@ public final class PlotStage extends Stage<PlotStage.Params> {
             new ResNetPart(), new NesAfterPretraining(), new SmoothingPart(), new LastLayer(), new SrSteGain(), new CdgCrossings());
 
     /** The stages whose artifacts the parts read: the plot task's input names. */
-    public static final List<String> READS = List.of("summary", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
+    public static final List<String> READS = List.of("summary", "init-models", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
             "resnet-pretrain", "resnet-grad");
 
     /** The stage's own version covers the page's frame; each part has its own version (see {@link #algorithms}). */

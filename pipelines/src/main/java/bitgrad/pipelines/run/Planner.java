@@ -51,6 +51,9 @@ import java.util.Map;
  */
 public final class Planner {
 
+    /** The fewest rows a held-out batch has: a 256-row held-out batch scores a step on too few rows to rank estimators. */
+    public static final long HELDOUT_MIN_ROWS = 4096;
+
     private final ExperimentConfig c;
     private final String device;
     /** Per stage, its tasks by key in the order they were planned. */
@@ -240,17 +243,22 @@ public final class Planner {
                         data.add(add(Stages.GENERATE_DATA, new GenerateDataStage.Params(dim, rows, c.data().sliceRows(),
                                 Seeds.derive(seed, "data", dim, rows, b)), Map.of()));
                     }
-                    // one fresh batch per (dim, rows) on which every step is also measured
-                    TaskRef heldout = add(Stages.GENERATE_DATA, new GenerateDataStage.Params(dim, rows, c.data().sliceRows(),
-                            Seeds.derive(seed, "heldout", dim, rows)), Map.of());
                     for (int i = 0; i < c.numInit(); i++) {
-                        TaskRef init = add(Stages.INIT_MODELS, new InitModelsStage.Params(model, Seeds.derive(seed, "init", dim, i)), Map.of());
+                        TaskRef init = add(Stages.INIT_MODELS, new InitModelsStage.Params(model, Seeds.derive(seed, "init", dim, i),
+                                c.model().normalize() ? Boolean.TRUE : null), Map.of());
+                        // a fresh held-out batch per repeat (init, batch), of at least HELDOUT_MIN_ROWS rows, on which every
+                        // step is also measured: repeats share no held-out rows, so their held-out numbers are independent
+                        List<TaskRef> heldout = new ArrayList<>();
+                        for (int b = 0; b < data.size(); b++) {
+                            heldout.add(add(Stages.GENERATE_DATA, new GenerateDataStage.Params(dim, Math.max(rows, HELDOUT_MIN_ROWS),
+                                    c.data().sliceRows(), Seeds.derive(seed, "heldout", dim, rows, i, b)), Map.of()));
+                        }
                         for (boolean pretrained : c.pretrain().enabled()) {
                             TaskRef modelTask = pretrained ? pretrain(model, init, dim, i) : init;
                             for (int b = 0; b < data.size(); b++) {
                                 GridPoint g = new GridPoint(dim, model.activation().name(), rows, i, b, pretrained);
-                                sweep(model, g, init, modelTask, data.get(b), heldout, mainDim ? estimators : nesQuestion, sweeps, cosines,
-                                        mainDim);
+                                sweep(model, g, init, modelTask, data.get(b), heldout.get(b), mainDim ? estimators : nesQuestion, sweeps,
+                                        cosines, mainDim);
                             }
                         }
                     }
