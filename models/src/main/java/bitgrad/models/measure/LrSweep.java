@@ -17,7 +17,10 @@ import java.util.List;
 public final class LrSweep {
 
     /** Version of the sweep's numbers: the grid, the step, the best-rate rule and the bracketing of {@link #bracketed} (part of the sweeping stages' cache keys). */
-    public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 2);
+    public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 3);
+
+    /** A change of the loss within this fraction of it is float rounding of a float32 mean, not a change. */
+    public static final double FLAT = 1e-6;
 
     /** What a stage that sweeps with this class depends on: the sweep and the line sweep it walks rows with. */
     public static final java.util.List<bitgrad.models.Algorithm> ALGORITHMS = java.util.List.of(VERSION,
@@ -67,9 +70,13 @@ public final class LrSweep {
             return lrs[bestIndex()];
         }
 
-        /** True when some learning rate of the grid lowers the loss; false: "no descent" (no best lr to report). */
+        /**
+         * True when some learning rate of the grid lowers the loss by more than float rounding
+         * ({@link #FLAT} of the loss); false: "no descent" (no best lr to report). Without the
+         * tolerance an uphill direction "descends" at a rate so small that the change is rounding.
+         */
         public boolean descends() {
-            return bestDecrease() > 0;
+            return bestDecrease() > FLAT * Math.abs(baseLoss);
         }
     }
 

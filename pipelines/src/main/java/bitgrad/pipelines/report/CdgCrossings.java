@@ -67,6 +67,8 @@ final class CdgCrossings implements Part {
         }
         Map<String, ParamSet> grads = new LinkedHashMap<>();
         List<Point> points = new ArrayList<>();
+        java.util.Set<String> initKeys = new java.util.HashSet<>();
+        java.util.Set<String> inits = initKeys;
         for (Map.Entry<String, Map<String, String>> mb : byModelBatch.entrySet()) {
             String steKey = mb.getValue().get(new SteEstimator().specJson());
             for (Map.Entry<String, String> e : mb.getValue().entrySet()) {
@@ -94,6 +96,10 @@ final class CdgCrossings implements Part {
                     continue; // no levels to cross: full precision is the mismatch table's control, not a point here
                 }
                 long pretrained = c.inputStage("estimate", e.getValue(), "model").equals("pretrain") ? 1 : 0;
+                // the init behind the estimate: the model itself, or the init a pretrained model started from
+                TaskRef modelRef = c.input("estimate", e.getValue(), "model");
+                TaskRef initRef = pretrained == 1 ? c.input("pretrain", modelRef.key(), "init") : modelRef;
+                inits.add(initRef == null ? modelRef.key() : initRef.key());
                 for (int t = 0; t < g.count() && t < crossings.size(); t++) {
                     if (!(crossings.get(t) instanceof Number)) {
                         continue; // the output layer has no level after it: nothing counted
@@ -161,8 +167,10 @@ final class CdgCrossings implements Part {
                 reading, cell(lowRep), cell(lowSte), cell(highRep), cell(highSte));
         Questions.verdict(c, QUESTION, "What does CDG measure at small eps on a quantized network?", sentence, String.format(Locale.ROOT,
                 "strata=%d tested=%d rising=%d falling=%d holm=yes low_repeatability=%s high_repeatability=%s low_cosine_ste=%s"
-                        + " high_cosine_ste=%s points=%d", strata.size(), tested, rising, falling, fmt(lowRep[0]), fmt(highRep[0]),
-                fmt(lowSte[0]), fmt(highSte[0]), usable.size()));
+                        + " high_cosine_ste=%s points=%d inits=%d p=%s%s", strata.size(), tested, rising, falling, fmt(lowRep[0]),
+                fmt(highRep[0]), fmt(lowSte[0]), fmt(highSte[0]), usable.size(), initKeys.size(), holm.length == 0 ? "none"
+                        : fmt(java.util.Arrays.stream(holm).min().orElse(Double.NaN)),
+                tested == strata.size() ? "" : " unresolved=" + (strata.size() - tested) + "_strata_too_small"));
         figure(c, withRepeat, false, "cdg_crossings_repeatability", "CDG repeatability over batches vs level crossings",
                 "cosine with the same CDG setting on the model's other batches");
         figure(c, withSte, true, "cdg_crossings_ste", "CDG agreement with STE vs level crossings", "cosine(CDG, STE), same model and batch");

@@ -248,14 +248,15 @@ final class NesAfterPretraining implements Part {
                         : "What the numbers support: " + String.join(", ", supported) + ".");
         Questions.verdict(c, QUESTION, "Why does NES stop pointing downhill after pretraining?", sentence, String.format(Locale.ROOT,
                 "supported=%s nes_descends_raw=%.3f nes_descends_pretrained=%.3f snr_raw=%.3g snr_pretrained=%.3g samples=%d"
-                        + " snr_vs_smooth_raw=%.3g snr_vs_smooth_pretrained=%.3g variance_dims=%s"
+                        + " snr_vs_smooth_raw=%.3g snr_vs_smooth_pretrained=%.3g variance_dims=%s inits=%d p=%s"
                         + " smoothing_offset_raw=%.3f smoothing_offset_pretrained=%.3f slope_vs_cdg_raw=%.3g slope_vs_cdg_pretrained=%.3g"
                         + " curvature_raw=%.3f curvature_pretrained=%.3f"
                         + " batch_noise_raw=%.3f batch_noise_pretrained=%.3f",
                 supported.isEmpty() ? "none" : String.join(",", supported), descRaw, descPre, snrRaw, snrPre, maxN,
                 snrEvidence == null ? Double.NaN : snrEvidence.meanRatio(false), snrEvidence == null ? Double.NaN : snrEvidence.meanRatio(true),
                 snrEvidence == null || snrEvidence.explainedDims().isEmpty() ? "none"
-                        : String.join(",", snrEvidence.explainedDims().stream().map(String::valueOf).toList()), offRaw, offPre,
+                        : String.join(",", snrEvidence.explainedDims().stream().map(String::valueOf).toList()),
+                snrEvidence == null ? 0 : snrEvidence.inits(), snrEvidence == null ? "none" : snrEvidence.p(), offRaw, offPre,
                 nesSlopeRaw, nesSlopePre, curvRaw,
                 curvPre, noiseRaw, noisePre));
         figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);

@@ -140,6 +140,17 @@ record NesSnrEvidence(long samples, List<Cell> cells) {
                 .mapToDouble(t -> 1 + t.mean()).average().orElse(Double.NaN);
     }
 
+    /** The fewest inits behind a pretrained ratio (0 without any). */
+    int inits() {
+        return cells.stream().filter(c -> c.pretrained() != null).mapToInt(c -> c.pretrained().n()).min().orElse(0);
+    }
+
+    /** The smallest Holm-adjusted p of the pretrained ratios ("none" where nothing could be tested). */
+    String p() {
+        return cells.stream().filter(c -> c.pretrained() != null && c.pretrained().n() >= 2).mapToDouble(Cell::adjusted).min()
+                .stream().mapToObj(x -> String.format(Locale.ROOT, "%.3g", x)).findFirst().orElse("none");
+    }
+
     /** The verdict's sentence on variance. */
     String sentence() {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "Variance: at N=%d, NES's signal-to-noise ratio over independent"

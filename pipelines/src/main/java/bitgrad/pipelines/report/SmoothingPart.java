@@ -26,7 +26,7 @@ final class SmoothingPart implements Part {
     static final String QUESTION = "smoothing";
 
     /** A true change within this fraction of the loss is flat: float rounding of a float32 mean, or no row changed level. */
-    static final double FLAT = 1e-6;
+    static final double FLAT = bitgrad.models.measure.LrSweep.FLAT;
 
     /** Bumped whenever what this part says changes (see {@link Part#version}). */
     @Override

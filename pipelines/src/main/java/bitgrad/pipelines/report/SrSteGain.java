@@ -135,9 +135,10 @@ final class SrSteGain implements Part {
                     + " Holm over the three cells: %s. Source of the gain: %s, %s.", m.getKey(), perBatch, source[0], source[1]);
             Questions.verdict(c, QUESTION, "Where does sr-STE's gain come from: forward noise or the backward? (" + m.getKey() + " models)",
                     sentence, String.format(Locale.ROOT, "model=%s source=%s forward_gain=%.4g forward_p=%s backward_gain=%.4g"
-                            + " backward_p=%s both_gain=%.4g both_p=%s inits=%d", m.getKey(), source[0].replace(' ', '-'),
+                            + " backward_p=%s both_gain=%.4g both_p=%s inits=%d p=%s", m.getKey(), source[0].replace(' ', '-'),
                             tests[0].mean(), p(tests[0], adjusted[0]), tests[1].mean(), p(tests[1], adjusted[1]), tests[2].mean(),
-                            p(tests[2], adjusted[2]), Math.min(tests[0].n(), Math.min(tests[1].n(), tests[2].n()))));
+                            p(tests[2], adjusted[2]), Math.min(tests[0].n(), Math.min(tests[1].n(), tests[2].n())),
+                            p(tests[0].n() <= tests[1].n() ? tests[0] : tests[1], Math.min(adjusted[0], adjusted[1]))));
         }
         int n = 0;
         for (Map.Entry<String, Map<String, double[]>> panel : chartData.entrySet()) {
