@@ -42,7 +42,7 @@ final class CdgCrossings implements Part {
     /** Bumped whenever what this part says changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 2;
+        return 3;
     }
 
     /** One point: a layer of a CDG estimate. */
@@ -135,36 +135,41 @@ final class CdgCrossings implements Part {
             st.add(x.eps(), "layer" + x.layer(), (long) x.repeat().n(), nan(x.repeat().rho()), nan(x.repeat().low()), nan(x.repeat().high()),
                     x.repeat().tested() ? (Double) x.repeat().p() : null, adjusted, (long) x.ste().n(), nan(x.ste().rho()));
             if (adjusted == null) {
-                parts.add(String.format(Locale.ROOT, "eps=%s layer%d: %d points, too few to test (at least %d)", fmt(x.eps()), x.layer(),
-                        x.repeat().n(), SpearmanTest.MIN_POINTS));
                 continue;
             }
             tested++;
             boolean significant = adjusted < PairedTest.ALPHA;
             rising += significant && x.repeat().rho() > 0 ? 1 : 0;
             falling += significant && x.repeat().rho() < 0 ? 1 : 0;
-            parts.add(String.format(Locale.ROOT, "eps=%s layer%d: Spearman %.2f (95%% bootstrap interval %.2f to %.2f, %d points,"
-                    + " permutation p=%.2g, Holm-adjusted %.2g)", fmt(x.eps()), x.layer(), x.repeat().rho(), x.repeat().low(),
-                    x.repeat().high(), x.repeat().n(), x.repeat().p(), adjusted));
+            if (significant) {
+                parts.add(String.format(Locale.ROOT, "eps=%s layer%d: Spearman %.2f (95%% bootstrap interval %.2f to %.2f, %d points,"
+                        + " permutation p=%.2g, Holm-adjusted %.2g)", fmt(x.eps()), x.layer(), x.repeat().rho(), x.repeat().low(),
+                        x.repeat().high(), x.repeat().n(), x.repeat().p(), adjusted));
+            }
         }
         double[] lowSte = band(withSte, 0, 1, true);
         double[] highSte = band(withSte, 10, Double.POSITIVE_INFINITY, true);
         double[] lowRep = band(withRepeat, 0, 1, false);
         double[] highRep = band(withRepeat, 10, Double.POSITIVE_INFINITY, false);
-        String reading = tested == 0 ? "Not decided: no (eps, layer) stratum has the " + SpearmanTest.MIN_POINTS + " points a test"
-                + " needs; more inits, batches or dims give more points per stratum."
-                : rising > 0 && falling == 0 ? String.format(Locale.ROOT, "Within %d of %d tested strata, CDG repeats better where a"
-                        + " coordinate rests on more crossings (and in none worse): where few rows flip, CDG measures their noise.",
-                        rising, tested)
-                : falling > 0 && rising == 0 ? String.format(Locale.ROOT, "Within %d of %d tested strata, CDG repeats worse with more"
-                        + " crossings: the crossings do not explain its noise.", falling, tested)
-                : rising + falling == 0 ? String.format(Locale.ROOT, "In none of %d tested strata does repeatability follow the"
-                        + " crossings beyond chance: not decided at this size.", tested)
-                : String.format(Locale.ROOT, "The strata disagree (%d rising, %d falling of %d tested).", rising, falling, tested);
+        String reading;
+        if (tested == 0) {
+            reading = "Not decided: no (eps, layer) stratum has the " + SpearmanTest.MIN_POINTS + " points a test needs; more inits,"
+                    + " batches or dims give more points per stratum.";
+        } else if (rising * 2 > tested && falling == 0) {
+            reading = "In most tested strata CDG repeats better where a coordinate rests on more crossings: where few rows flip, CDG"
+                    + " measures their noise.";
+        } else if (rising + falling == 0) {
+            reading = "In no tested stratum does repeatability follow the crossings beyond chance: not decided at this size.";
+        } else {
+            reading = "Only some strata show it, so no general statement is made: more points per stratum (inits, batches) decide it.";
+        }
         String sentence = String.format(Locale.ROOT, "Over %d CDG layer estimates, CDG's repeatability over batches against the level"
-                + " crossings per coordinate, within each (eps, layer): %s. %s Described, not tested: below one crossing per coordinate"
-                + " the mean repeatability is %s and the cosine with STE %s; above ten, %s and %s.", usable.size(), String.join("; ", parts),
-                reading, cell(lowRep), cell(lowSte), cell(highRep), cell(highSte));
+                + " crossings per coordinate, tested within each (eps, layer) with at least %d points (Spearman, permutation p, Holm"
+                + " over the %d strata tested of %d; table cdg_crossings_strata): it rises with the crossings in %d, falls in %d%s. %s"
+                + " Described, not tested: below one crossing per coordinate the mean repeatability is %s and the cosine with STE %s;"
+                + " above ten, %s and %s.", usable.size(), SpearmanTest.MIN_POINTS, tested, strata.size(), rising, falling,
+                parts.isEmpty() ? "" : " (" + String.join("; ", parts) + ")", reading, cell(lowRep), cell(lowSte), cell(highRep),
+                cell(highSte));
         Questions.verdict(c, QUESTION, "What does CDG measure at small eps on a quantized network?", sentence, String.format(Locale.ROOT,
                 "strata=%d tested=%d rising=%d falling=%d holm=yes low_repeatability=%s high_repeatability=%s low_cosine_ste=%s"
                         + " high_cosine_ste=%s points=%d inits=%d p=%s%s", strata.size(), tested, rising, falling, fmt(lowRep[0]),

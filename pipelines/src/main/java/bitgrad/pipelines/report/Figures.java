@@ -62,11 +62,16 @@ final class Figures {
 
     /** A thin dashed companion line (the spread around a mean), kept out of the legend. */
     static void band(XYChart c, String name, double[] x, double[] y, int colour) {
+        dashed(c, name, x, y, colour).setShowInLegend(false);
+    }
+
+    /** A thin dashed line (a reference curve), in the legend. */
+    static XYSeries dashed(XYChart c, String name, double[] x, double[] y, int colour) {
         XYSeries s = c.addSeries(name, x, y);
         s.setMarker(SeriesMarkers.NONE);
         s.setLineColor(PALETTE[colour % PALETTE.length]);
         s.setLineStyle(new BasicStroke(0.8f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));
-        s.setShowInLegend(false);
+        return s;
     }
 
     static CategoryChart bars(String title, String x, String y) {

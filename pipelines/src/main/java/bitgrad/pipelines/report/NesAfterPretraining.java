@@ -1,5 +1,7 @@
 package bitgrad.pipelines.report;
 
+import bitgrad.models.stats.Corrections;
+import bitgrad.models.stats.PairedTest;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
 import bitgrad.transforms.LrSweepStage;
@@ -28,7 +30,9 @@ import org.knowm.xchart.XYChart;
  *       decrease on the grid is overturned by curvature;</li>
  *   <li>batch noise: the step lowers the gradient batch's loss but not the held-out batch's.</li>
  * </ul>
- * An explanation is supported when it holds for most pretrained estimates and more than for raw ones.
+ * A share explanation is supported when it holds for most pretrained estimates and, per init, for
+ * more pretrained than raw ones beyond chance (t over inits, Holm over the three); variance as
+ * {@link NesSnrEvidence} says.
  */
 final class NesAfterPretraining implements Part {
 
@@ -37,7 +41,7 @@ final class NesAfterPretraining implements Part {
     /** Bumped whenever what this part says changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 2;
+        return 4;
     }
 
     /** One estimate's sweep: its point, family, whether it descends and its fitted curve. */
@@ -45,26 +49,6 @@ final class NesAfterPretraining implements Part {
             double heldoutBase, double heldout, double bestLr, double[] lr, double[] decrease) {
     }
 
-    /** Per (raw|pretrained) and dim, the values of one measure. */
-    private static final class Series {
-        final Map<Boolean, Map<Long, List<Double>>> v = new TreeMap<>();
-
-        void add(boolean pretrained, long dim, double x) {
-            if (!Double.isNaN(x)) {
-                v.computeIfAbsent(pretrained, k -> new TreeMap<>()).computeIfAbsent(dim, k -> new ArrayList<>()).add(x);
-            }
-        }
-
-        List<Double> all(boolean pretrained) {
-            List<Double> out = new ArrayList<>();
-            v.getOrDefault(pretrained, Map.of()).values().forEach(out::addAll);
-            return out;
-        }
-
-        boolean isEmpty() {
-            return v.isEmpty();
-        }
-    }
 
     @Override
     public void render(ReportContext c) throws IOException {
@@ -80,9 +64,9 @@ final class NesAfterPretraining implements Part {
                 window.merge(s.point(), s.bestLr(), Math::max);
             }
         }
-        Map<String, Series> slope = new TreeMap<>();
-        Series heldRatio = new Series();
-        Series nesDescends = new Series();
+        Map<String, DimSeries> slope = new TreeMap<>();
+        DimSeries heldRatio = new DimSeries();
+        DimSeries nesDescends = new DimSeries();
         ColumnTable table = Tables.NES_PRETRAINING.empty();
         // (variant, dim, family) -> [count, descends, heldout descends, batch only, slope sum, curvature sum]
         Map<String, double[]> rows = new TreeMap<>();
@@ -91,6 +75,9 @@ final class NesAfterPretraining implements Part {
         int[] descendsOnBatch = new int[2];
         int[] nesCount = new int[2];
         Map<Sweep, double[]> fits = new LinkedHashMap<>();
+        ShareByInit curvature = new ShareByInit();
+        ShareByInit batchNoise = new ShareByInit();
+        ShareByInit offsetShareByInit = new ShareByInit();
         Map<String, Double> cdgSlope = new LinkedHashMap<>();
         for (Sweep s : sweeps) {
             double[] ab = fit(s.lr(), s.decrease(), window.getOrDefault(s.point(), Double.POSITIVE_INFINITY));
@@ -105,7 +92,7 @@ final class NesAfterPretraining implements Part {
             // losses differ by orders of magnitude
             Double ref = cdgSlope.get(s.point());
             if (!s.family().equals("cdg") && ref != null && ref > 0) {
-                slope.computeIfAbsent(s.family(), k -> new Series()).add(s.pretrained(), s.dim(), ab[0] / ref);
+                slope.computeIfAbsent(s.family(), k -> new DimSeries()).add(s.pretrained(), s.dim(), ab[0] / ref);
             }
             double[] r = rows.computeIfAbsent(s.variant() + "|" + s.dim() + "|" + s.family(), k -> new double[6]);
             boolean descends = s.best() > 0;
@@ -126,14 +113,17 @@ final class NesAfterPretraining implements Part {
                 if (ab[0] > 0 && !descends) {
                     overturned[p]++;
                 }
+                String init = s.point().split("\\|")[3];
+                curvature.add(init, s.pretrained(), ab[0] > 0 && !descends);
                 if (descends) {
                     descendsOnBatch[p]++;
                     batchOnly[p] += s.heldout() > 0 ? 0 : 1;
+                    batchNoise.add(init, s.pretrained(), !(s.heldout() > 0));
                 }
             }
         }
         // variance: the signal-to-noise ratio at the largest nested count
-        Series snr = new Series();
+        DimSeries snr = new DimSeries();
         // (dim, pretrained) -> N -> ratios over inits
         Map<String, Map<Long, List<Double>>> snrByN = new TreeMap<>();
         List<ColumnTable> snrTables = new ArrayList<>();
@@ -166,8 +156,8 @@ final class NesAfterPretraining implements Part {
             }
         }
         // smoothing offset: NES's whole step, smoothed falls (its test surviving the run's false discovery control) while the true loss does not
-        Series offsetShare = new Series();
-        Series trueFalls = new Series();
+        DimSeries offsetShare = new DimSeries();
+        DimSeries trueFalls = new DimSeries();
         int[] offset = new int[2];
         int[] offsetCases = new int[2];
         Map<String, int[]> offsetByCell = new TreeMap<>();
@@ -181,6 +171,7 @@ final class NesAfterPretraining implements Part {
             trueFalls.add(pre, x.dim(), x.truth() < 0 ? 1 : 0);
             offsetCases[pre ? 1 : 0]++;
             offset[pre ? 1 : 0] += hit ? 1 : 0;
+            offsetShareByInit.add(String.valueOf(x.init()), pre, hit);
             int[] cell = offsetByCell.computeIfAbsent(x.variant() + "|" + x.dim(), k -> new int[2]);
             cell[0]++;
             cell[1] += hit ? 1 : 0;
@@ -202,16 +193,20 @@ final class NesAfterPretraining implements Part {
         boolean variance = snrEvidence != null && snrEvidence.supported();
         double offRaw = frac(offset[0], offsetCases[0]);
         double offPre = frac(offset[1], offsetCases[1]);
-        boolean smoothing = offPre > 0.5 && (Double.isNaN(offRaw) || offPre > offRaw);
-        Series nesSlope = slope.getOrDefault("nes", new Series());
+        // the three share explanations, each: most pretrained estimates, and more than raw ones beyond chance (per init, the
+        // pretrained share minus the raw share, t over inits, Holm over the three)
+        PairedTest[] shareTests = {offsetShareByInit.test(), curvature.test(), batchNoise.test()};
+        double[] shareP = Corrections.holm(java.util.Arrays.stream(shareTests).mapToDouble(PairedTest::p).toArray());
+        boolean smoothing = offPre > 0.5 && ShareByInit.beyondChance(shareTests[0], shareP[0]);
+        DimSeries nesSlope = slope.getOrDefault("nes", new DimSeries());
         double nesSlopeRaw = quantile(nesSlope.all(false), 0.5);
         double nesSlopePre = quantile(nesSlope.all(true), 0.5);
         double curvRaw = frac(overturned[0], nesCount[0]);
         double curvPre = frac(overturned[1], nesCount[1]);
-        boolean curv = curvPre > 0.5 && (Double.isNaN(curvRaw) || curvPre > curvRaw);
+        boolean curv = curvPre > 0.5 && ShareByInit.beyondChance(shareTests[1], shareP[1]);
         double noiseRaw = frac(batchOnly[0], descendsOnBatch[0]);
         double noisePre = frac(batchOnly[1], descendsOnBatch[1]);
-        boolean noise = noisePre > 0.5 && (Double.isNaN(noiseRaw) || noisePre > noiseRaw);
+        boolean noise = noisePre > 0.5 && ShareByInit.beyondChance(shareTests[2], shareP[2]);
         double descRaw = frac(descendsOnBatch[0], nesCount[0]);
         double descPre = frac(descendsOnBatch[1], nesCount[1]);
         List<String> supported = new ArrayList<>();
@@ -241,9 +236,10 @@ final class NesAfterPretraining implements Part {
                         + " Batch noise: of the steps that descend on the gradient batch, %s (raw) and %s (pretrained) do not descend on"
                         + " the held-out batch (%s). %s",
                 snrEvidence == null ? "Variance: not measured (no smooth-loss expectation in the nes-snr tables)." : snrEvidence.sentence(),
-                pct(offRaw), pct(offPre), offsetCases[1] == 0 ? "not measured: questions.smoothing" : smoothing ? "supported" : "not supported",
-                nesSlopeRaw, nesSlopePre, pct(curvRaw), pct(curvPre), curv ? "supported" : "not supported", pct(noiseRaw), pct(noisePre),
-                noise ? "supported" : "not supported",
+                pct(offRaw), pct(offPre), offsetCases[1] == 0 ? "not measured: questions.smoothing"
+                        : ShareByInit.say(smoothing, offPre, shareTests[0], shareP[0]),
+                nesSlopeRaw, nesSlopePre, pct(curvRaw), pct(curvPre), ShareByInit.say(curv, curvPre, shareTests[1], shareP[1]), pct(noiseRaw),
+                pct(noisePre), ShareByInit.say(noise, noisePre, shareTests[2], shareP[2]),
                 supported.isEmpty() ? "None of the four explanations holds for most pretrained estimates here."
                         : "What the numbers support: " + String.join(", ", supported) + ".");
         Questions.verdict(c, QUESTION, "Why does NES stop pointing downhill after pretraining?", sentence, String.format(Locale.ROOT,
@@ -259,7 +255,15 @@ final class NesAfterPretraining implements Part {
                 snrEvidence == null ? 0 : snrEvidence.inits(), snrEvidence == null ? "none" : snrEvidence.p(), offRaw, offPre,
                 nesSlopeRaw, nesSlopePre, curvRaw,
                 curvPre, noiseRaw, noisePre));
-        figures(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends);
+        Map<Long, Long> weights = new TreeMap<>();
+        for (ColumnTable t : snrTables) {
+            for (int r = 0; r < t.rows(); r++) {
+                if (t.get("weights", r) != null) {
+                    weights.put(t.getLong("dim", r), t.getLong("weights", r));
+                }
+            }
+        }
+        NesPretrainingFigures.draw(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends, weights);
         c.table(Questions.SECTION, "NES after pretraining: the evidence per variant, dim and estimator family", table);
     }
 
@@ -331,100 +335,6 @@ final class NesAfterPretraining implements Part {
         return new double[] {(t1 * s4 - t2 * s3) / det, (s2 * t2 - s3 * t1) / det};
     }
 
-    private void figures(ReportContext c, Map<String, Map<Long, List<Double>>> snrByN, Series offsetShare, Series trueFalls,
-            Map<String, Series> slope, Series heldRatio, Series nesDescends) throws IOException {
-        XYChart v = Figures.lines("NES signal-to-noise ratio as the samples grow", "samples N (nested)", "signal / noise over seeds");
-        v.getStyler().setYAxisDecimalPattern("0.##");
-        int i = 0;
-        for (Map.Entry<String, Map<Long, List<Double>>> e : snrByN.entrySet()) {
-            String[] id = e.getKey().split("\\|");
-            double[] x = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
-            double[] y = e.getValue().values().stream().mapToDouble(Cells.Cell::mean).toArray();
-            double[] err = e.getValue().values().stream().mapToDouble(l -> l.size() < 2 ? 0 : Cells.Cell.sd(l)).toArray();
-            Figures.errorLine(v, "dim=" + Long.parseLong(id[0]) + (id[1].equals("1") ? ", pretrained" : ", raw"), x, y, err, i++);
-        }
-        double top = snrByN.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Long::doubleValue).max().orElse(1);
-        Figures.line(v, "signal = noise", new double[] {0, top}, new double[] {1, 1}, 7);
-        c.figure(Questions.SECTION, v, "nes_pretraining_variance", "Variance: NES's signal against its noise, raw vs pretrained",
-                "Antithetic NES at the run's sigma from independent seeds, each read at nested sample counts N: the norm of the seeds'"
-                        + " mean estimate (its leftover noise removed) divided by the spread of single estimates around it, mean over"
-                        + " inits (bars: spread over inits). Below the grey line a single estimate is mostly noise; for a fixed model"
-                        + " the ratio grows as the square root of N. The table has the mean projection on the CDG direction in units"
-                        + " of its spread.");
-        XYChart s = dimChart("NES's step: smoothed loss falls, true loss does not", "share of NES steps");
-        s.getStyler().setYAxisMin(-0.05);
-        s.getStyler().setYAxisMax(1.05);
-        lines(s, "smoothed falls, true does not", offsetShare, 0, Stat.SHARE);
-        lines(s, "true loss falls", trueFalls, 2, Stat.SHARE);
-        c.figure(Questions.SECTION, s, "nes_pretraining_smoothing", "Smoothing offset: does the smoothed loss fall while the true loss rises?",
-                offsetShare.isEmpty() ? "Not measured in this run (set questions.smoothing)."
-                        : "Along NES's normalised estimate, a step as long as sigma: the share of estimates where the loss"
-                                + " Gaussian-smoothed at sigma falls (beyond two standard errors of its common-draw estimate) while the"
-                                + " true loss does not, that is the smoothing offset; and the share where the true loss falls.");
-        XYChart k = dimChart("Slope of the decrease-vs-lr curve, relative to CDG's", "slope a / CDG's slope (median)");
-        int colour = 0;
-        for (Map.Entry<String, Series> e : slope.entrySet()) {
-            if (List.of("nes", "ste").contains(e.getKey())) {
-                lines(k, e.getKey().toUpperCase(Locale.ROOT), e.getValue(), colour, Stat.MEDIAN);
-                colour += 2;
-            }
-        }
-        reference(k, slope.values(), "as steep as CDG");
-        c.figure(Questions.SECTION, k, "nes_pretraining_curvature", "Curvature: slope of each estimator's step, raw vs pretrained",
-                "Each estimate's decrease-vs-lr curve fitted as a lr + b lr^2 over the lrs up to the best lr of CDG and STE at that"
-                        + " grid point (the useful lrs); the linear term a divided by CDG's on the same model and batch, median over"
-                        + " repeats (bars: half the interquartile range). Near 0 the step barely descends to first order; a positive"
-                        + " slope with no descending lr means curvature overturns it (the table has the shares and b).");
-        XYChart b = dimChart("NES's step on a fresh batch", "share / ratio");
-        lines(b, "held-out decrease / batch decrease (median)", heldRatio, 0, Stat.MEDIAN);
-        lines(b, "share of NES steps that descend on their batch", nesDescends, 2, Stat.SHARE);
-        reference(b, List.of(heldRatio, nesDescends), "generalises fully");
-        c.figure(Questions.SECTION, b, "nes_pretraining_batch_noise", "Batch noise: does NES's step only fit its own batch?",
-                "Of the NES steps that lower their own batch's loss, the decrease on a fresh batch at the same lr divided by the"
-                        + " batch's (median; bars: half the interquartile range): 1 means the step generalises, 0 or below that it"
-                        + " fits the batch's noise. Also the share of NES steps that descend on their batch at all.");
-    }
-
-    /** A grey line at 1 across the dims of {@code series}. */
-    private static void reference(XYChart ch, java.util.Collection<Series> series, String name) {
-        TreeSet<Long> dims = new TreeSet<>();
-        series.forEach(s -> s.v.values().forEach(m -> dims.addAll(m.keySet())));
-        if (dims.size() > 0) {
-            Figures.line(ch, name, new double[] {dims.first(), dims.last()}, new double[] {1, 1}, 7);
-        }
-    }
-
-    /** How a measure's repeats make one point: median with half-IQR bars, or a share without bars. */
-    private enum Stat {
-        MEDIAN, SHARE
-    }
-
-    private static XYChart dimChart(String title, String y) {
-        XYChart ch = Figures.lines(title, "dim", y);
-        ch.getStyler().setYAxisDecimalPattern("0.###");
-        ch.getStyler().setXAxisDecimalPattern("0");
-        return ch;
-    }
-
-    /** Two lines (raw, pretrained: colours {@code colour}, {@code colour + 1}) of one measure against dim. */
-    private static void lines(XYChart ch, String name, Series s, int colour, Stat stat) {
-        for (boolean pre : new boolean[] {false, true}) {
-            Map<Long, List<Double>> byDim = s.v.get(pre);
-            if (byDim == null) {
-                continue;
-            }
-            double[] x = byDim.keySet().stream().mapToDouble(Long::doubleValue).toArray();
-            String label = name + (pre ? ", pretrained" : ", raw");
-            if (stat == Stat.SHARE) {
-                Figures.line(ch, label, x, byDim.values().stream().mapToDouble(Cells.Cell::mean).toArray(), colour + (pre ? 1 : 0))
-                        .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
-            } else {
-                double[] y = byDim.values().stream().mapToDouble(l -> quantile(l, 0.5)).toArray();
-                double[] err = byDim.values().stream().mapToDouble(l -> (quantile(l, 0.75) - quantile(l, 0.25)) / 2).toArray();
-                Figures.errorLine(ch, label, x, y, err, colour + (pre ? 1 : 0));
-            }
-        }
-    }
 
     /** Linear-interpolated quantile. */
     static double quantile(List<Double> v, double q) {

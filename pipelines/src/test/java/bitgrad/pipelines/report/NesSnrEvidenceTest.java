@@ -42,8 +42,11 @@ class NesSnrEvidenceTest {
         assertTrue(collapsed.supported(), collapsed.sentence());
         assertEquals(List.of(16L), collapsed.explainedDims());
         assertEquals(0.3, collapsed.meanRatio(true), 0.05);
-        // below the smooth-loss ratio before pretraining as well: not what pretraining did
+        // below the smooth-loss ratio before pretraining as well, and no lower after: not what pretraining did
         NesSnrEvidence always = NesSnrEvidence.of(List.of(table(0.3, 0.3, 0.1)));
         assertFalse(always.supported(), always.sentence());
+        // a little below before, far below after: pretraining made it fall
+        NesSnrEvidence fell = NesSnrEvidence.of(List.of(table(0.9, 0.15, 0.05)));
+        assertTrue(fell.supported(), fell.sentence());
     }
 }
