@@ -336,7 +336,8 @@ class PresetsTest {
         assertTrue(Files.exists(run.resolve("tables/probe_best.arrow")) && Files.exists(run.resolve("tables/probe_best_2.arrow")),
                 "one best table per probe");
         Matcher m = Pattern.compile("discussion dim=6 ste_lr=\\S+ ste_decrease=(\\S+) nes_decrease=(\\S+) nes_max_decrease=(\\S+) "
-                + "search_best_radius=\\S+ search_best_decrease=(\\S+)").matcher(r.out());
+                + "nes_max_heldout_decrease=\\S+ search_best_radius=\\S+ search_best_decrease=(\\S+) search_best_heldout_decrease=\\S+"
+                + " ste_heldout_decrease=\\S+").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertTrue(Double.parseDouble(m.group(1)) > 0, "STE descends at its own best lr: " + m.group());
         Path probe;

@@ -182,15 +182,16 @@ public final class Tables {
      * stepped at NES's own best lr, with cosines to the STE, CDG and NES estimates.
      */
     public static final Schema PROBE_NES = declare("probe_nes", "direction", LONG, "sign", LONG, "point_decrease", DOUBLE,
-            "step_decrease", DOUBLE, "cosine_ste", DOUBLE, "cosine_cdg", DOUBLE, "cosine_nes", DOUBLE);
+            "step_decrease", DOUBLE, "cosine_ste", DOUBLE, "cosine_cdg", DOUBLE, "cosine_nes", DOUBLE, "heldout_step_decrease", DOUBLE);
 
-    /** The probes' estimators, each at its own best lr. */
+    /** The probes' estimators, each at its own best lr (chosen on the batch; its held-out decrease; at_edge as in lr_best). */
     public static final Schema PROBE_BEST = declare("probe_best", "estimator", STRING, "estimator_spec", STRING, "best_lr", DOUBLE,
-            "best_decrease", DOUBLE);
+            "best_decrease", DOUBLE, "heldout_decrease", DOUBLE, "at_edge", LONG);
 
-    /** The search for a steeper direction near STE, per radius. */
+    /** The search for a steeper direction near STE, per radius; the best candidate (chosen on the batch) and STE on held-out rows. */
     public static final Schema PROBE_SEARCH = declare("probe_search", "radius", DOUBLE, "best_decrease", DOUBLE, "mean_decrease",
-            DOUBLE, "cosine_best_ste", DOUBLE, "cosine_best_cdg", DOUBLE, "ste_decrease", DOUBLE);
+            DOUBLE, "cosine_best_ste", DOUBLE, "cosine_best_cdg", DOUBLE, "ste_decrease", DOUBLE, "best_heldout_decrease", DOUBLE,
+            "ste_heldout_decrease", DOUBLE);
 
     /** An sr-STE update measured with the vanilla sign and with the stochastic forward. */
     public static final Schema PROBE_SR_UPDATE = declare("probe_sr_update", "lr", DOUBLE, "vanilla_decrease", DOUBLE,

@@ -25,8 +25,9 @@ import java.util.Locale;
  * {@code u_k} stepped at NES's best lr, with cosines to STE, CDG and NES. (b) Steepest descent
  * near STE: the best and mean decrease of {@code normalize(g_ste + r xi)} over candidates per
  * radius r, at STE's best lr. (d) sr-STE after the update: the decrease measured with the vanilla
- * sign and with the stochastic forward, whose before and after losses share their draws. Inputs
- * {@code model, init, data, estimates}.
+ * sign and with the stochastic forward, whose before and after losses share their draws. Every
+ * selection (each best lr, the NES max point, the best candidate near STE) is made on the batch
+ * and also scored on the held-out batch. Inputs {@code model, init, data, heldout, estimates}.
  */
 public final class ProbeStage extends Stage<ProbeStage.Params> {
 
@@ -62,7 +63,7 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
 
     /** Bump the version whenever the output changes (the cache key follows it). */
     public ProbeStage() {
-        super("probe", 5, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
+        super("probe", 6, Params.class, NES_POINTS, SEARCH, SR_UPDATE, BEST);
     }
 
     /** Its steps are measured by the lr sweep, walked along each row by the line sweep. */
@@ -106,14 +107,17 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
         }
         long seed = p.seed();
         float[] grid = LrSweep.grid(p.lrStart(), p.lrStep(), p.lrCount());
-        try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data)) {
+        try (ArrowBatch data = ToyInputs.data(c, p.model()); TeacherStudentObjective o = ToyInputs.objective(c, p.model(), data);
+                ArrowBatch fresh = ToyInputs.heldout(c, p.model());
+                TeacherStudentObjective held = ToyInputs.objective(c, p.model(), fresh)) {
+            // every selection (best lr, NES max point, best candidate near STE) is made on the batch and scored on held-out rows too
             ColumnTable best = Tables.PROBE_BEST.empty();
             LrSweep.Method sweep = LrSweep.Method.of(p.method());
-            LrSweep.Result steSweep = own(o, steE, ste, grid, best, sweep);
-            LrSweep.Result cdgSweep = cdg == null ? null : own(o, cdgE, cdg, grid, best, sweep);
-            LrSweep.Result nesSweep = nes == null ? null : own(o, nesE, nes, grid, best, sweep);
+            LrSweep.Result steSweep = own(o, held, steE, ste, grid, best, sweep);
+            LrSweep.Result cdgSweep = cdg == null ? null : own(o, held, cdgE, cdg, grid, best, sweep);
+            LrSweep.Result nesSweep = nes == null ? null : own(o, held, nesE, nes, grid, best, sweep);
             if (sr != null) {
-                own(o, srE, sr, grid, best, sweep);
+                own(o, held, srE, sr, grid, best, sweep);
             }
             c.write(BEST, best);
             float lr = steSweep.bestLr();
@@ -134,13 +138,16 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
                 float[] atSigma = Probes.decreases(o, points, (float) nesE.sigma());
                 List<ParamSet> steps = points.stream().map(d -> Gradients.normalize(d, Gradients.Norm.PER_TENSOR)).toList();
                 float[] stepped = Probes.decreases(o, steps, nesSweep.bestLr());
+                float[] steppedHeld = Probes.decreases(held, steps, nesSweep.bestLr());
                 int bestPoint = 0;
                 for (int i = 0; i < points.size(); i++) {
                     bestPoint = atSigma[i] > atSigma[bestPoint] ? i : bestPoint;
                     t.add((long) (i / 2), i % 2 == 0 ? 1L : -1L, (double) atSigma[i], (double) stepped[i], Gradients.cosine(steps.get(i), ste),
-                            cdg == null ? null : Gradients.cosine(steps.get(i), cdg), Gradients.cosine(steps.get(i), nes));
+                            cdg == null ? null : Gradients.cosine(steps.get(i), cdg), Gradients.cosine(steps.get(i), nes),
+                            (double) steppedHeld[i]);
                 }
                 c.info("nes_max_decrease", stepped[bestPoint]);
+                c.info("nes_max_heldout_decrease", steppedHeld[bestPoint]);
                 c.info("nes_lr", nesSweep.bestLr());
             }
             c.write(NES_POINTS, t);
@@ -160,8 +167,12 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
                     bi = d[k] > d[bi] ? k : bi;
                     mean += d[k] / d.length;
                 }
+                // the candidate chosen on the batch, and STE itself, on the held-out rows: a candidate that only fits the batch's
+                // noise is steeper there and not here
+                float[] onHeld = Probes.decreases(held, List.of(cands.get(bi), ste), lr);
                 search.add(r, (double) d[bi], mean, Gradients.cosine(cands.get(bi), ste),
-                        cdg == null ? null : Gradients.cosine(cands.get(bi), cdg), (double) steDecrease);
+                        cdg == null ? null : Gradients.cosine(cands.get(bi), cdg), (double) steDecrease, (double) onHeld[0],
+                        (double) onHeld[1]);
             }
             c.write(SEARCH, search);
 
@@ -187,11 +198,16 @@ public final class ProbeStage extends Stage<ProbeStage.Params> {
         return Gradients.normalize(c.readParams(ref, EstimateStage.GRADIENT), Gradients.Norm.PER_TENSOR);
     }
 
-    /** The sweep of {@code g} on the grid, recorded in {@code best} with the estimator's own best lr. */
-    private static LrSweep.Result own(TeacherStudentObjective o, Estimator e, ParamSet g, float[] grid, ColumnTable best,
-            LrSweep.Method method) {
-        LrSweep.Result r = LrSweep.sweep(o, g, grid, method);
-        best.add(e.label(), e.specJson(), r.descends() ? (Double) (double) r.bestLr() : null, (double) r.bestDecrease());
+    /**
+     * The sweep of {@code g} on the grid (continued past an end while the best rate sits there), recorded in {@code best} with
+     * the estimator's own best lr, the held-out decrease at that lr, and whether the best still sits at an end.
+     */
+    private static LrSweep.Result own(TeacherStudentObjective o, TeacherStudentObjective held, Estimator e, ParamSet g, float[] grid,
+            ColumnTable best, LrSweep.Method method) {
+        LrSweep.Swept s = LrSweep.bracketed(o, held, List.of(g), grid, method, LrSweep.Bracket.DEFAULT).get(0);
+        LrSweep.Result r = s.batch();
+        best.add(e.label(), e.specJson(), r.descends() ? (Double) (double) r.bestLr() : null, (double) r.bestDecrease(),
+                (double) s.heldoutAtBest(), s.atEdge() ? 1L : 0L);
         return r;
     }
 }

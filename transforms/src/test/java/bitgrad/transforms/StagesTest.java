@@ -236,6 +236,12 @@ class StagesTest {
         assertEquals(2, f.table(probe, ProbeStage.SEARCH).rows());
         assertEquals(0, f.table(probe, ProbeStage.SR_UPDATE).rows(), "no sr-STE estimate, no sr probe");
         assertEquals(2, f.table(probe, ProbeStage.BEST).rows(), "STE and CDG, each at its own best lr");
+        // every selection is scored on held-out rows too: STE's step at its own best lr, held out, two ways (sweep and probe)
+        ColumnTable own = f.table(probe, ProbeStage.BEST);
+        ColumnTable search = f.table(probe, ProbeStage.SEARCH);
+        double held = own.getDouble("heldout_decrease", 0);
+        assertEquals(held, search.getDouble("ste_heldout_decrease", 0), 1e-4 * Math.abs(held) + 1e-7, "STE held out at its best lr");
+        assertTrue(search.getDouble("best_heldout_decrease", 0) != search.getDouble("best_decrease", 0), "another batch");
 
         // the NES max point probes NES's own sample points: from their losses the NES estimate is rebuilt exactly
         TaskRef nesRef = estimate(f, toy, SIGN, NesEstimator.antithetic(0.1, 5));

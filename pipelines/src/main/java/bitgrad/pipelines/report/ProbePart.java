@@ -13,6 +13,12 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** The discussion probes, per probed (model, batch): NES max point, search near STE, sr-STE update two ways; one headline each. */
 final class ProbePart implements Part {
 
+    /** Bumped whenever what this part files changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         int n = 0;
@@ -34,11 +40,15 @@ final class ProbePart implements Part {
             for (int r = 1; r < s.rows(); r++) {
                 best = s.getDouble("best_decrease", r) > s.getDouble("best_decrease", best) ? r : best;
             }
+            // each selection made on the batch, with what it gives on the held-out rows
             c.headline("probe", String.format(Locale.ROOT, "discussion dim=%d ste_lr=%.4g ste_decrease=%.6g nes_decrease=%s "
-                    + "nes_max_decrease=%s search_best_radius=%s search_best_decrease=%.6g", p.path("model").path("dim").asInt(),
+                    + "nes_max_decrease=%s nes_max_heldout_decrease=%s search_best_radius=%s search_best_decrease=%.6g"
+                    + " search_best_heldout_decrease=%s ste_heldout_decrease=%s", p.path("model").path("dim").asInt(),
                     ((Number) info.get("lr")).doubleValue(), ((Number) info.get("ste_decrease")).doubleValue(),
-                    number(info.get("nes_decrease")), number(info.get("nes_max_decrease")),
-                    s.rows() == 0 ? "none" : s.get("radius", best), s.rows() == 0 ? Double.NaN : s.getDouble("best_decrease", best)));
+                    number(info.get("nes_decrease")), number(info.get("nes_max_decrease")), number(info.get("nes_max_heldout_decrease")),
+                    s.rows() == 0 ? "none" : s.get("radius", best), s.rows() == 0 ? Double.NaN : s.getDouble("best_decrease", best),
+                    s.rows() == 0 ? "none" : number(s.get("best_heldout_decrease", best)),
+                    s.rows() == 0 ? "none" : number(s.get("ste_heldout_decrease", best))));
             n++;
         }
     }
