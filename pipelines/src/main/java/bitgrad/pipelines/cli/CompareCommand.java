@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
 /** {@code bitgrad compare A B}: what differs between two runs' configurations, and their headline numbers side by side. */
 @Command(name = "compare", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n",
         footer = {"  bitgrad compare 20261128-131347-723-quickstart latest", "  bitgrad compare 2026112813 2026112814   (unique prefixes)"},
-        description = {"Compare two runs: every configuration key whose value differs (config a=... b=...), then each headline",
-            "number of both runs side by side (one line per headline, 'a->b' for every number; 'only_in=a|b' when one lacks it)."})
+        description = {"Compare two runs: every configuration key whose value differs (config a=... b=...) first, then each",
+            "headline whose numbers changed, side by side with the relative change ('a->b (+x%)'); a headline only one run has",
+            "is printed with its numbers ('only_in=a|b'); unchanged headlines are counted, and listed with --all."})
 final class CompareCommand implements Callable<Integer> {
 
     /** Headline keys that name what a line is about rather than a measured number. */
@@ -37,6 +38,9 @@ final class CompareCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "RUN_B", description = "Run id, a unique prefix of one, or 'latest'.")
     String b;
+
+    @picocli.CommandLine.Option(names = "--all", description = "Also list the headlines whose numbers are the same in both runs.")
+    boolean all;
 
     @Mixin
     RunsDirOption runs;
@@ -73,20 +77,38 @@ final class CompareCommand implements Callable<Integer> {
         Map<String, Map<String, String>> hb = byIdentity(ReportPage.requireHeadlines(recB, store));
         Set<String> lines = new java.util.LinkedHashSet<>(ha.keySet());
         lines.addAll(hb.keySet());
+        int unchanged = 0;
         for (String id : lines) {
             Map<String, String> na = ha.get(id);
             Map<String, String> nb = hb.get(id);
             if (na == null || nb == null) {
-                out.printf(Locale.ROOT, "%s only_in=%s%n", id, na == null ? "b" : "a");
+                // one run has this line: its numbers, so nothing measured is hidden behind "only in"
+                StringBuilder line = new StringBuilder(id).append(" only_in=").append(na == null ? "b" : "a");
+                (na == null ? nb : na).forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+                out.println(line);
                 continue;
             }
             StringBuilder line = new StringBuilder(id);
             Set<String> nums = new java.util.LinkedHashSet<>(na.keySet());
             nums.addAll(nb.keySet());
+            boolean changed = false;
             for (String n : nums) {
-                line.append(' ').append(n).append('=').append(na.getOrDefault(n, "none")).append("->").append(nb.getOrDefault(n, "none"));
+                String va = na.getOrDefault(n, "none");
+                String vb = nb.getOrDefault(n, "none");
+                line.append(' ').append(n).append('=').append(va).append("->").append(vb);
+                if (!va.equals(vb)) {
+                    changed = true;
+                    line.append(relative(va, vb));
+                }
             }
-            out.println(line);
+            if (changed || all) {
+                out.println(line);
+            } else {
+                unchanged++;
+            }
+        }
+        if (unchanged > 0) {
+            out.printf(Locale.ROOT, "unchanged=%d (headlines with the same numbers in both runs; --all lists them)%n", unchanged);
         }
         return 0;
     }
@@ -114,6 +136,17 @@ final class CompareCommand implements Callable<Integer> {
             out.put(id.toString(), nums);
         }
         return out;
+    }
+
+    /** {@code (+x%)}, the change from a to b relative to a; empty where it has no meaning (a none, a zero). */
+    static String relative(String a, String b) {
+        try {
+            double x = Double.parseDouble(a);
+            double y = Double.parseDouble(b);
+            return x == 0 || !Double.isFinite(x) || !Double.isFinite(y) ? "" : String.format(Locale.ROOT, "(%+.1f%%)", 100 * (y - x) / Math.abs(x));
+        } catch (NumberFormatException e) {
+            return "";
+        }
     }
 
     private static boolean isNumber(String v) {

@@ -35,7 +35,8 @@ final class ShareByInit {
             return "not decided: fewer than 2 inits with raw and pretrained models";
         }
         String test = String.format(Locale.ROOT, "pretrained minus raw share per init %+.2f, 95%% interval %+.2f to %+.2f, t over %d"
-                + " inits, Holm-adjusted p=%.2g", t.mean(), t.low(), t.high(), t.n(), adjusted);
+                + " inits, Holm-adjusted p=%.2g%s", t.mean(), t.low(), t.high(), t.n(), adjusted, supported ? ""
+                        : String.format(Locale.ROOT, "; the design detects a difference of %.2g with 80%% power", t.detectable()));
         return (supported ? "supported: " : preShare > 0.5 ? "not supported, not beyond chance: " : "not supported: ") + test;
     }
 }

@@ -1,0 +1,35 @@
+package bitgrad.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code compare}: the changed setting first, the numbers of an estimator only one run has, unchanged lines hidden unless --all. */
+class CompareTest {
+
+    @Test
+    void aChangedNesSampleCountShowsBothRunsNesNumbersAndHidesWhatDidNotChange(@TempDir Path runs) {
+        CliFixture.Result a = CliFixture.run(runs, "--set", "rosenbrock.enabled=false", "--set", "estimators.nes.samples=[50]", "--name", "a");
+        CliFixture.Result b = CliFixture.run(runs, "--set", "rosenbrock.enabled=false", "--set", "estimators.nes.samples=[60]", "--name", "b");
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        CliFixture.Result diff = CliFixture.cli("compare", "a", "b", "--runs-dir", runs.toString());
+        assertEquals(0, diff.code(), diff.err());
+        List<String> lines = diff.out().lines().toList();
+        assertTrue(lines.get(1).startsWith("config estimators.nes.samples a=[50] b=[60]"), "the changed setting first:\n" + diff.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("result .*estimator=nes\\(sigma=\\S+,n=50\\) .*only_in=a best_decrease=\\S+ .*")),
+                diff.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("result .*estimator=nes\\(sigma=\\S+,n=60\\) .*only_in=b best_decrease=\\S+ .*")),
+                diff.out());
+        // STE's numbers are the same in both runs (same models, batches, seeds): counted, not printed
+        assertFalse(lines.stream().anyMatch(l -> l.matches("result .*estimator=ste .*")), diff.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("unchanged=\\d+ .*--all.*")), diff.out());
+        CliFixture.Result every = CliFixture.cli("compare", "a", "b", "--all", "--runs-dir", runs.toString());
+        assertTrue(every.out().lines().anyMatch(l -> l.matches("result .*estimator=ste .*best_decrease=(\\S+)->\\1 .*")), every.out());
+    }
+}
