@@ -21,9 +21,10 @@ import picocli.CommandLine.Spec;
 /** {@code bitgrad compare A B}: what differs between two runs' configurations, and their headline numbers side by side. */
 @Command(name = "compare", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n",
         footer = {"  bitgrad compare 20261128-131347-723-quickstart latest", "  bitgrad compare 2026112813 2026112814   (unique prefixes)"},
-        description = {"Compare two runs: every configuration key whose value differs (config a=... b=...) first, then each",
-            "headline whose numbers changed, side by side with the relative change ('a->b (+x%)'); a headline only one run has",
-            "is printed with its numbers ('only_in=a|b'); unchanged headlines are counted, and listed with --all."})
+        description = {"Compare two runs: the settings that differ, then the headline numbers that changed.",
+            "Every configuration key whose value differs (config a=... b=...) first, then each headline whose numbers changed,",
+            "side by side with the relative change ('a->b (+x%)'); a headline only one run has is printed with its numbers",
+            "('only_in=a|b'); unchanged headlines are counted, and listed with --all."})
 final class CompareCommand implements Callable<Integer> {
 
     /** Headline keys that name what a line is about rather than a measured number. */

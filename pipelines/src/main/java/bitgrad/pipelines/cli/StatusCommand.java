@@ -13,9 +13,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code bitgrad status EXPERIMENT}: each stage's cache state, without running anything. */
-@Command(name = "status", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad status quickstart", "  bitgrad status hparam-search --set estimators.nes.samples=[500]"}, description = {"Show which stages of an experiment are cached and why not: for a stale stage, the parameters in which",
-    "its tasks differ from the closest cached ones (changed=<param>:<tasks>; 'inputs' when an upstream task changed), and an",
-    "estimate of the time to compute, from the seconds this machine took for the cached tasks of the same stage."})
+@Command(name = "status", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad status quickstart", "  bitgrad status hparam-search --set estimators.nes.samples=[500]"}, description = {"Show which stages of an experiment are cached, why the others are not, and how long they would take.",
+    "For a stale stage: the parameters in which its tasks differ from the closest cached ones (changed=<param>:<tasks>;",
+    "'inputs' when an upstream task changed, 'code_version' when the stage's code did), and an estimate of the time to",
+    "compute, from the seconds this machine took for the cached tasks of the same stage."})
 final class StatusCommand implements Callable<Integer> {
 
     @Spec

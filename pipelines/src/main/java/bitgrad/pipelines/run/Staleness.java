@@ -68,6 +68,10 @@ public final class Staleness {
             for (int i = 0; i < cached.size(); i++) {
                 List<String> d = new ArrayList<>();
                 diff(t.params(), cached.get(i), "", d);
+                // a seed derived from the other parameters changes with them: it is named only when nothing else changed
+                if (d.stream().anyMatch(x -> !derivedSeed(x))) {
+                    d.removeIf(Staleness::derivedSeed);
+                }
                 if (best == null || d.size() < best.size()) {
                     best = d;
                 }
@@ -79,6 +83,11 @@ public final class Staleness {
             why.forEach(k -> changed.merge(k, 1, Integer::sum));
         }
         return new Explained(changed, timed == 0 ? Double.NaN : seconds / timed * toRun);
+    }
+
+    /** A task's seed (a path ending in "seed"): the planner derives it from the task's other parameters. */
+    static boolean derivedSeed(String path) {
+        return path.equals("seed") || path.endsWith(".seed");
     }
 
     /** Leaf paths where {@code a} and {@code b} differ. */

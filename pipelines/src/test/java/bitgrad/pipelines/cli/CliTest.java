@@ -40,6 +40,15 @@ class CliTest {
         Result r = run("--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("run") && r.out().contains("bench"), r.out());
+        // each command's summary (its description's first line) is one whole sentence, not a cut one
+        picocli.CommandLine cl = new picocli.CommandLine(new BitgradCli());
+        assertTrue(cl.getSubcommands().size() >= 9, "every command: " + cl.getSubcommands().keySet());
+        cl.getSubcommands().forEach((name, sub) -> {
+            String[] d = sub.getCommandSpec().usageMessage().description();
+            if (d.length > 0) {
+                assertTrue(d[0].endsWith("."), name + "'s summary is cut mid-sentence: " + d[0]);
+            }
+        });
     }
 
     @ParameterizedTest

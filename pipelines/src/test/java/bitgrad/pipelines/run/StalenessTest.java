@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class StalenessTest {
 
     private static Task task(String key, double eps, String input) {
-        ObjectNode params = Task.JSON.createObjectNode().put("eps", eps);
+        // the seed is derived from the parameters, as the planner derives it
+        ObjectNode params = Task.JSON.createObjectNode().put("eps", eps).put("seed", (long) (eps * 1e6));
         return new Task("estimate", key, params, Map.of("data", List.of(new TaskRef("generate-data", input))));
     }
 
@@ -30,7 +31,7 @@ class StalenessTest {
             w.commit(Map.of("task", Task.JSON.readTree(cached.toJson()), "seconds", 2.0), false);
         }
         Map<Task, String> cases = Map.of(
-                task("1111111111111111aaaaaaaa", 0.01, "aaaaaaaa"), "eps",
+                task("1111111111111111aaaaaaaa", 0.01, "aaaaaaaa"), "eps", // not "seed": it follows eps
                 task("2222222222222222aaaaaaaa", 0.1, "bbbbbbbb"), "inputs",
                 task("3333333333333333aaaaaaaa", 0.1, "aaaaaaaa"), "code_version");
         for (Map.Entry<Task, String> c : cases.entrySet()) {
