@@ -9,7 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code compare}: the changed setting first, the numbers of an estimator only one run has, unchanged lines hidden unless --all. */
+/**
+ * {@code compare}: the changed setting first, the numbers of an estimator only one run has, unchanged lines hidden unless --all;
+ * and {@code runs --format csv|json} lists the same runs as a table.
+ */
 class CompareTest {
 
     @Test
@@ -31,5 +34,19 @@ class CompareTest {
         assertTrue(lines.stream().anyMatch(l -> l.matches("unchanged=\\d+ .*--all.*")), diff.out());
         CliFixture.Result every = CliFixture.cli("compare", "a", "b", "--all", "--runs-dir", runs.toString());
         assertTrue(every.out().lines().anyMatch(l -> l.matches("result .*estimator=ste .*best_decrease=(\\S+)->\\1 .*")), every.out());
+        // the same two runs as a table for a spreadsheet or a notebook
+        CliFixture.Result csv = CliFixture.cli("runs", "--format", "csv", "--runs-dir", runs.toString());
+        assertEquals(0, csv.code(), csv.err());
+        List<String> rows = csv.out().lines().toList();
+        assertEquals("run,name,experiment,status,started,seconds,overrides,headline", rows.get(0));
+        assertEquals(3, rows.size(), csv.out());
+        assertTrue(rows.get(1).matches("\\S+-tiny-a,a,tiny,ok,20\\S+,[0-9.]+,\"rosenbrock.enabled=false,estimators.nes.samples=\\[50\\]\",.+"),
+                rows.get(1));
+        CliFixture.Result json = CliFixture.cli("runs", "--format", "json", "--runs-dir", runs.toString());
+        com.fasterxml.jackson.databind.JsonNode listed = bitgrad.transforms.Task.JSON.readTree(json.out());
+        assertEquals(2, listed.size());
+        assertEquals("b", listed.get(1).path("name").asText());
+        assertTrue(listed.get(1).path("seconds").isNumber(), json.out());
+        assertEquals(2, CliFixture.cli("runs", "--format", "xml", "--runs-dir", runs.toString()).code(), "an unknown format is refused");
     }
 }

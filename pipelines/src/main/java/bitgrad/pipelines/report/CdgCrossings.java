@@ -42,7 +42,7 @@ final class CdgCrossings implements Part {
     /** Bumped whenever what this part says changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 4;
+        return 5;
     }
 
     /** One point: a layer of a CDG estimate. */
@@ -167,11 +167,9 @@ final class CdgCrossings implements Part {
         }
         String sentence = String.format(Locale.ROOT, "Over %d CDG layer estimates, CDG's repeatability over batches against the level"
                 + " crossings per coordinate, tested within each (eps, layer) with at least %d points (Spearman, permutation p, Holm"
-                + " over the %d strata tested of %d; table cdg_crossings_strata): it rises with the crossings in %d, falls in %d%s. %s"
-                + " Described, not tested: below one crossing per coordinate the mean repeatability is %s and the cosine with STE %s;"
-                + " above ten, %s and %s.", usable.size(), SpearmanTest.MIN_POINTS, tested, strata.size(), rising, falling,
-                parts.isEmpty() ? "" : " (" + String.join("; ", parts) + ")", reading, cell(lowRep), cell(lowSte), cell(highRep),
-                cell(highSte));
+                + " over the %d strata tested of %d; table cdg_crossings_strata): it rises with the crossings in %d, falls in %d%s. %s%s",
+                usable.size(), SpearmanTest.MIN_POINTS, tested, strata.size(), rising, falling,
+                parts.isEmpty() ? "" : " (" + String.join("; ", parts) + ")", reading, bands(lowRep, lowSte, highRep, highSte));
         Questions.verdict(c, QUESTION, "What does CDG measure at small eps on a quantized network?", sentence, String.format(Locale.ROOT,
                 "strata=%d tested=%d rising=%d falling=%d holm=yes low_repeatability=%s high_repeatability=%s low_cosine_ste=%s"
                         + " high_cosine_ste=%s points=%d inits=%d p=%s%s", strata.size(), tested, rising, falling, fmt(lowRep[0]),
@@ -222,6 +220,19 @@ final class CdgCrossings implements Part {
             }
         }
         return new double[] {n == 0 ? Double.NaN : sum / n, n};
+    }
+
+    /** The description below one and above ten crossings, naming only the bands that have points (no unfilled slots). */
+    private static String bands(double[] lowRep, double[] lowSte, double[] highRep, double[] highSte) {
+        List<String> parts = new ArrayList<>();
+        if (lowRep[1] + lowSte[1] > 0) {
+            parts.add("below one crossing per coordinate the mean repeatability is " + cell(lowRep) + " and the cosine with STE "
+                    + cell(lowSte));
+        }
+        if (highRep[1] + highSte[1] > 0) {
+            parts.add("above ten, " + cell(highRep) + " and " + cell(highSte));
+        }
+        return parts.isEmpty() ? "" : " Described, not tested: " + String.join("; ", parts) + ".";
     }
 
     private static String cell(double[] band) {
