@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CompareTest {
 
     @Test
-    void aChangedNesSampleCountShowsBothRunsNesNumbersAndHidesWhatDidNotChange(@TempDir Path runs) {
+    void aChangedNesSampleCountShowsBothRunsNesNumbersAndHidesWhatDidNotChange(@TempDir Path runs) throws Exception {
         CliFixture.Result a = CliFixture.run(runs, "--set", "rosenbrock.enabled=false", "--set", "estimators.nes.samples=[50]", "--name", "a");
         CliFixture.Result b = CliFixture.run(runs, "--set", "rosenbrock.enabled=false", "--set", "estimators.nes.samples=[60]", "--name", "b");
         assertEquals(0, a.code(), a.err());
