@@ -16,7 +16,10 @@ import java.util.List;
  */
 public final class LrSweep {
 
-    /** Version of the sweep's numbers: the grid, the step, the best-rate rule and the bracketing of {@link #bracketed} (part of the sweeping stages' cache keys). */
+    /**
+     * Version of the sweep's numbers: the grid, the step, the best-rate rule and the bracketing of
+     * {@link #bracketed} (part of the sweeping stages' cache keys).
+     */
     public static final bitgrad.models.Algorithm VERSION = new bitgrad.models.Algorithm("lr-sweep", 3);
 
     /** A change of the loss within this fraction of it is float rounding of a float32 mean, not a change. */

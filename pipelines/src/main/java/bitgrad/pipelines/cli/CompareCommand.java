@@ -144,7 +144,8 @@ final class CompareCommand implements Callable<Integer> {
         try {
             double x = Double.parseDouble(a);
             double y = Double.parseDouble(b);
-            return x == 0 || !Double.isFinite(x) || !Double.isFinite(y) ? "" : String.format(Locale.ROOT, "(%+.1f%%)", 100 * (y - x) / Math.abs(x));
+            return x == 0 || !Double.isFinite(x) || !Double.isFinite(y) ? ""
+                    : String.format(Locale.ROOT, "(%+.1f%%)", 100 * (y - x) / Math.abs(x));
         } catch (NumberFormatException e) {
             return "";
         }

@@ -17,10 +17,10 @@ import java.util.Map;
 /**
  * The page's lead: per (variant, dim), which estimator gives the largest decrease, by how much
  * relative to STE, and whether it beats the runner-up on held-out rows (paired t over inits, Holm
- * over the report's claims; see {@link Claim}); then what looks
- * suspicious (a best lr still at an end of the rates swept after the grid's extension, no descent, pretraining that ended on a spike or
- * had not converged). Sentences are generated from the numbers; each is also a {@code finding}
- * headline.
+ * over the report's claims; see {@link Claim}); then what looks suspicious (a best lr still at an
+ * end of the rates swept after the grid's extension, no descent, pretraining that ended on a
+ * spike or had not converged). Sentences are generated from the numbers; each is also a
+ * {@code finding} headline.
  */
 final class Findings implements Part {
 
