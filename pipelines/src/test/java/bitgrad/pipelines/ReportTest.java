@@ -51,6 +51,11 @@ class ReportTest {
         assertTrue(doc.select("link[href^=http], script[src]").isEmpty(), "self-contained");
         // the page leads with findings generated from the numbers
         assertEquals("findings", doc.select("h2").first().id(), "findings come first");
+        // a table of contents links every section, in the page's order, before the first one
+        java.util.List<String> sections = doc.select("h2").eachAttr("id");
+        java.util.List<String> links = doc.select("nav.toc a").eachAttr("href").stream().map(x -> x.substring(1)).toList();
+        assertEquals(sections, links, "the contents link every section in order");
+        assertTrue(doc.select("nav.toc").first().siblingIndex() < doc.select("h2").first().siblingIndex(), "contents first");
         assertTrue(doc.select("ul.findings li").text().matches(".*dim=4: \\S+ gives the largest decrease on the gradient batches, .*"),
                 doc.select("ul.findings").text());
         assertTrue(r.out().matches("(?s).*finding variant=\\S+ dim=4 best=\\S+ best_decrease=\\S+ ratio_to_ste=\\S+ separable=(yes|no)"

@@ -185,7 +185,8 @@ public final class ReportPage {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bitgrad report: ").append(Html.esc(rec.path("run_id").asText()))
                 .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-                        + "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px}"
+                        + "table{border-collapse:collapse;margin:1em 0;font-size:13px;display:block;max-width:100%;overflow-x:auto}"
+                        + ".toc{font-size:14px;background:#f7f7f7;padding:.5em .8em;line-height:1.6}td,th{border:1px solid #ccc;padding:3px 7px}"
                         + "th{background:#f0f0f0}td.num{text-align:right;font-family:monospace}img{max-width:100%;border:1px solid #eee}"
                         + "pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}figure{margin:1.5em 0}"
                         + "figcaption{font-size:13px;color:#555}.bad{color:#b00}.verdict{background:#eef5ee;padding:.5em .8em}</style></head><body>");
@@ -257,6 +258,23 @@ public final class ReportPage {
             h.append(".</p>");
         }
         h.append("</body></html>\n");
-        return h.toString();
+        return withContents(h.toString());
+    }
+
+    /** The page with a table of contents before its first section: one link per section heading, in page order. */
+    static String withContents(String page) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<h2 id=\"?([^\" >]+)\"?>(.*?)</h2>").matcher(page);
+        StringBuilder nav = new StringBuilder("<nav class=toc><b>Contents:</b>");
+        int first = -1;
+        while (m.find()) {
+            first = first < 0 ? m.start() : first;
+            nav.append(" <a href=\"#").append(m.group(1)).append("\">").append(m.group(2)).append("</a> &middot;");
+        }
+        if (first < 0) {
+            return page;
+        }
+        nav.setLength(nav.length() - " &middot;".length());
+        nav.append("</nav>");
+        return page.substring(0, first) + nav + page.substring(first);
     }
 }
