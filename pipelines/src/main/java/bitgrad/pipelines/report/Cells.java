@@ -64,6 +64,26 @@ final class Cells {
             return lr.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         }
 
+        /**
+         * The repeats this cell shares with {@code other} (the same model and batch), as index pairs
+         * {@code {i in this, j in other}}, in this cell's order: what every paired comparison pairs.
+         */
+        List<int[]> pairedWith(Cell other) {
+            List<int[]> out = new ArrayList<>();
+            for (int i = 0; i < repeats.size(); i++) {
+                int j = other.repeats.indexOf(repeats.get(i));
+                if (j >= 0) {
+                    out.add(new int[] {i, j});
+                }
+            }
+            return out;
+        }
+
+        /** The init of repeat {@code i}: the unit of replication. */
+        String init(int i) {
+            return initOf(repeats.get(i));
+        }
+
         /** Repeats whose best lr still sits at an end of the rates swept (the extension reached its limit). */
         long atEdge() {
             return edge.stream().filter(Boolean::booleanValue).count();
@@ -86,6 +106,16 @@ final class Cells {
     }
 
     private Cells() {
+    }
+
+    /** The name of a repeat, {@code init/batch}: repeats with the same name share model and batch. */
+    static String repeat(long init, long batch) {
+        return init + "/" + batch;
+    }
+
+    /** The init of a repeat named by {@link #repeat}. */
+    static String initOf(String repeat) {
+        return repeat.substring(0, repeat.indexOf('/'));
     }
 
     /** {@code activation=sign batch=4096 pretrained}: what separates the figures of one run. */
@@ -111,7 +141,7 @@ final class Cells {
                     s.getDouble("nominal_flops", row), s.getLong("rows", row), new ArrayList<>(),
                     s.get("perturbation_norm", row) == null ? null : s.getDouble("perturbation_norm", row), new ArrayList<>(),
                     new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
-            cell.repeats().add(s.getLong("init", r) + "/" + s.getLong("batch", r));
+            cell.repeats().add(repeat(s.getLong("init", r), s.getLong("batch", r)));
             cell.best().add(s.getDouble("best_decrease", r));
             cell.heldout().add(s.getDouble("heldout_decrease", r));
             cell.relative().add(s.getDouble("best_decrease", r) / s.getDouble("base_loss", r));

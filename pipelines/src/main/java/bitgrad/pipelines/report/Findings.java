@@ -169,12 +169,8 @@ final class Findings implements Part {
                 : second.estimator()) + " still lies at an end of the rates swept" : null;
         // paired by repeat (the same model and batch), averaged within each init: the init is the unit
         Map<String, List<Double>> byInit = new LinkedHashMap<>();
-        for (int i = 0; i < best.repeats().size(); i++) {
-            int j = second.repeats().indexOf(best.repeats().get(i));
-            if (j >= 0) {
-                String init = best.repeats().get(i).split("/")[0];
-                byInit.computeIfAbsent(init, x -> new ArrayList<>()).add(best.heldout().get(i) - second.heldout().get(j));
-            }
+        for (int[] ij : best.pairedWith(second)) {
+            byInit.computeIfAbsent(best.init(ij[0]), x -> new ArrayList<>()).add(best.heldout().get(ij[0]) - second.heldout().get(ij[1]));
         }
         double[] units = byInit.values().stream().mapToDouble(Cells.Cell::mean).toArray();
         return new Claim(group, best, second, ste, control, PairedTest.of(units), unresolved);

@@ -46,7 +46,7 @@ final class LastLayer implements Part {
                         t.getLong("pretrained", r)), String.valueOf(t.getLong("dim", r)), t.string("estimator", r), t.string("estimator_spec", r));
                 agg.computeIfAbsent(id, x -> new LinkedHashMap<>()).computeIfAbsent(t.string("update", r), x -> new ArrayList<>())
                         .add(t.getDouble("best_decrease", r));
-                String repeat = t.getLong("init", r) + "/" + t.getLong("batch", r);
+                String repeat = Cells.repeat(t.getLong("init", r), t.getLong("batch", r));
                 repeats.computeIfAbsent(id, x -> new LinkedHashMap<>()).computeIfAbsent(repeat, x -> new LinkedHashMap<>())
                         .put(t.string("update", r), t.getDouble("best_decrease", r));
                 if (t.get("at_edge", r) != null && t.getLong("at_edge", r) == 1) {

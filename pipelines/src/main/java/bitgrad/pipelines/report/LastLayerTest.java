@@ -42,7 +42,7 @@ record LastLayerTest(PairedTest last, PairedTest hidden, double[] adjusted, int 
                     return;
                 }
                 int layers = (int) updates.keySet().stream().filter(u -> u.startsWith("layer")).count();
-                double[] u = units.computeIfAbsent(teacher, t -> new TreeMap<>()).computeIfAbsent(repeat.split("/")[0], i -> new double[4]);
+                double[] u = units.computeIfAbsent(teacher, t -> new TreeMap<>()).computeIfAbsent(Cells.initOf(repeat), i -> new double[4]);
                 u[0] += updates.getOrDefault("layer" + (layers - 1), Double.NaN) / all;
                 u[2]++;
                 if (updates.containsKey("hidden")) {

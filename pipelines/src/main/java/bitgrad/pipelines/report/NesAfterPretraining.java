@@ -256,12 +256,8 @@ final class NesAfterPretraining implements Part {
                 nesSlopeRaw, nesSlopePre, curvRaw,
                 curvPre, noiseRaw, noisePre));
         Map<Long, Long> weights = new TreeMap<>();
-        for (ColumnTable t : snrTables) {
-            for (int r = 0; r < t.rows(); r++) {
-                if (t.get("weights", r) != null) {
-                    weights.put(t.getLong("dim", r), t.getLong("weights", r));
-                }
-            }
+        if (snrEvidence != null) {
+            snrEvidence.cells().forEach(x -> weights.put(x.dim(), x.weights()));
         }
         NesPretrainingFigures.draw(c, snrByN, offsetShare, trueFalls, slope, heldRatio, nesDescends, weights);
         c.table(Questions.SECTION, "NES after pretraining: the evidence per variant, dim and estimator family", table);

@@ -94,13 +94,9 @@ final class SrSteGain implements Part {
                             new TreeMap<>(), new TreeMap<>(), new TreeMap<>())));
                     List<Map<Long, Map<String, List<Double>>>> rowsOf = byRows.computeIfAbsent(model, m -> new ArrayList<>(List.of(
                             new TreeMap<>(), new TreeMap<>(), new TreeMap<>())));
-                    for (int j = 0; j < x.repeats().size(); j++) {
-                        int at = four[0].repeats().indexOf(x.repeats().get(j));
-                        if (at < 0) {
-                            continue;
-                        }
-                        String init = x.repeats().get(j).split("/")[0];
-                        double g = (x.best().get(j) - four[0].best().get(at)) / steMean;
+                    for (int[] ij : x.pairedWith(four[0])) {
+                        String init = x.init(ij[0]);
+                        double g = (x.best().get(ij[0]) - four[0].best().get(ij[1])) / steMean;
                         cells.get(i - 1).computeIfAbsent(init, q -> new ArrayList<>()).add(g);
                         rowsOf.get(i - 1).computeIfAbsent(x.rows(), q -> new TreeMap<>()).computeIfAbsent(init, q -> new ArrayList<>()).add(g);
                     }
