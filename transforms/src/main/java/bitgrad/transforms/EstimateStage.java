@@ -2,10 +2,13 @@ package bitgrad.transforms;
 
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.NesEstimator;
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.objectives.TeacherStudentObjective;
 import bitgrad.schemas.ParamSet;
 import bitgrad.schemas.Tables;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Stage {@code estimate}: one estimator's raw gradient at the evaluate model on one data batch.
@@ -47,18 +50,56 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
                 // how far the rounding probabilities are from a coin flip, per hidden layer (not part of the gradient)
                 c.info("p_offset", sr.meanAbsPOffset(o, c.params().seed()));
             }
-            c.info("estimate_seconds", (System.nanoTime() - t0) / 1e9);
-            c.info("nominal_flops", e.nominalFlops(o));
-            c.info("rows", o.batch().size());
-            for (var t : g.tensors()) {
-                for (float v : t.data()) {
-                    if (!Float.isFinite(v)) {
-                        throw new ArithmeticException(e.label() + " produced a non-finite gradient (loss is " + o.loss() + ")");
-                    }
+            return finish(c, o, g, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /**
+     * NES estimates of one model, batch, sigma and seed (every form and sample count but rank
+     * shaping) are one group: {@link NesEstimator#estimateShared} computes them in one pass over
+     * the largest count's directions, each equal to its estimate alone.
+     */
+    @Override
+    public String group(Params p) {
+        return p.estimator() instanceof NesEstimator nes && !nes.rankShaping()
+                ? "nes sigma=" + nes.sigma() + " seed=" + p.seed() + " model=" + p.model() : null;
+    }
+
+    @Override
+    public List<String> computeGroup(List<StageContext<Params>> members) throws Exception {
+        StageContext<Params> first = members.get(0);
+        List<NesEstimator> forms = new ArrayList<>();
+        for (StageContext<Params> c : members) {
+            forms.add((NesEstimator) c.params().estimator());
+        }
+        try (ArrowBatch data = ToyInputs.data(first, first.params().model());
+                TeacherStudentObjective o = ToyInputs.objective(first, first.params().model(), data)) {
+            long t0 = System.nanoTime();
+            List<ParamSet> gradients = NesEstimator.estimateShared(o, first.params().seed(), forms);
+            double share = (System.nanoTime() - t0) / 1e9 / members.size();
+            List<String> labels = new ArrayList<>();
+            for (int i = 0; i < members.size(); i++) {
+                members.get(i).info("shared_pass", members.size());
+                labels.add(finish(members.get(i), o, gradients.get(i), share));
+            }
+            return labels;
+        }
+    }
+
+    /** Records the estimate's facts, refuses a non-finite gradient, writes it; the task's label. */
+    private static String finish(StageContext<Params> c, TeacherStudentObjective o, ParamSet g, double seconds) throws Exception {
+        Estimator e = c.params().estimator();
+        c.info("estimate_seconds", seconds);
+        c.info("nominal_flops", e.nominalFlops(o));
+        c.info("rows", o.batch().size());
+        for (var t : g.tensors()) {
+            for (float v : t.data()) {
+                if (!Float.isFinite(v)) {
+                    throw new ArithmeticException(e.label() + " produced a non-finite gradient (loss is " + o.loss() + ")");
                 }
             }
-            c.write(GRADIENT, g);
         }
+        c.write(GRADIENT, g);
         return e.label() + " dim=" + c.params().model().dim();
     }
 }

@@ -114,6 +114,27 @@ public abstract class Stage<P extends Record> {
     }
 
     /**
+     * Tasks that are cheaper computed together: the name of the group a task with {@code params}
+     * belongs to (tasks of one group and the same inputs reach {@link #computeGroup} at once), or
+     * null, the default, for a task computed on its own. Grouping must not change any output.
+     */
+    public String group(P params) {
+        return null;
+    }
+
+    /**
+     * Computes the uncached tasks of one {@link #group} at once, each into its own context, and
+     * returns their one-line descriptions in order. By default one after another.
+     */
+    public List<String> computeGroup(List<StageContext<P>> members) throws Exception {
+        List<String> labels = new java.util.ArrayList<>();
+        for (StageContext<P> c : members) {
+            labels.add(compute(c));
+        }
+        return labels;
+    }
+
+    /**
      * Computes one task's files (through {@link StageContext#write}) and returns a one-line human
      * description of what was done.
      */

@@ -8,7 +8,9 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
@@ -54,36 +56,63 @@ public final class StageFn extends DoFn<String, String> {
 
     @ProcessElement
     public void process(@Element String json, OutputReceiver<String> out) throws Exception {
-        Task t = Task.fromJson(json);
-        if (!t.stage().equals(stageName)) {
-            throw new IllegalArgumentException("a " + t.stage() + " task reached the " + stageName + " stage");
+        List<Task> todo = new ArrayList<>();
+        for (Task t : TaskGroups.parse(json)) {
+            if (!t.stage().equals(stageName)) {
+                throw new IllegalArgumentException("a " + t.stage() + " task reached the " + stageName + " stage");
+            }
+            if (!force && Stages.check(store, t.stage(), t.key()).valid()) {
+                hits.inc();
+                out.output(result(t, "hit", 0));
+            } else {
+                todo.add(t);
+            }
         }
-        if (!force && Stages.check(store, t.stage(), t.key()).valid()) {
-            hits.inc();
-            out.output(result(t, "hit", 0));
-            return;
-        }
-        long t0 = System.nanoTime();
-        Map<String, Object> info = new LinkedHashMap<>();
-        Path localTmp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (ArtifactStore.Pending pending = store.begin(t.stage(), t.key(), localTmp, StageFn::writeThroughBeam)) {
-            String label = compute(stage, t, pending, info);
-            checkOutputs(stage, pending.files());
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            info.put("seconds", seconds);
-            info.put("label", label);
-            info.put("task", Task.JSON.readTree(t.toJson()));
-            pending.commit(info, force, stage.requiredFiles());
-            computed.inc();
-            Progress.done(t.stage(), label, seconds);
-            out.output(result(t, "computed", seconds));
+        if (!todo.isEmpty()) {
+            computeAll(stage, todo, out);
         }
     }
 
-    private <P extends Record> String compute(Stage<P> s, Task t, ArtifactStore.Pending pending, Map<String, Object> info)
-            throws Exception {
-        P params = StageParams.read(t.params(), s.params());
-        return s.compute(new StageContext<>(t, params, store, pending, info));
+    /**
+     * Computes {@code tasks} (one, or the uncached members of a group) each into its own staging
+     * folder, checks and commits each; a group's seconds are shared equally among its members.
+     */
+    private <P extends Record> void computeAll(Stage<P> s, List<Task> tasks, OutputReceiver<String> out) throws Exception {
+        long t0 = System.nanoTime();
+        Path localTmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<ArtifactStore.Pending> pending = new ArrayList<>();
+        try {
+            List<StageContext<P>> contexts = new ArrayList<>();
+            List<Map<String, Object>> infos = new ArrayList<>();
+            for (Task t : tasks) {
+                ArtifactStore.Pending p = store.begin(t.stage(), t.key(), localTmp, StageFn::writeThroughBeam);
+                pending.add(p);
+                Map<String, Object> info = new LinkedHashMap<>();
+                infos.add(info);
+                contexts.add(new StageContext<>(t, StageParams.read(t.params(), s.params()), store, p, info));
+            }
+            List<String> labels = tasks.size() == 1 ? List.of(s.compute(contexts.get(0))) : s.computeGroup(contexts);
+            double seconds = (System.nanoTime() - t0) / 1e9 / tasks.size();
+            for (int i = 0; i < tasks.size(); i++) {
+                Task t = tasks.get(i);
+                checkOutputs(s, pending.get(i).files());
+                Map<String, Object> info = infos.get(i);
+                info.put("seconds", seconds);
+                if (tasks.size() > 1) {
+                    info.put("computed_with", tasks.size());
+                }
+                info.put("label", labels.get(i));
+                info.put("task", Task.JSON.readTree(t.toJson()));
+                pending.get(i).commit(info, force, s.requiredFiles());
+                computed.inc();
+                Progress.done(t.stage(), labels.get(i), seconds);
+                out.output(result(t, "computed", seconds));
+            }
+        } finally {
+            for (ArtifactStore.Pending p : pending) {
+                p.close();
+            }
+        }
     }
 
     /** Exactly the declared files (every single one, any matching a pattern), each table of its declared schema. */

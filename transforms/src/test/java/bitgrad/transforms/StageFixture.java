@@ -38,10 +38,8 @@ final class StageFixture {
     /** Runs {@code tasks} (all of one stage) through its transform; PAsserts one {@code status} line per task. */
     List<TaskRef> run(String status, Task... tasks) {
         TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-        List<String> json = new ArrayList<>();
-        for (Task t : tasks) {
-            json.add(t.toJson());
-        }
+        // as a run sends them: the tasks a stage computes together in one element
+        List<String> json = TaskGroups.elements(Stages.get(tasks[0].stage()), List.of(tasks));
         PCollection<String> out = p.apply("Tasks", Create.of(json))
                 .apply(tasks[0].stage(), Stages.transform(tasks[0].stage(), store.root().toString(), false));
         int n = tasks.length;

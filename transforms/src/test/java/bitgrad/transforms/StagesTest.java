@@ -73,6 +73,48 @@ class StagesTest {
         return f.one(f.task(Stages.ESTIMATE, new EstimateStage.Params(spec, e, 5), toy.inputs()));
     }
 
+    /**
+     * NES tasks of one model, batch, sigma and seed run as one group (one pass): each artifact is
+     * byte for byte the one its task computes alone, rank shaping and other sigmas stay alone, and a
+     * group with some members cached computes only the others.
+     */
+    @Test
+    void nesFormsAndCountsOfOneSigmaAreComputedInOnePassWithTheSameArtifacts(@TempDir Path dir) throws Exception {
+        StageFixture grouped = new StageFixture(dir.resolve("grouped"));
+        StageFixture alone = new StageFixture(dir.resolve("alone"));
+        Toy g = toy(grouped, SIGN, 300);
+        Toy a = toy(alone, SIGN, 300);
+        List<Estimator> forms = new ArrayList<>();
+        for (int n : new int[] {8, 24}) {
+            forms.add(new NesEstimator(0.1, n, true, true, false));
+            forms.add(new NesEstimator(0.1, n, false, true, false));
+            forms.add(new NesEstimator(0.1, n, false, false, false));
+        }
+        forms.add(new NesEstimator(0.1, 8, true, true, true)); // ranks: alone
+        forms.add(NesEstimator.antithetic(0.2, 8)); // another sigma: its own group
+        List<Task> tasks = new ArrayList<>();
+        for (Estimator e : forms) {
+            tasks.add(grouped.task(Stages.ESTIMATE, new EstimateStage.Params(SIGN, e, 5), g.inputs()));
+        }
+        List<List<Task>> groups = TaskGroups.of(Stages.ESTIMATE, tasks);
+        assertEquals(List.of(6, 1, 1), groups.stream().map(List::size).toList());
+        // one member cached already: the group computes the other five
+        grouped.run(tasks.get(4));
+        grouped.run("hit", tasks.get(4));
+        List<Task> rest = new ArrayList<>(tasks);
+        rest.remove(4);
+        grouped.run(rest.toArray(new Task[0]));
+        for (int i = 0; i < forms.size(); i++) {
+            Task t = tasks.get(i);
+            TaskRef single = estimate(alone, a, SIGN, forms.get(i));
+            byte[] want = java.nio.file.Files.readAllBytes(alone.store.file(single.stage(), single.key(), EstimateStage.GRADIENT.file()));
+            byte[] got = java.nio.file.Files.readAllBytes(grouped.store.file(t.stage(), t.key(), EstimateStage.GRADIENT.file()));
+            assertArrayEquals(want, got, forms.get(i).label());
+            Object shared = grouped.store.manifest(t.stage(), t.key()).info().get("shared_pass");
+            assertEquals(i < 6 && i != 4 ? 5 : null, shared == null ? null : ((Number) shared).intValue(), forms.get(i).label());
+        }
+    }
+
     @Test
     void generateDataWritesSeededSlices(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir);

@@ -83,9 +83,24 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                 + (rankShaping ? ",ranks" : "") + ")";
     }
 
+    /**
+     * Every form draws the antithetic form's directions (the seed identity of {@code antithetic:
+     * true, baseline: true}): one pass over {@code L(w + s u_k)}, {@code L(w - s u_k)} and {@code
+     * L(w)} gives all three forms (see {@link #estimateShared}), and the forms are compared on
+     * common draws.
+     */
+    @Override
+    public String seedIdentity() {
+        return new NesEstimator(sigma, samples, true, true, rankShaping).seedIdentityOfForm();
+    }
+
+    private String seedIdentityOfForm() {
+        return Estimator.super.seedIdentity();
+    }
+
     @Override
     public ParamSet estimate(Objective objective, long seed) {
-        return run(objective, seed, new int[] {samples}).get(0);
+        return rankShaping ? ranked(objective, seed) : estimateShared(objective, seed, List.of(this)).get(0);
     }
 
     /**
@@ -102,62 +117,130 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                 throw new IllegalArgumentException("nested NES sample counts must increase from 1, got " + Arrays.toString(counts));
             }
         }
-        return new NesEstimator(sigma, counts[counts.length - 1], antithetic, baseline, false).run(objective, seed, counts);
+        List<NesEstimator> forms = new ArrayList<>();
+        for (int n : counts) {
+            forms.add(new NesEstimator(sigma, n, antithetic, baseline, false));
+        }
+        return estimateShared(objective, seed, forms);
     }
 
-    /** The estimate after each of {@code counts} samples (the last is {@code samples}). */
-    private List<ParamSet> run(Objective objective, long seed, int[] counts) {
+    /**
+     * The estimates of several forms and sample counts of one sigma, seeded alike, from one pass
+     * over the largest count's directions: {@code L(w + s u_k)} for every form, {@code L(w - s
+     * u_k)} once if any form is antithetic, {@code L(w)} once if any is one-sided with a baseline.
+     * Each equals the estimate of that form alone ({@link #estimate}): a loss along a direction
+     * does not depend on which others are evaluated beside it, and every form's sum runs over its
+     * directions in order (tested in {@code NesSharedPassTest}).
+     *
+     * @param forms estimators of one sigma, none rank shaping
+     * @return their estimates, in the order of {@code forms}
+     */
+    public static List<ParamSet> estimateShared(Objective objective, long seed, List<NesEstimator> forms) {
+        if (forms.isEmpty()) {
+            return List.of();
+        }
+        double sigma = forms.get(0).sigma();
+        for (NesEstimator f : forms) {
+            if (f.rankShaping() || f.sigma() != sigma) {
+                throw new IllegalArgumentException("a shared NES pass takes forms of one sigma without rank shaping, got " + forms);
+            }
+        }
+        int[] counts = forms.stream().mapToInt(NesEstimator::samples).distinct().sorted().toArray();
+        int samples = counts[counts.length - 1];
+        boolean minus = forms.stream().anyMatch(NesEstimator::antithetic);
         ParamSet point = objective.point();
-        int evalsPer = antithetic ? 2 : 1;
+        int numel = Math.toIntExact(point.numel());
+        int evalsPer = minus ? 2 : 1;
         // directions per evaluation: the objective groups their copies itself, and shares work
         // between the directions of one call, so as many as a bounded host array holds
-        int chunk = (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / point.numel()));
-        double[] acc = new double[Math.toIntExact(point.numel())];
-        List<ParamSet> out = new ArrayList<>();
+        int chunk = (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / numel));
+        // one sum per form present: antithetic, one-sided (baseline), no-baseline
+        Form[] kinds = Form.values();
+        double[][] acc = new double[kinds.length][];
+        for (NesEstimator f : forms) {
+            acc[f.form().ordinal()] = new double[numel];
+        }
+        ParamSet[] out = new ParamSet[forms.size()];
         int[] offsets = offsets(point);
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList params = Nd.toNd(m, point);
-            double base = !antithetic && baseline ? objective.loss() : 0;
-            float[] fitness = new float[samples * evalsPer];
-            bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(label(), "samples", samples);
+            double base = acc[Form.ONE_SIDED.ordinal()] != null ? objective.loss() : 0;
+            bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(forms.size() == 1 ? forms.get(0).label()
+                    : "nes(sigma=" + sigma + ", " + forms.size() + " forms and counts in one pass)", "samples", samples);
             int next = 0;
             for (int k0 = 0; k0 < samples; ) {
                 int k = Math.min(chunk, counts[next] - k0); // chunks end at every checkpoint
-                float[] u = directions(seed, k0, k, acc.length);
-                float[] losses = evaluate(objective, params, point, u, k);
+                float[] u = directions(seed, k0, k, numel);
+                float[] losses = evaluate(objective, params, point, u, k, sigma, minus);
+                for (Form kind : kinds) {
+                    if (acc[kind.ordinal()] != null) {
+                        accumulate(acc[kind.ordinal()], u, k, i -> switch (kind) {
+                            case ANTITHETIC -> ((double) losses[i] - losses[k + i]) / (2 * sigma);
+                            case ONE_SIDED -> (losses[i] - base) / sigma;
+                            case NO_BASELINE -> (losses[i] - 0.0) / sigma;
+                        });
+                    }
+                }
+                k0 += k;
+                progress.done(k0);
+                if (k0 == counts[next]) {
+                    for (int f = 0; f < forms.size(); f++) {
+                        if (forms.get(f).samples() == k0) {
+                            out[f] = mean(acc[forms.get(f).form().ordinal()], k0, point, offsets);
+                        }
+                    }
+                    next++;
+                }
+            }
+        }
+        return List.of(out);
+    }
+
+    /** The three forms a shared pass sums separately. */
+    private enum Form {
+        ANTITHETIC, ONE_SIDED, NO_BASELINE
+    }
+
+    private Form form() {
+        return antithetic ? Form.ANTITHETIC : baseline ? Form.ONE_SIDED : Form.NO_BASELINE;
+    }
+
+    /** The rank-shaped estimate: every loss first, then their centred ranks weigh the directions. */
+    private ParamSet ranked(Objective objective, long seed) {
+        ParamSet point = objective.point();
+        int evalsPer = antithetic ? 2 : 1;
+        int numel = Math.toIntExact(point.numel());
+        int chunk = (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / numel));
+        double[] acc = new double[numel];
+        try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList params = Nd.toNd(m, point);
+            float[] fitness = new float[samples * evalsPer];
+            bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(label(), "samples", samples);
+            for (int k0 = 0; k0 < samples; ) {
+                int k = Math.min(chunk, samples - k0);
+                float[] losses = evaluate(objective, params, point, directions(seed, k0, k, numel), k, sigma, antithetic);
                 for (int i = 0; i < k; i++) {
                     fitness[(k0 + i) * evalsPer] = losses[i];
                     if (antithetic) {
                         fitness[(k0 + i) * evalsPer + 1] = losses[k + i];
                     }
                 }
-                if (!rankShaping) {
-                    accumulate(acc, u, k, i -> antithetic
-                            ? ((double) losses[i] - losses[k + i]) / (2 * sigma)
-                            : (losses[i] - base) / sigma);
-                }
                 k0 += k;
                 progress.done(k0);
-                if (k0 == counts[next] && !rankShaping) {
-                    out.add(mean(acc, k0, point, offsets));
-                    next++;
-                }
             }
-            if (rankShaping) {
-                float[] ranks = centredRanks(fitness);
-                for (int k0 = 0; k0 < samples; k0 += chunk) {
-                    int k = Math.min(chunk, samples - k0);
-                    int first = k0;
-                    float[] u = directions(seed, k0, k, acc.length);
-                    accumulate(acc, u, k, i -> antithetic
-                            ? ((double) ranks[(first + i) * 2] - ranks[(first + i) * 2 + 1]) / (2 * sigma)
-                            : ranks[first + i] / sigma);
-                }
-                out.add(mean(acc, samples, point, offsets));
+            float[] ranks = centredRanks(fitness);
+            for (int k0 = 0; k0 < samples; k0 += chunk) {
+                int k = Math.min(chunk, samples - k0);
+                int first = k0;
+                float[] u = directions(seed, k0, k, numel);
+                accumulate(acc, u, k, i -> antithetic
+                        ? ((double) ranks[(first + i) * 2] - ranks[(first + i) * 2 + 1]) / (2 * sigma)
+                        : ranks[first + i] / sigma);
             }
         }
-        return out;
+        return mean(acc, samples, point, offsets(point));
     }
 
     /** Floats of directions one evaluation holds on the host and in the engine (2^22, 16 MiB). */
@@ -187,7 +270,8 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
     }
 
     /** Losses at {@code w + s u_i} (first k) and, if antithetic, {@code w - s u_i} (next k). */
-    private float[] evaluate(Objective objective, NDList params, ParamSet point, float[] u, int k) {
+    private static float[] evaluate(Objective objective, NDList params, ParamSet point, float[] u, int k, double sigma,
+            boolean antithetic) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDManager m = params.get(0).getManager();

@@ -71,7 +71,7 @@ final class BeamStages {
     /** Computes {@code tasks} of {@code stage}; throws with the task's own error if one fails. */
     static void run(RunOptions opts, String stage, List<Task> tasks, boolean force) {
         Pipeline p = Pipeline.create(options(opts, stage));
-        p.apply("Tasks", Create.of(tasks.stream().map(Task::toJson).toList()).withCoder(StringUtf8Coder.of()))
+        p.apply("Tasks", Create.of(bitgrad.transforms.TaskGroups.elements(Stages.get(stage), tasks)).withCoder(StringUtf8Coder.of()))
                 .apply("Spread", Reshuffle.viaRandomKey())
                 .apply(title(stage), Stages.transform(stage, opts.cacheDir().toString(), force));
         if (!opts.remoteFlink()) {
