@@ -34,6 +34,11 @@ public final class StageFn extends DoFn<String, String> {
     private final boolean force;
     private final Counter computed = Metrics.counter(StageFn.class, "tasksComputed");
     private final Counter hits = Metrics.counter(StageFn.class, "tasksAlreadyCached");
+    /**
+     * Tasks computing in this JVM now: a task records the most it saw beside itself ({@code
+     * concurrent}), so its seconds can be read as its share of the machine (the cost model does).
+     */
+    private static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
     private transient ArtifactStore store;
     private transient Stage<?> stage;
 
@@ -79,6 +84,7 @@ public final class StageFn extends DoFn<String, String> {
      */
     private <P extends Record> void computeAll(Stage<P> s, List<Task> tasks, OutputReceiver<String> out) throws Exception {
         long t0 = System.nanoTime();
+        int atStart = IN_FLIGHT.incrementAndGet();
         Path localTmp = Path.of(System.getProperty("java.io.tmpdir"));
         List<ArtifactStore.Pending> pending = new ArrayList<>();
         try {
@@ -93,11 +99,13 @@ public final class StageFn extends DoFn<String, String> {
             }
             List<String> labels = tasks.size() == 1 ? List.of(s.compute(contexts.get(0))) : s.computeGroup(contexts);
             double seconds = (System.nanoTime() - t0) / 1e9 / tasks.size();
+            int concurrent = Math.max(atStart, IN_FLIGHT.get());
             for (int i = 0; i < tasks.size(); i++) {
                 Task t = tasks.get(i);
                 checkOutputs(s, pending.get(i).files());
                 Map<String, Object> info = infos.get(i);
                 info.put("seconds", seconds);
+                info.put("concurrent", concurrent);
                 if (tasks.size() > 1) {
                     info.put("computed_with", tasks.size());
                 }
@@ -105,10 +113,11 @@ public final class StageFn extends DoFn<String, String> {
                 info.put("task", Task.JSON.readTree(t.toJson()));
                 pending.get(i).commit(info, force, s.requiredFiles());
                 computed.inc();
-                Progress.done(t.stage(), labels.get(i), seconds);
+                Progress.done(t.stage(), t.key(), labels.get(i), seconds);
                 out.output(result(t, "computed", seconds));
             }
         } finally {
+            IN_FLIGHT.decrementAndGet();
             for (ArtifactStore.Pending p : pending) {
                 p.close();
             }

@@ -167,7 +167,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
             NDList params = Nd.toNd(m, point);
             double base = acc[Form.ONE_SIDED.ordinal()] != null ? objective.loss() : 0;
             bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress(forms.size() == 1 ? forms.get(0).label()
-                    : "nes(sigma=" + sigma + ", " + forms.size() + " forms and counts in one pass)", "samples", samples);
+                    : "nes(sigma=" + sigma + ", " + forms.size() + " estimates in one pass)", "samples", samples);
             int next = 0;
             for (int k0 = 0; k0 < samples; ) {
                 int k = Math.min(chunk, counts[next] - k0); // chunks end at every checkpoint

@@ -275,12 +275,27 @@ public final class Runner {
         }
     }
 
+    /** The cost model, made on first use (it measures the matmul rate once). */
+    private CostModel costModel;
+
+    /** Each task's predicted seconds (the progress line's ETA); empty if the model cannot price them. */
+    private Map<String, Double> predicted(String stage, List<Task> tasks) {
+        try {
+            if (costModel == null) {
+                costModel = CostModel.calibrated(store, bitgrad.models.bench.MatmulRate.gflops());
+            }
+            return costModel.taskSeconds(stage, tasks, plan);
+        } catch (IOException | RuntimeException e) {
+            return Map.of(); // the ETA then extrapolates from the tasks done
+        }
+    }
+
     private StageOutcome runStage(String stage, List<Task> tasks) {
         long t0 = System.nanoTime();
         Decision d = decide(stage, tasks);
         if (!d.toRun.isEmpty()) {
             out.printf(Locale.ROOT, "stage=%s running %d of %d tasks (%s)%n", stage, d.toRun.size(), tasks.size(), d.reason);
-            Progress.start(stage, d.toRun.size());
+            Progress.start(stage, d.toRun.size(), predicted(stage, d.toRun));
             try {
                 BeamStages.run(opts, stage, d.toRun, d.forced);
             } catch (RuntimeException e) {

@@ -13,16 +13,15 @@ import java.util.TreeMap;
  * Why a planned task is not cached, in the user's terms: the parameters in which it differs from
  * the closest cached task of its stage (as {@code dvc status} names changed dependencies),
  * "inputs" when its parameters match a cached task's but an upstream task changed, or
- * "code_version" when parameters and inputs match but the key does not; and how long
- * the stage's tasks to compute should take, from the seconds the cached tasks of the stage took.
+ * "code_version" when parameters and inputs match but the key does not. (How long they will take is
+ * {@link CostModel}'s.)
  */
 public final class Staleness {
 
     /**
      * @param changed parameter path (or {@code inputs}, {@code code_version}, {@code new}) to the number of tasks it explains
-     * @param etaSeconds estimated seconds for the tasks to compute (NaN when nothing of the stage was ever cached)
      */
-    public record Explained(Map<String, Integer> changed, double etaSeconds) {
+    public record Explained(Map<String, Integer> changed) {
     }
 
     private Staleness() {
@@ -36,8 +35,6 @@ public final class Staleness {
             throws IOException {
         List<JsonNode> cached = new ArrayList<>();
         List<JsonNode> cachedInputs = new ArrayList<>();
-        double seconds = 0;
-        int timed = 0;
         for (String[] e : store.list()) {
             if (!e[0].equals(stage)) {
                 continue;
@@ -46,22 +43,16 @@ public final class Staleness {
             if (m == null) {
                 continue;
             }
-            if (m.info().get("seconds") instanceof Number n) {
-                seconds += n.doubleValue();
-                timed++;
-            }
             if (m.info().get("task") instanceof Map<?, ?> t && t.get("params") != null) {
                 cached.add(Task.JSON.valueToTree(t.get("params")));
                 cachedInputs.add(Task.JSON.valueToTree(t.get("inputs")));
             }
         }
         Map<String, Integer> changed = new TreeMap<>();
-        int toRun = 0;
         for (Task t : tasks) {
             if (!pending.contains(t.key())) {
                 continue;
             }
-            toRun++;
             List<String> best = null;
             boolean sameInputs = false;
             JsonNode inputs = Task.JSON.valueToTree(t.inputs());
@@ -82,7 +73,7 @@ public final class Staleness {
                     : List.of("inputs");
             why.forEach(k -> changed.merge(k, 1, Integer::sum));
         }
-        return new Explained(changed, timed == 0 ? Double.NaN : seconds / timed * toRun);
+        return new Explained(changed);
     }
 
     /** A task's seed (a path ending in "seed"): the planner derives it from the task's other parameters. */

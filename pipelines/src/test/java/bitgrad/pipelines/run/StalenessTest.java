@@ -37,7 +37,6 @@ class StalenessTest {
         for (Map.Entry<Task, String> c : cases.entrySet()) {
             Staleness.Explained e = Staleness.explain(store, "estimate", List.of(c.getKey()), List.of(c.getKey().key()));
             assertEquals(Map.of(c.getValue(), 1), e.changed(), c.getValue());
-            assertEquals(2.0, e.etaSeconds(), 1e-12, "the stage's cached tasks took 2 s each");
         }
     }
 }
