@@ -2,6 +2,7 @@ package bitgrad.models.bench;
 
 import bitgrad.models.Seeds;
 import bitgrad.models.estimators.Estimator;
+import bitgrad.models.estimators.NesEstimator;
 import bitgrad.models.measure.Gradients;
 import bitgrad.models.measure.LrSweep;
 import bitgrad.models.nets.MlpSpec;
@@ -132,5 +133,45 @@ public record EstimatorBench(MlpSpec spec, long batch, int batches, int lrs, lon
                 + "ratio=%.3f estimate_ratio=%.3f sweep=%s%n", name, s.secondsPerGradient(), s.secondsPerGradient() - s.sweepSeconds(),
                 s.sweepSeconds(), s.gflops(), s.matmulGflops(), s.ratio(), s.estimateRatio(), sweep.key());
         return s;
+    }
+
+    /**
+     * NES forms of one sigma and sample count, timed two ways on each batch: the antithetic form
+     * alone, then every form of {@code forms} in one shared pass ({@link NesEstimator#estimateShared}).
+     * Prints one line per batch and a summary line with both times, their ratio, and the antithetic
+     * estimate's nominal rate against the matmul rate probed around the batches.
+     */
+    public void runModes(NesEstimator antithetic, List<NesEstimator> forms, String name, PrintStream out) {
+        List<Double> probes = new ArrayList<>();
+        probes.add(MatmulRate.gflops(1024, 5));
+        ToyProblem toy = new ToyProblem(spec, seed);
+        try (TeacherStudentObjective warm = toy.objective(GaussianBatch.of(Seeds.derive(seed, "warm-up"), 64, spec.dim()))) {
+            antithetic.estimate(warm, seed);
+            NesEstimator.estimateShared(warm, seed, forms);
+        }
+        double alone = 0;
+        double all = 0;
+        double flops = 0;
+        for (int i = 0; i < batches; i++) {
+            GaussianBatch data = GaussianBatch.of(Seeds.derive(seed, "batch", i), batch, spec.dim());
+            try (TeacherStudentObjective o = toy.objective(data)) {
+                long seedI = Seeds.derive(seed, "estimate", i);
+                long t0 = System.nanoTime();
+                antithetic.estimate(o, seedI);
+                long t1 = System.nanoTime();
+                NesEstimator.estimateShared(o, seedI, forms);
+                long t2 = System.nanoTime();
+                alone += (t1 - t0) / 1e9;
+                all += (t2 - t1) / 1e9;
+                flops += antithetic.nominalFlops(o);
+                out.printf(Locale.ROOT, "batch=%d seconds_antithetic=%.3f seconds_all_modes=%.3f%n", i, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+                out.flush();
+            }
+            probes.add(MatmulRate.gflops(1024, 3));
+        }
+        double matmul = probes.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        out.printf(Locale.ROOT, "%s seconds_all_modes=%.4f seconds_antithetic=%.4f all_over_antithetic=%.3f estimate_ratio=%.3f "
+                + "matmul_gflops=%.2f modes=%s%n", name, all / batches, alone / batches, all / alone, flops / alone / 1e9 / matmul, matmul,
+                String.join(",", forms.stream().map(NesEstimator::mode).toList()));
     }
 }

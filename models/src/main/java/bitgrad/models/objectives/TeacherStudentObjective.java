@@ -200,13 +200,19 @@ public final class TeacherStudentObjective implements Objective {
                 try (NDScope sliceScope = new NDScope()) {
                     sliceScope.suppressNotUsedWarning();
                     NDArray[] xy = data(s);
-                    // each part's groups on a thread of their own, into their own entries of acc
-                    IntStream.range(0, parts.length - 1).parallel().forEach(p -> {
+                    // each part's groups on a thread of their own, into their own entries of acc; with
+                    // several parts, each part's operations on its own core
+                    Runnable run = () -> IntStream.range(0, parts.length - 1).parallel().forEach(p -> {
                         try (NDScope partScope = new NDScope()) {
                             partScope.suppressNotUsedWarning();
                             copiesOnSlice(copies, parts[p], parts[p + 1], xy, base, directions, all, acc);
                         }
                     });
+                    if (parts.length > 2) {
+                        bitgrad.models.EngineThreads.single(run);
+                    } else {
+                        run.run();
+                    }
                 }
             }
         }

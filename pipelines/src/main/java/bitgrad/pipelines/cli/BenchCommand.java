@@ -123,6 +123,36 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--rank-shaping", description = "Replace losses by centred ranks.")
         boolean rankShaping;
 
+        @Option(names = "--modes", split = ",", paramLabel = "M", description = "Time these forms (antithetic, one-sided, "
+                + "no-baseline) in one shared pass against the antithetic form alone, instead of the sweep benchmark.")
+        java.util.List<String> modes;
+
+        @Override
+        public Integer call() {
+            if (modes == null) {
+                return super.call();
+            }
+            Check.within(spec, "--batches", batches, 1, bitgrad.pipelines.config.ConfigLoader.MAX_REPEATS);
+            estimator(); // checks --sigma and --samples
+            if (rankShaping) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--modes: rank shaping cannot share a pass");
+            }
+            java.util.List<NesEstimator> forms = new java.util.ArrayList<>();
+            for (String m : new java.util.LinkedHashSet<>(modes)) {
+                forms.add(switch (m) {
+                    case "antithetic" -> new NesEstimator(sigma, samples, true, true, false);
+                    case "one-sided" -> new NesEstimator(sigma, samples, false, true, false);
+                    case "no-baseline" -> new NesEstimator(sigma, samples, false, false, false);
+                    default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--modes: unknown form '" + m
+                            + "'; forms: antithetic, one-sided, no-baseline");
+                });
+            }
+            EstimatorBench bench = new EstimatorBench(toy.spec(spec), toy.batch, batches, lrs, toy.seed, LrSweep.Method.LINE);
+            PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+            bench.runModes(new NesEstimator(sigma, samples, true, true, false), forms, "nes", out);
+            return 0;
+        }
+
         @Override
         Estimator estimator() {
             Check.positive(spec, "--sigma", sigma);
