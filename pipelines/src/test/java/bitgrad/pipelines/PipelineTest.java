@@ -225,11 +225,13 @@ class PipelineTest {
         CliFixture.Result st = CliFixture.cli("status", CliFixture.TINY, "--set", "rosenbrock.enabled=false", "--set",
                 "estimators.nes.samples=[60]", "--runs-dir", runs.toString());
         assertEquals(0, st.code(), st.err());
+        // the first run's NES tasks recorded what ran beside them: the prediction is calibrated by them
         assertTrue(st.out().matches("(?s).*stage=estimate cache=miss \\S+ tasks=\\d+ to_compute=2 changed=estimator.samples:2 "
-                + "eta_seconds=\\d+\n.*"), st.out());
-        assertTrue(st.out().matches("(?s).*stage=lr-sweep cache=miss \\S+ tasks=8 to_compute=2 changed=inputs:2 eta_seconds=\\d+\n.*"),
-                st.out());
+                + "eta_seconds=\\d+ cost=estimate:nes:cached_\\d+\n.*"), st.out());
+        assertTrue(st.out().matches("(?s).*stage=lr-sweep cache=miss \\S+ tasks=8 to_compute=2 changed=inputs:2 eta_seconds=\\d+ "
+                + "cost=lr-sweep:cached_\\d+\n.*"), st.out());
         assertTrue(st.out().matches("(?s).*stage=pretrain cache=hit \\S+ tasks=1 to_compute=0\n.*"), st.out());
-        assertTrue(st.out().matches("(?s).*\nneeds disk=\\S+ largest_task_memory=\\S+ \\(\\S+\\)\neta_seconds=\\d+\n"), st.out());
+        assertTrue(st.out().matches("(?s).*\nneeds disk=\\S+ largest_task_memory=\\S+ \\(\\S+\\)\neta_seconds=\\d+ matmul_gflops=\\d+ [^\n]*\n"),
+                st.out());
     }
 }

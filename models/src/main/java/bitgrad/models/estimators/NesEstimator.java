@@ -69,7 +69,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
 
     /** The form as a word: antithetic, one-sided or no-baseline. */
     public String mode() {
-        return antithetic ? "antithetic" : baseline ? "one-sided" : "no-baseline";
+        return form().word();
     }
 
     @Override
@@ -197,12 +197,39 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
         return List.of(out);
     }
 
-    /** The three forms a shared pass sums separately. */
-    private enum Form {
-        ANTITHETIC, ONE_SIDED, NO_BASELINE
+    /** The three forms (a shared pass sums each separately), by the words configs and the CLI use. */
+    public enum Form {
+        ANTITHETIC("antithetic"), ONE_SIDED("one-sided"), NO_BASELINE("no-baseline");
+
+        private final String word;
+
+        Form(String word) {
+            this.word = word;
+        }
+
+        /** The form's word: antithetic, one-sided or no-baseline. */
+        public String word() {
+            return word;
+        }
+
+        /** The form named {@code word}; an error listing the words otherwise. */
+        public static Form parse(String word) {
+            for (Form f : values()) {
+                if (f.word.equals(word)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("NES forms are antithetic, one-sided or no-baseline, got '" + word + "'");
+        }
     }
 
-    private Form form() {
+    /** The estimator of {@code form}. */
+    public static NesEstimator of(double sigma, int samples, Form form, boolean rankShaping) {
+        return new NesEstimator(sigma, samples, form == Form.ANTITHETIC, form != Form.NO_BASELINE, rankShaping);
+    }
+
+    /** This estimator's form. */
+    public Form form() {
         return antithetic ? Form.ANTITHETIC : baseline ? Form.ONE_SIDED : Form.NO_BASELINE;
     }
 

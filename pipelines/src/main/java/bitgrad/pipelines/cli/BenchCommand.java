@@ -139,13 +139,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             java.util.List<NesEstimator> forms = new java.util.ArrayList<>();
             for (String m : new java.util.LinkedHashSet<>(modes)) {
-                forms.add(switch (m) {
-                    case "antithetic" -> new NesEstimator(sigma, samples, true, true, false);
-                    case "one-sided" -> new NesEstimator(sigma, samples, false, true, false);
-                    case "no-baseline" -> new NesEstimator(sigma, samples, false, false, false);
-                    default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--modes: unknown form '" + m
-                            + "'; forms: antithetic, one-sided, no-baseline");
-                });
+                try {
+                    forms.add(NesEstimator.of(sigma, samples, NesEstimator.Form.parse(m), false));
+                } catch (IllegalArgumentException ex) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--modes: " + ex.getMessage());
+                }
             }
             EstimatorBench bench = new EstimatorBench(toy.spec(spec), toy.batch, batches, lrs, toy.seed, LrSweep.Method.LINE);
             PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);

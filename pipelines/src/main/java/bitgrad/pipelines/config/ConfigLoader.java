@@ -1,5 +1,7 @@
 package bitgrad.pipelines.config;
 
+import bitgrad.models.estimators.NesEstimator;
+
 import bitgrad.models.measure.RosenbrockDescent;
 import bitgrad.models.quant.Quantizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -379,7 +381,7 @@ public final class ConfigLoader {
                 "estimators.sr_ste.backward values must be quantizer or relaxed, got '" + b + "'"));
         e.srSte().forward().forEach(f -> require(Set.of("stochastic", "deterministic").contains(f),
                 "estimators.sr_ste.forward values must be stochastic or deterministic, got '" + f + "'"));
-        e.nes().modes().forEach(m -> require(Set.of("antithetic", "one-sided", "no-baseline").contains(m),
+        e.nes().modes().forEach(m -> require(java.util.Arrays.stream(NesEstimator.Form.values()).anyMatch(f -> f.word().equals(m)),
                 "estimators.nes.modes values must be antithetic, one-sided or no-baseline, got " + m));
         for (int i = 0; i < e.extra().size(); i++) {
             try {

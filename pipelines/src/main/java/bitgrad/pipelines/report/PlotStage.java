@@ -33,7 +33,7 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     /** Every view of the results, in page order; a new figure is one more small {@link Part}. */
     static final List<Part> PARTS = List.of(new Findings(), new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
             new BestVsK(), new CosineWithReference(), new Mismatch(), new RosenbrockPart(), new ProbePart(), new SteRandomPart(),
-            new ResNetPart(), new NesAfterPretraining(), new SmoothingPart(), new LastLayer(), new SrSteGain(), new CdgCrossings());
+            new ResNetPart(), new NesVsCdg(), new NesAfterPretraining(), new SmoothingPart(), new LastLayer(), new SrSteGain(), new CdgCrossings());
 
     /** The stages whose artifacts the parts read: the plot task's input names. */
     public static final List<String> READS = List.of("summary", "init-models", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",

@@ -120,7 +120,7 @@ public final class Planner {
         for (String mode : e.nes().modes()) {
             for (double sigma : e.nes().sigma()) {
                 for (int n : e.nes().samples()) {
-                    out.add(new NesEstimator(sigma, n, mode.equals("antithetic"), !mode.equals("no-baseline"), e.nes().rankShaping()));
+                    out.add(NesEstimator.of(sigma, n, NesEstimator.Form.parse(mode), e.nes().rankShaping()));
                 }
             }
         }
