@@ -74,8 +74,12 @@ class CacheSafetyTest {
         CliFixture.Result gc = cli("cache", "gc", "--yes", "--runs-dir", runs.toString());
         assertEquals(0, gc.code(), gc.err());
         assertEquals(before, store.list().size(), "gc removed a killed run's finished work:\n" + gc.out());
+        // the run's record says running, but no process holds its lease: killed
+        CliFixture.Result listed = cli("runs", "--runs-dir", runs.toString());
+        assertTrue(listed.out().contains("status=killed"), listed.out());
         CliFixture.Result again = cli("run", config.toString(), "--runs-dir", runs.toString());
         assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().matches("(?s).*resume: \\d+ of \\d+ planned tasks are cached left by run \\S+ \\(killed\\).*"), again.out());
         CliFixture.assertStage(again, "generate-data", "hit", 0);
         CliFixture.assertStage(again, "init-models", "hit", 0);
         CliFixture.assertStage(again, "pretrain", "hit", 0);
@@ -85,6 +89,31 @@ class CacheSafetyTest {
         CliFixture.Result after = cli("cache", "gc", "--yes", "--unfinished", "--runs-dir", runs.toString());
         assertEquals(0, after.code(), after.err());
         assertEquals(0, cli("cache", "verify", "--runs-dir", runs.toString()).code());
+    }
+
+    /** SIGTERM (as SIGINT) mid-run: the record says interrupted and where; runs and show list it; a rerun names it. */
+    @Test
+    void anInterruptedRunIsRecordedListedAndNamedByItsRerun(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        Path config = CliFixture.slowConfig(dir);
+        Process p = childUntil(config, runs, "estimate [3/");
+        String id;
+        try (Stream<Path> s = Files.list(runs)) {
+            id = s.filter(d -> Files.exists(d.resolve("run.json"))).findFirst().orElseThrow().getFileName().toString();
+        }
+        // while it runs: listed as running, with its stage
+        CliFixture.Result running = cli("show", id, "--runs-dir", runs.toString());
+        assertTrue(running.out().startsWith("run " + id + " state=running stage=estimate"), running.out());
+        p.destroy();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        com.fasterxml.jackson.databind.JsonNode rec = bitgrad.transforms.Task.JSON.readTree(runs.resolve(id).resolve("run.json").toFile());
+        assertEquals("interrupted", rec.path("status").asText());
+        assertEquals("interrupted during stage estimate", rec.path("error").asText());
+        CliFixture.Result listed = cli("runs", "--runs-dir", runs.toString());
+        assertTrue(listed.out().contains("run=" + id + " ") && listed.out().contains("status=interrupted"), listed.out());
+        CliFixture.Result again = cli("run", config.toString(), "--runs-dir", runs.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("left by run " + id + " (interrupted)"), again.out());
     }
 
     @Test

@@ -70,7 +70,7 @@ final class RunsCommand implements Callable<Integer> {
             List<String> headlines = ReportPage.headlines(rec, store);
             row.put("name", rec.path("name").isTextual() ? rec.path("name").asText() : null);
             row.put("experiment", rec.path("experiment").asText());
-            row.put("status", rec.path("status").asText());
+            row.put("status", RunsDir.state(runs.runsDir, id, rec));
             row.put("started", rec.path("started").isTextual() ? rec.path("started").asText() : null);
             row.put("seconds", rec.path("seconds").isNumber() ? rec.path("seconds").asDouble() : null);
             row.put("overrides", String.join(",", overrides));

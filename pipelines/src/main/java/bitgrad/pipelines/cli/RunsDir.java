@@ -36,6 +36,20 @@ final class RunsDir {
         return ids;
     }
 
+    /**
+     * A run's state from its record: ok, failed, interrupted (SIGINT or SIGTERM), running (its
+     * process holds the run's lease), or killed (the record says running but no process holds the
+     * lease: SIGKILL, a crash or a power loss).
+     */
+    static String state(Path runsDir, String id, JsonNode record) {
+        String status = record.path("status").asText();
+        if (!status.equals(bitgrad.pipelines.run.Runner.RUNNING)) {
+            return status;
+        }
+        RunLease.State lease = RunLease.inspect(runsDir.resolve(id));
+        return lease != null && lease.live() ? status : "killed";
+    }
+
     /** The run named {@code id}: an exact id, a unique prefix, or {@code latest}. */
     static String resolve(Path runsDir, String id) throws IOException {
         List<String> ids = runIds(runsDir);

@@ -68,7 +68,10 @@ final class ShowCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (artifact == null) {
-            out.println("run " + id);
+            var rec = RunsDir.record(runs.runsDir, id);
+            String state = RunsDir.state(runs.runsDir, id, rec);
+            out.println("run " + id + " state=" + state + (rec.path("error").isTextual() ? " (" + rec.path("error").asText() + ")" : "")
+                    + (rec.path("current_stage").isTextual() && state.equals("running") ? " stage=" + rec.path("current_stage").asText() : ""));
             for (String f : files) {
                 Path p = store.root().resolve(f);
                 out.printf(Locale.ROOT, "  %s (%s)%n", f, Files.isRegularFile(p) ? Files.size(p) + " bytes" : "missing");

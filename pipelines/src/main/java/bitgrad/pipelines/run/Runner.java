@@ -197,9 +197,11 @@ public final class Runner {
                 out.println("bitgrad: could not list the Flink cluster's jobs: " + reason(e));
             }
         }
-        List<StageOutcome> done = new ArrayList<>();
+        List<StageOutcome> done = new java.util.concurrent.CopyOnWriteArrayList<>();
         String error = null;
         RunLease lease = null;
+        Thread onSignal = null;
+        java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             // another run may start in the same millisecond on the same runs dir: claim the folder atomically
             Files.createDirectories(opts.runsDir());
@@ -215,11 +217,27 @@ public final class Runner {
             List<String> artifacts = new ArrayList<>();
             plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> artifacts.add(stage + "/" + t.key())));
             lease = RunLease.take(opts.cacheDir(), runDir, artifacts);
+            // a record from the first second: running, then (SIGINT, SIGTERM) interrupted, or at the end ok or failed
+            writeRecord(runId, runDir, started, done, null, RUNNING);
+            final String id = runId;
+            final Path dir = runDir;
+            onSignal = new Thread(() -> {
+                if (over.compareAndSet(false, true)) {
+                    String during = current == null ? "before its first stage" : "during stage " + current;
+                    writeRecord(id, dir, started, done, "interrupted " + during, INTERRUPTED);
+                    System.err.println("bitgrad: run " + id + " interrupted " + during + "; its finished tasks are cached:"
+                            + " the same command resumes it");
+                }
+            }, "bitgrad-interrupted-record");
+            Runtime.getRuntime().addShutdownHook(onSignal);
+            resumeNote(runId, artifacts);
             for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
                 String stage = e.getKey();
                 if (opts.only() != null && !stage.equals(opts.only())) {
                     continue;
                 }
+                current = stage;
+                writeRecord(runId, runDir, started, done, null, RUNNING);
                 done.add(runStage(stage, e.getValue()));
             }
             return new Outcome(runId, runDir, done);
@@ -227,7 +245,16 @@ public final class Runner {
             error = e.getMessage();
             throw e instanceof RuntimeException r ? r : new StageFailedException(e.getMessage(), e);
         } finally {
-            writeRecord(runId, runDir, started, done, error);
+            if (over.compareAndSet(false, true)) {
+                writeRecord(runId, runDir, started, done, error, error == null ? "ok" : "failed");
+            }
+            if (onSignal != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onSignal);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting: the hook has run or will find the record written
+                }
+            }
             if (lease != null) {
                 try {
                     lease.close();
@@ -334,12 +361,61 @@ public final class Runner {
         return m == null ? t.getClass().getSimpleName() : m;
     }
 
-    private void writeRecord(String runId, Path runDir, Instant started, List<StageOutcome> stages, String error) {
+    /** A run's state in its record while it computes (with its pid and current stage). */
+    public static final String RUNNING = "running";
+    /** A run's state after SIGINT or SIGTERM (its finished tasks are cached; the same command resumes it). */
+    public static final String INTERRUPTED = "interrupted";
+
+    /** The stage the run is computing (for the record of an interrupted run). */
+    private volatile String current;
+
+    /**
+     * Says, before the stages run, how much of the plan earlier runs left in the cache, naming the
+     * newest unfinished run (interrupted, killed or failed) of the same experiment and overrides.
+     */
+    private void resumeNote(String runId, List<String> artifacts) {
+        long cached = artifacts.stream().filter(a -> Files.isRegularFile(opts.cacheDir().resolve(a).resolve("manifest.json"))).count();
+        if (cached == 0 || cached == artifacts.size()) {
+            return;
+        }
+        String from = "";
+        try (java.util.stream.Stream<Path> dirs = Files.list(opts.runsDir())) {
+            for (Path d : dirs.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (d.getFileName().toString().equals(runId) || !Files.isRegularFile(d.resolve("run.json"))) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode r = Task.JSON.readTree(d.resolve("run.json").toFile());
+                String status = r.path("status").asText();
+                boolean same = r.path("experiment").asText().equals(plan.loaded().config().name())
+                        && r.path("overrides").equals(Task.JSON.valueToTree(plan.loaded().overrides()));
+                if (same && !status.equals("ok")) {
+                    RunLease.State lease = RunLease.inspect(d);
+                    String state = status.equals(RUNNING) && (lease == null || !lease.live()) ? "killed" : status;
+                    if (!state.equals(RUNNING)) {
+                        from = " left by run " + d.getFileName() + " (" + state + ")";
+                        break;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the note is a courtesy: an unreadable record leaves it without a name
+        }
+        out.printf(Locale.ROOT, "resume: %d of %d planned tasks are cached%s; computing the other %d%n", cached, artifacts.size(), from,
+                artifacts.size() - cached);
+    }
+
+    private void writeRecord(String runId, Path runDir, Instant started, List<StageOutcome> stages, String error, String status) {
         ObjectNode r = Task.JSON.createObjectNode();
         r.put("run_id", runId);
-        r.put("status", error == null ? "ok" : "failed");
+        r.put("status", status);
         if (error != null) {
             r.put("error", error);
+        }
+        if (status.equals(RUNNING)) {
+            r.put("pid", ProcessHandle.current().pid());
+            if (current != null) {
+                r.put("current_stage", current);
+            }
         }
         r.put("experiment", plan.loaded().config().name());
         r.put("source", plan.loaded().source());
@@ -372,7 +448,9 @@ public final class Runner {
         r.put("parallelism", opts.parallelism());
         r.put("device", opts.device());
         r.put("started", started.toString());
-        r.put("finished", Instant.now().toString());
+        if (!status.equals(RUNNING)) {
+            r.put("finished", Instant.now().toString());
+        }
         r.put("seconds", (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
         ArrayNode arr = r.putArray("stages");
         for (StageOutcome s : stages) {
@@ -382,8 +460,8 @@ public final class Runner {
             ArrayNode keys = o.putArray("artifacts");
             s.keys().forEach(k -> keys.add(s.stage() + "/" + k));
         }
-        if (error != null) {
-            // what the plan would have made: a failed run's finished tasks are kept by gc, as a killed run's are
+        if (!status.equals("ok")) {
+            // what the plan would have made: an unfinished run's finished tasks are kept by gc, as a killed run's are
             ArrayNode planned = r.putArray(PLANNED);
             plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> planned.add(stage + "/" + t.key())));
         }
