@@ -38,7 +38,7 @@ class CompareTest {
         CliFixture.Result csv = CliFixture.cli("runs", "--format", "csv", "--runs-dir", runs.toString());
         assertEquals(0, csv.code(), csv.err());
         List<String> rows = csv.out().lines().toList();
-        assertEquals("run,name,experiment,status,started,seconds,overrides,headline", rows.get(0));
+        assertEquals("run,name,experiment,status,started,seconds,overrides,headline,replay_of", rows.get(0));
         assertEquals(3, rows.size(), csv.out());
         assertTrue(rows.get(1).matches("\\S+-tiny-a,a,tiny,ok,20\\S+,[0-9.]+,\"rosenbrock.enabled=false,estimators.nes.samples=\\[50\\]\",.+"),
                 rows.get(1));
@@ -48,5 +48,23 @@ class CompareTest {
         assertEquals("b", listed.get(1).path("name").asText());
         assertTrue(listed.get(1).path("seconds").isNumber(), json.out());
         assertEquals(2, CliFixture.cli("runs", "--format", "xml", "--runs-dir", runs.toString()).code(), "an unknown format is refused");
+        // filter and order: the run with 60 samples alone; both, newest first
+        CliFixture.Result only = CliFixture.cli("runs", "--where", "overrides=samples=[60]", "--where", "status=ok", "--runs-dir",
+                runs.toString());
+        assertEquals(1, only.out().lines().count(), only.out());
+        assertTrue(only.out().contains("-tiny-b "), only.out());
+        List<String> newest = CliFixture.cli("runs", "--sort", "-started", "--format", "csv", "--runs-dir", runs.toString()).out().lines()
+                .toList();
+        assertTrue(newest.get(1).startsWith(rows.get(2).substring(0, 20)) && newest.get(2).startsWith(rows.get(1).substring(0, 20)),
+                String.join("\n", newest));
+        assertEquals(2, CliFixture.cli("runs", "--where", "colour=red", "--runs-dir", runs.toString()).code(), "an unknown column");
+        // a replay keeps its source's settings and says whose replay it is
+        String idA = rows.get(1).substring(0, rows.get(1).indexOf(','));
+        CliFixture.Result replay = CliFixture.cli("run", runs.resolve(idA).resolve("run.json").toString(), "--runs-dir", runs.toString());
+        assertEquals(0, replay.code(), replay.err());
+        CliFixture.Result replays = CliFixture.cli("runs", "--where", "replay_of=" + idA, "--runs-dir", runs.toString());
+        assertEquals(1, replays.out().lines().count(), replays.out());
+        assertTrue(replays.out().contains("overrides=rosenbrock.enabled=false,estimators.nes.samples=[50] replay_of=" + idA),
+                replays.out());
     }
 }

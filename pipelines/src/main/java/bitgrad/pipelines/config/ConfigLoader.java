@@ -61,6 +61,9 @@ public final class ConfigLoader {
     public record Loaded(ExperimentConfig config, ObjectNode tree, String source, List<String> overrides) {
     }
 
+    /** How a replay's source begins: {@code replay of run <id>}. */
+    public static final String REPLAY = "replay of run ";
+
     /** The one-line description of a preset. */
     public static String description(String preset) {
         return load(preset, List.of()).config().description();
@@ -100,10 +103,12 @@ public final class ConfigLoader {
             source = "preset " + nameOrPath;
             user = parse(resource(nameOrPath), source);
         }
+        List<String> inherited = new java.util.ArrayList<>();
         if (user instanceof ObjectNode rec && rec.has("run_id") && rec.path("config").isObject()) {
-            // a run record (run.json): replay exactly the configuration that run resolved
-            source = "replay of run " + rec.path("run_id").asText();
+            // a run record (run.json): replay exactly the configuration that run resolved, and keep the settings it changed
+            source = REPLAY + rec.path("run_id").asText();
             user = rec.get("config");
+            rec.path("overrides").forEach(o -> inherited.add(o.asText()));
         }
         if (!(user instanceof ObjectNode userObject)) {
             throw new ConfigException(source + ": an experiment must be a YAML mapping of keys to values");
@@ -119,7 +124,8 @@ public final class ConfigLoader {
         requireValues(tree, "", source);
         ExperimentConfig config = bind(tree, source);
         validate(config);
-        return new Loaded(config, tree, source, List.copyOf(sets));
+        inherited.addAll(sets);
+        return new Loaded(config, tree, source, List.copyOf(inherited));
     }
 
     private static String resource(String name) {
