@@ -80,6 +80,9 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
             List<String> labels = new ArrayList<>();
             for (int i = 0; i < members.size(); i++) {
                 members.get(i).info("shared_pass", members.size());
+                // what the pass cost: its largest count, and whether it evaluated w - s u too (the cost model reads them)
+                members.get(i).info("pass_samples", forms.stream().mapToInt(NesEstimator::samples).max().orElseThrow());
+                members.get(i).info("pass_antithetic", forms.stream().anyMatch(NesEstimator::antithetic));
                 labels.add(finish(members.get(i), o, gradients.get(i), share));
             }
             return labels;

@@ -115,10 +115,18 @@ public final class CostModel {
             }
             int shared = info.get("computed_with") instanceof Number n ? n.intValue() : 1;
             try {
-                Work w = prior.work(t.stage(), List.of(t), byKey::get);
-                // a task that ran beside others shared the cores with them; a group member's seconds are its share
+                Task priced = t;
+                if (shared > 1 && info.get("pass_samples") instanceof Number most) {
+                    // a member of a shared NES pass: priced as the pass it was part of, its seconds being an equal share
+                    com.fasterxml.jackson.databind.node.ObjectNode params = t.params().deepCopy();
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) params.path("estimator")).put("samples", most.intValue())
+                            .put("antithetic", Boolean.TRUE.equals(info.get("pass_antithetic")));
+                    priced = new Task(t.stage(), t.key(), params, t.inputs());
+                }
+                Work w = prior.work(t.stage(), List.of(priced), byKey::get);
+                // a task that ran beside others shared the cores with them
                 double alone = s.doubleValue() / Math.max(1, c.doubleValue());
-                double predicted = w.seconds() * (shared > 1 && w.kind().equals("estimate:nes") ? groupShare(t, shared) : 1);
+                double predicted = priced != t ? w.seconds() / shared : w.seconds();
                 if (predicted > 0) {
                     ratios.computeIfAbsent(w.kind(), k -> new ArrayList<>()).add(alone / predicted);
                 }
@@ -136,14 +144,6 @@ public final class CostModel {
         return new CostModel(matmulGflops, factor, count);
     }
 
-    /**
-     * A member's share of its group's predicted seconds, as the model predicts a lone task: the
-     * group's largest count costs the group; each of {@code shared} members carries an equal part.
-     */
-    private static double groupShare(Task t, int shared) {
-        return 1.0 / shared;
-    }
-
     /** The estimate for {@code plan}, tasks to compute given per stage by key, on {@code slots} slots (1: this machine). */
     public Estimate estimate(Plan plan, Map<String, Collection<String>> pending, int slots) {
         Map<String, Task> byKey = new HashMap<>();
@@ -157,11 +157,9 @@ public final class CostModel {
                 continue;
             }
             List<Double> groups = new ArrayList<>();
-            String kind = null;
             for (List<Task> g : TaskGroups.of(Stages.get(e.getKey()), tasks)) {
                 Work w = work(e.getKey(), g, byKey::get);
                 groups.add(w.seconds() * factor.getOrDefault(w.kind(), 1.0));
-                kind = kind == null ? w.kind() : kind;
             }
             double seconds = makespan(groups, slots);
             total += (out.isEmpty() ? FIRST_STAGE : 0) + STAGE_START + seconds;
