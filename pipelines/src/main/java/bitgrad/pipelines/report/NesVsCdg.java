@@ -99,9 +99,9 @@ final class NesVsCdg implements Part {
                 case "no" -> String.format(Locale.ROOT, "No: the best CDG beats every NES setting at %s, so no NES setting replaces the"
                         + " CDG search there%s.", String.join("; ", behind), ahead.isEmpty() ? "" : "; " + chosen + " is ahead at "
                                 + String.join("; ", ahead));
-                default -> String.format(Locale.ROOT, "Not decided: %s, picked on the gradient batches, is ahead of the best CDG at %s,"
-                        + " and not beyond chance at %s. More inits (the unit) decide smaller margins.", chosen, ahead.isEmpty() ? "no width"
-                                : String.join("; ", ahead), String.join("; ", open));
+                default -> String.format(Locale.ROOT, "Not decided: %s, picked on the gradient batches, is ahead of the best CDG"
+                        + " beyond chance at %s; undecided at %s. More inits (the unit) decide smaller margins.", chosen, ahead.isEmpty()
+                                ? "no width" : String.join("; ", ahead), String.join("; ", open));
             };
             sentence += " (Paired by repeat, averaged within each init, t across inits, Holm over the widths.)";
             double worst = 0;
