@@ -34,6 +34,10 @@ class CompareTest {
         assertTrue(lines.stream().anyMatch(l -> l.matches("unchanged=\\d+ .*--all.*")), diff.out());
         CliFixture.Result every = CliFixture.cli("compare", "a", "b", "--all", "--runs-dir", runs.toString());
         assertTrue(every.out().lines().anyMatch(l -> l.matches("result .*estimator=ste .*best_decrease=(\\S+)->\\1 .*")), every.out());
+        // the cells both runs measured, paired by repeat: STE's identical (counted), listed with --all with the paired test
+        assertTrue(lines.stream().anyMatch(l -> l.matches("paired_identical=\\d+ .*")), diff.out());
+        assertTrue(every.out().lines().anyMatch(l -> l.matches("paired variant=\\S+ dim=\\d+ estimator=ste heldout_decrease=(\\S+)->\\1 "
+                + "repeats=\\d+ inits=\\d+ (diff=0 .*beyond_noise=no|beyond_noise=untested.*)")), every.out());
         // the same two runs as a table for a spreadsheet or a notebook
         CliFixture.Result csv = CliFixture.cli("runs", "--format", "csv", "--runs-dir", runs.toString());
         assertEquals(0, csv.code(), csv.err());

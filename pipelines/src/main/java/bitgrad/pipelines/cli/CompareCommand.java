@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         description = {"Compare two runs: the settings that differ, then the headline numbers that changed.",
             "Every configuration key whose value differs (config a=... b=...) first, then each headline whose numbers changed,",
             "side by side with the relative change ('a->b (+x%)'); a headline only one run has is printed with its numbers",
-            "('only_in=a|b'); unchanged headlines are counted, and listed with --all."})
+            "('only_in=a|b'); unchanged headlines are counted, and listed with --all. Then each estimator cell both runs",
+            "measured: held-out decreases paired by repeat, averaged per init, t across inits (beyond_noise=yes|no)."})
 final class CompareCommand implements Callable<Integer> {
 
     /** Headline keys that name what a line is about rather than a measured number. */
@@ -111,7 +112,28 @@ final class CompareCommand implements Callable<Integer> {
         if (unchanged > 0) {
             out.printf(Locale.ROOT, "unchanged=%d (headlines with the same numbers in both runs; --all lists them)%n", unchanged);
         }
+        // every cell both runs measured: is the change beyond the repeats' noise? (the findings' paired test)
+        bitgrad.schemas.ColumnTable sa = summary(recA, store);
+        bitgrad.schemas.ColumnTable sb = summary(recB, store);
+        if (sa != null && sb != null) {
+            bitgrad.pipelines.report.RunDifference.lines(sa, sb, all).forEach(out::println);
+        }
         return 0;
+    }
+
+    /** The run's summary table (per repeat), or null when it has none or it is not cached. */
+    private static bitgrad.schemas.ColumnTable summary(JsonNode record, ArtifactStore store) {
+        for (String a : RunsDir.artifacts(record)) {
+            String[] ref = a.split("/");
+            if (ref[0].equals("summary") && store.check(ref[0], ref[1]).valid()) {
+                try {
+                    return bitgrad.schemas.ArrowFiles.read(store.file(ref[0], ref[1], bitgrad.transforms.SummaryStage.SUMMARY.file()));
+                } catch (java.io.IOException | RuntimeException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     /** Headline lines keyed by their identity (first word and the tokens that name, not measure), to their numbers. */
