@@ -14,6 +14,12 @@ import org.knowm.xchart.XYChart;
 /** Best decrease against width: best CDG over eps, each NES sample size (best sigma), STE, best sr-STE per k. */
 final class BestVsDim implements Part {
 
+    /** Bumped whenever what this part draws or where it files it changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 2;
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         // variant -> series -> dim -> the best cell of the series at that dim
@@ -53,7 +59,9 @@ final class BestVsDim implements Part {
                 }
                 colour++;
             }
-            c.figure("lr-sweep", chart, "best_vs_dim_" + (n++), "Best loss decrease vs num_dim: " + v.getKey(),
+            // across two widths or more it is what the run answers (hparam-search, quickstart): it leads the page
+            boolean widths = v.getValue().values().stream().anyMatch(m -> m.size() > 1);
+            c.figure(widths ? ReportPage.LEAD : "lr-sweep", chart, "best_vs_dim_" + (n++), "Best loss decrease vs num_dim: " + v.getKey(),
                     "Best decrease over the lr grid relative to the loss before the step, mean over repeats, error bars one sd"
                             + " (cut at a tenth of the mean where the sd is larger). Where the CDG line stays below an NES line,"
                             + " that NES setting beats every CDG eps tried."

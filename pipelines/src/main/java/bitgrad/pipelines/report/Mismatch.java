@@ -29,7 +29,7 @@ final class Mismatch implements Part {
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 3;
+        return 4;
     }
 
     /** The CDG estimator of a row that pairs CDG with STE, else null. */
@@ -100,6 +100,13 @@ final class Mismatch implements Part {
                         .put((String) k.get(3), new double[] {Cells.Cell.mean(v), Cells.Cell.sd(v)});
             }
         });
+        // at one width (the mismatch-table preset) the per-layer table and figures are what the run is for: they lead the page;
+        // across widths the best decrease against width leads, and these stay with the sweeps
+        java.util.Set<Long> dims = new java.util.HashSet<>();
+        for (int r = 0; r < t.rows(); r++) {
+            dims.add(t.getLong("dim", r));
+        }
+        String section = dims.size() == 1 ? ReportPage.LEAD : "lr-sweep";
         int n = 0;
         for (Map.Entry<String, Map<String, Map<String, double[]>>> f : figures.entrySet()) {
             CategoryChart chart = Figures.bars("Gradient mismatch: cosine(CDG, STE) per layer, " + f.getKey(), "layer (0 = first)",
@@ -114,14 +121,14 @@ final class Mismatch implements Part {
                         act.getValue().values().stream().map(m -> (Number) m[0]).toList(),
                         act.getValue().values().stream().map(m -> (Number) m[1]).toList());
             }
-            c.figure("lr-sweep", chart, "mismatch_" + (n++), "cosine(CDG, STE) per hidden layer, " + f.getKey(),
+            c.figure(section, chart, "mismatch_" + (n++), "cosine(CDG, STE) per hidden layer, " + f.getKey(),
                     "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1 (the axis"
                             + " starts near the smallest bar, not at 0). The output layer is not drawn: its cosine is 1 by"
                             + " construction (the loss is quadratic in it). The table"
                             + " gives the level crossings each CDG coordinate rests on: a few crossings make CDG noise.");
         }
         occupancy(c);
-        c.table("lr-sweep", "Gradient mismatch: cosine(CDG, STE) per hidden layer and their mean; the output layer apart (its cosine"
+        c.table(section, "Gradient mismatch: cosine(CDG, STE) per hidden layer and their mean; the output layer apart (its cosine"
                 + " is 1 by construction: the loss is quadratic in it, so it is in no average); the level crossings per CDG coordinate", t);
         if (activations.size() > 1) {
             for (int r = 0; r < t.rows(); r++) {

@@ -25,6 +25,9 @@ import java.util.Locale;
  */
 public final class ReportPage {
 
+    /** The section shown right after the findings: the figure or table a preset exists for. */
+    static final String LEAD = "lead";
+
     private ReportPage() {
     }
 
@@ -202,6 +205,11 @@ public final class ReportPage {
         String findings = rows(s, Findings.SECTION, "html", art);
         if (!findings.isEmpty()) {
             h.append("<h2 id=findings>Findings</h2>").append(findings);
+        }
+        // what the preset is for, before the questions and the tables: the per-layer mismatch, the best decrease against width
+        String lead = rows(s, LEAD, "table", art) + rows(s, LEAD, "figure", art);
+        if (!lead.isEmpty()) {
+            h.append("<h2 id=lead>The answer at a glance</h2>").append(lead);
         }
         String answers = inOrder(s, Questions.SECTION, art);
         if (!answers.isEmpty()) {
