@@ -32,6 +32,12 @@ class CompareTest {
         // STE's numbers are the same in both runs (same models, batches, seeds): counted, not printed
         assertFalse(lines.stream().anyMatch(l -> l.matches("result .*estimator=ste .*")), diff.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("unchanged=\\d+ .*--all.*")), diff.out());
+        // more runs: each against the first, one block each
+        CliFixture.Result three = CliFixture.cli("compare", "a", "b", "a", "--runs-dir", runs.toString());
+        assertEquals(0, three.code(), three.err());
+        List<String> blocks = three.out().lines().filter(l -> l.startsWith("compare a=")).toList();
+        assertEquals(2, blocks.size(), three.out());
+        assertTrue(three.out().contains("config identical"), "a against itself: " + three.out());
         CliFixture.Result every = CliFixture.cli("compare", "a", "b", "--all", "--runs-dir", runs.toString());
         assertTrue(every.out().lines().anyMatch(l -> l.matches("result .*estimator=ste .*best_decrease=(\\S+)->\\1 .*")), every.out());
         // the cells both runs measured, paired by repeat: STE's identical (counted), listed with --all with the paired test

@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code bitgrad compare A B}: what differs between two runs' configurations, and their headline numbers side by side. */
 @Command(name = "compare", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n",
-        footer = {"  bitgrad compare 20261128-131347-723-quickstart latest", "  bitgrad compare 2026112813 2026112814   (unique prefixes)"},
-        description = {"Compare two runs: the settings that differ, then the headline numbers that changed.",
+        footer = {"  bitgrad compare 20261128-131347-723-quickstart latest", "  bitgrad compare 2026112813 2026112814   (unique prefixes)",
+            "  bitgrad compare baseline eps-0.03 eps-0.3   (each against the baseline)"},
+        description = {"Compare runs with a baseline: the settings that differ, then the headline numbers that changed.",
             "Every configuration key whose value differs (config a=... b=...) first, then each headline whose numbers changed,",
             "side by side with the relative change ('a->b (+x%)'); a headline only one run has is printed with its numbers",
             "('only_in=a|b'); unchanged headlines are counted, and listed with --all. Then each estimator cell both runs",
@@ -35,11 +36,11 @@ final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "RUN_A", description = "Run id, a unique prefix of one, or 'latest'.")
+    @Parameters(index = "0", paramLabel = "RUN_A", description = "Run id, a unique prefix of one, or 'latest': the baseline.")
     String a;
 
-    @Parameters(index = "1", paramLabel = "RUN_B", description = "Run id, a unique prefix of one, or 'latest'.")
-    String b;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "RUN_B", description = "One or more runs, each compared with RUN_A.")
+    List<String> others;
 
     @picocli.CommandLine.Option(names = "--all", description = "Also list the headlines whose numbers are the same in both runs.")
     boolean all;
@@ -50,6 +51,14 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunsDir.requireExisting(runs.runsDir);
+        for (String b : others) {
+            compare(b);
+        }
+        return 0;
+    }
+
+    /** RUN_A against {@code b}: one block, starting with its {@code compare a=... b=...} line. */
+    private void compare(String b) throws Exception {
         String idA = RunsDir.resolve(runs.runsDir, a);
         String idB = RunsDir.resolve(runs.runsDir, b);
         JsonNode recA = RunsDir.record(runs.runsDir, idA);
@@ -118,7 +127,6 @@ final class CompareCommand implements Callable<Integer> {
         if (sa != null && sb != null) {
             bitgrad.pipelines.report.RunDifference.lines(sa, sb, all).forEach(out::println);
         }
-        return 0;
     }
 
     /** The run's summary table (per repeat), or null when it has none or it is not cached. */
