@@ -189,7 +189,7 @@ public final class ReportPage {
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bitgrad report: ").append(Html.esc(rec.path("run_id").asText()))
                 .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
                         + "table{border-collapse:collapse;margin:1em 0;font-size:13px;display:block;max-width:100%;overflow-x:auto}"
-                        + ".toc{font-size:14px;background:#f7f7f7;padding:.5em .8em;line-height:1.6}td,th{border:1px solid #ccc;padding:3px 7px}"
+                        + "summary{cursor:pointer}summary h2{display:inline}.toc{font-size:14px;background:#f7f7f7;padding:.5em .8em;line-height:1.6}td,th{border:1px solid #ccc;padding:3px 7px}"
                         + "th{background:#f0f0f0}td.num{text-align:right;font-family:monospace}img{max-width:100%;border:1px solid #eee}"
                         + "pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}figure{margin:1.5em 0}"
                         + "figcaption{font-size:13px;color:#555}.bad{color:#b00}.verdict{background:#eef5ee;padding:.5em .8em}</style></head><body>");
@@ -224,8 +224,9 @@ public final class ReportPage {
         rec.path("versions").fields().forEachRemaining(e -> h.append("<tr><th>").append(Html.esc(e.getKey())).append("</th><td>")
                 .append(Html.esc(e.getValue().asText())).append("</td></tr>"));
         h.append("</table>");
-        h.append("<h2 id=stages>Stages and cache decisions</h2><table><tr><th>stage</th><th>cache</th><th>reason</th>"
-                + "<th>tasks</th><th>computed</th><th>seconds</th></tr>");
+        // the stages' internals (cache decisions, per-stage figures and tables, the configuration): collapsed, at the end
+        h.append("<details><summary><h2 id=stages>Stages and cache decisions</h2></summary><table><tr><th>stage</th><th>cache</th>"
+                + "<th>reason</th><th>tasks</th><th>computed</th><th>seconds</th></tr>");
         java.util.Map<String, String> bodies = new java.util.LinkedHashMap<>();
         for (JsonNode st : rec.path("stages")) {
             String stage = st.path("stage").asText();
@@ -243,21 +244,22 @@ public final class ReportPage {
                     .append("</td><td class=num>").append(String.format(Locale.ROOT, "%.2f", st.path("seconds").asDouble()))
                     .append("</td></tr>");
         }
-        h.append("</table>");
+        h.append("</table></details>");
         for (JsonNode st : rec.path("stages")) {
             String stage = st.path("stage").asText();
             String body = bodies.get(stage);
             if (body == null) {
                 continue; // a stage with nothing to show is a row of the table above, not an empty section
             }
-            h.append("<h2 id=\"stage-").append(Html.esc(stage)).append("\">Stage ").append(Html.esc(stage)).append("</h2>");
+            h.append("<details><summary><h2 id=\"stage-").append(Html.esc(stage)).append("\">Stage ").append(Html.esc(stage))
+                    .append("</h2></summary>");
             h.append("<p>").append(st.path("tasks").asInt()).append(" tasks, ").append(st.path("computed").asInt())
                     .append(" computed in this run (").append(Html.esc(st.path("reason").asText())).append(").</p>");
-            h.append(body);
+            h.append(body).append("</details>");
         }
-        h.append("<h2 id=config>Configuration</h2><pre>")
+        h.append("<details><summary><h2 id=config>Configuration</h2></summary><pre>")
                 .append(Html.esc(Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rec.path("config"))))
-                .append("</pre>");
+                .append("</pre></details>");
         if (!tables.isEmpty()) {
             h.append("<p>Tables as Arrow files:");
             for (String t : tables) {
