@@ -215,6 +215,14 @@ public final class CostModel {
 
     /** The work of one group of {@code stage}'s tasks (most groups are one task); inputs' tasks found by key. */
     Work work(String stage, List<Task> group, java.util.function.Function<String, Task> byKey) {
+        try {
+            return closedForm(stage, group, byKey);
+        } catch (RuntimeException e) {
+            return new Work(stage, TASK + 0.5); // a stage whose parameters the forms do not know (a plug-in's): a fixed guess
+        }
+    }
+
+    private Work closedForm(String stage, List<Task> group, java.util.function.Function<String, Task> byKey) {
         Task t = group.get(0);
         JsonNode p = t.params();
         double speed = gflops / REFERENCE_GFLOPS;

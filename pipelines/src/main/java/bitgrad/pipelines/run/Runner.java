@@ -237,7 +237,9 @@ public final class Runner {
                     continue;
                 }
                 current = stage;
-                writeRecord(runId, runDir, started, done, null, RUNNING);
+                if (!over.get()) { // after SIGINT the hook's interrupted record stands
+                    writeRecord(runId, runDir, started, done, null, RUNNING);
+                }
                 done.add(runStage(stage, e.getValue()));
             }
             return new Outcome(runId, runDir, done);
