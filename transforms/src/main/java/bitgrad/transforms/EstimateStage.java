@@ -77,12 +77,14 @@ public final class EstimateStage extends Stage<EstimateStage.Params> {
             long t0 = System.nanoTime();
             List<ParamSet> gradients = NesEstimator.estimateShared(o, first.params().seed(), forms);
             double share = (System.nanoTime() - t0) / 1e9 / members.size();
+            // what the pass cost: its largest count, and whether it evaluated w - s u too (the cost model reads them)
+            int passSamples = forms.stream().mapToInt(NesEstimator::samples).max().orElseThrow();
+            boolean passAntithetic = forms.stream().anyMatch(NesEstimator::antithetic);
             List<String> labels = new ArrayList<>();
             for (int i = 0; i < members.size(); i++) {
                 members.get(i).info("shared_pass", members.size());
-                // what the pass cost: its largest count, and whether it evaluated w - s u too (the cost model reads them)
-                members.get(i).info("pass_samples", forms.stream().mapToInt(NesEstimator::samples).max().orElseThrow());
-                members.get(i).info("pass_antithetic", forms.stream().anyMatch(NesEstimator::antithetic));
+                members.get(i).info("pass_samples", passSamples);
+                members.get(i).info("pass_antithetic", passAntithetic);
                 labels.add(finish(members.get(i), o, gradients.get(i), share));
             }
             return labels;

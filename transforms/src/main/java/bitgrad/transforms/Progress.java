@@ -15,9 +15,10 @@ public final class Progress {
 
     /**
      * @param predicted each task's predicted seconds by key (empty when unknown)
+     * @param predictedTotal their sum
      * @param donePredicted predicted seconds of the finished tasks
      */
-    private record Count(int total, long startNanos, AtomicInteger done, Map<String, Double> predicted,
+    private record Count(int total, long startNanos, AtomicInteger done, Map<String, Double> predicted, double predictedTotal,
             java.util.concurrent.atomic.DoubleAdder donePredicted) {
     }
 
@@ -39,7 +40,7 @@ public final class Progress {
      */
     public static void start(String stage, int total, Map<String, Double> predicted) {
         STAGES.put(stage, new Count(total, System.nanoTime(), new AtomicInteger(), Map.copyOf(predicted),
-                new java.util.concurrent.atomic.DoubleAdder()));
+                predicted.values().stream().mapToDouble(Double::doubleValue).sum(), new java.util.concurrent.atomic.DoubleAdder()));
     }
 
     /** A progress note from inside one long task of {@code stage}. */
@@ -65,9 +66,8 @@ public final class Progress {
         double eta;
         if (mine != null && s.predicted().size() == s.total()) {
             s.donePredicted().add(mine);
-            double total = s.predicted().values().stream().mapToDouble(Double::doubleValue).sum();
             double done = s.donePredicted().sum();
-            eta = done <= 0 ? 0 : elapsed / done * Math.max(0, total - done);
+            eta = done <= 0 ? 0 : elapsed / done * Math.max(0, s.predictedTotal() - done);
         } else {
             eta = d == 0 ? 0 : elapsed / d * (s.total() - d);
         }

@@ -150,10 +150,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
         boolean minus = forms.stream().anyMatch(NesEstimator::antithetic);
         ParamSet point = objective.point();
         int numel = Math.toIntExact(point.numel());
-        int evalsPer = minus ? 2 : 1;
-        // directions per evaluation: the objective groups their copies itself, and shares work
-        // between the directions of one call, so as many as a bounded host array holds
-        int chunk = (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / numel));
+        int chunk = chunk(objective, minus ? 2 : 1, samples, numel);
         // one sum per form present: antithetic, one-sided (baseline), no-baseline
         Form[] kinds = Form.values();
         double[][] acc = new double[kinds.length][];
@@ -178,7 +175,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
                         accumulate(acc[kind.ordinal()], u, k, i -> switch (kind) {
                             case ANTITHETIC -> ((double) losses[i] - losses[k + i]) / (2 * sigma);
                             case ONE_SIDED -> (losses[i] - base) / sigma;
-                            case NO_BASELINE -> (losses[i] - 0.0) / sigma;
+                            case NO_BASELINE -> losses[i] / sigma;
                         });
                     }
                 }
@@ -238,7 +235,7 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
         ParamSet point = objective.point();
         int evalsPer = antithetic ? 2 : 1;
         int numel = Math.toIntExact(point.numel());
-        int chunk = (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / numel));
+        int chunk = chunk(objective, evalsPer, samples, numel);
         double[] acc = new double[numel];
         try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -268,6 +265,14 @@ public record NesEstimator(double sigma, int samples, boolean antithetic, boolea
             }
         }
         return mean(acc, samples, point, offsets(point));
+    }
+
+    /**
+     * Directions per evaluation: the objective groups their copies itself, and shares work between
+     * the directions of one call, so as many as a bounded host array holds.
+     */
+    private static int chunk(Objective objective, int evalsPer, int samples, int numel) {
+        return (int) Math.max(Math.max(1, objective.copiesPerChunk() / evalsPer), Math.min(samples, DIRECTION_FLOATS / numel));
     }
 
     /** Floats of directions one evaluation holds on the host and in the engine (2^22, 16 MiB). */

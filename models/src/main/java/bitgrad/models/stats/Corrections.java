@@ -29,6 +29,22 @@ public final class Corrections {
         return adjusted;
     }
 
+    /**
+     * Holm over the tests that can be made (not null, at least two units), in the order of
+     * {@code tests}; NaN for the others, which are not part of the family.
+     */
+    public static double[] holmTestable(java.util.List<PairedTest> tests) {
+        int[] made = java.util.stream.IntStream.range(0, tests.size()).filter(i -> tests.get(i) != null && tests.get(i).n() >= 2)
+                .toArray();
+        double[] adjusted = holm(Arrays.stream(made).mapToDouble(i -> tests.get(i).p()).toArray());
+        double[] out = new double[tests.size()];
+        Arrays.fill(out, Double.NaN);
+        for (int k = 0; k < made.length; k++) {
+            out[made[k]] = adjusted[k];
+        }
+        return out;
+    }
+
     /** Benjamini-Hochberg-adjusted p-values (q-values), in the order of {@code p}. */
     public static double[] benjaminiHochberg(double[] p) {
         int m = p.length;

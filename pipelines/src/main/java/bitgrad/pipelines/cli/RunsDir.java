@@ -42,12 +42,7 @@ final class RunsDir {
      * lease: SIGKILL, a crash or a power loss).
      */
     static String state(Path runsDir, String id, JsonNode record) {
-        String status = record.path("status").asText();
-        if (!status.equals(bitgrad.pipelines.run.Runner.RUNNING)) {
-            return status;
-        }
-        RunLease.State lease = RunLease.inspect(runsDir.resolve(id));
-        return lease != null && lease.live() ? status : "killed";
+        return RunLease.state(runsDir.resolve(id), record.path("status").asText());
     }
 
     /** The run named {@code id}: an exact id, a unique prefix, or {@code latest}. */

@@ -2,6 +2,7 @@ package bitgrad.pipelines.report;
 
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.Estimators;
+import bitgrad.models.stats.PairedTest;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.transforms.SummaryStage;
 import java.io.IOException;
@@ -68,6 +69,18 @@ final class Cells {
          * The repeats this cell shares with {@code other} (the same model and batch), as index pairs
          * {@code {i in this, j in other}}, in this cell's order: what every paired comparison pairs.
          */
+        /**
+         * This cell's held-out decrease minus {@code other}'s, paired by repeat, averaged within
+         * each init (the unit), tested across inits: what every claim of one cell over another rests on.
+         */
+        PairedTest heldoutAgainst(Cell other) {
+            Map<String, List<Double>> byInit = new LinkedHashMap<>();
+            for (int[] ij : pairedWith(other)) {
+                byInit.computeIfAbsent(init(ij[0]), x -> new ArrayList<>()).add(heldout.get(ij[0]) - other.heldout.get(ij[1]));
+            }
+            return PairedTest.of(byInit.values().stream().mapToDouble(Cell::mean).toArray());
+        }
+
         List<int[]> pairedWith(Cell other) {
             List<int[]> out = new ArrayList<>();
             for (int i = 0; i < repeats.size(); i++) {

@@ -168,11 +168,6 @@ final class Findings implements Part {
         String unresolved = best.atEdge() + second.atEdge() > 0 ? "the best lr of " + (best.atEdge() > 0 ? best.estimator()
                 : second.estimator()) + " still lies at an end of the rates swept" : null;
         // paired by repeat (the same model and batch), averaged within each init: the init is the unit
-        Map<String, List<Double>> byInit = new LinkedHashMap<>();
-        for (int[] ij : best.pairedWith(second)) {
-            byInit.computeIfAbsent(best.init(ij[0]), x -> new ArrayList<>()).add(best.heldout().get(ij[0]) - second.heldout().get(ij[1]));
-        }
-        double[] units = byInit.values().stream().mapToDouble(Cells.Cell::mean).toArray();
-        return new Claim(group, best, second, ste, control, PairedTest.of(units), unresolved);
+        return new Claim(group, best, second, ste, control, best.heldoutAgainst(second), unresolved);
     }
 }

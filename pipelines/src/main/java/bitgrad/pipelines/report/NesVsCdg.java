@@ -135,11 +135,11 @@ final class NesVsCdg implements Part {
         for (int i = 0; i < widths.size(); i++) {
             Width w = widths.get(i);
             Cells.Cell s = w.nes().get(chosen);
-            forSetting[i] = s == null ? null : margin(s, w.cdg());
-            forBest[i] = margin(w.bestNes(), w.cdg());
+            forSetting[i] = s == null ? null : s.heldoutAgainst(w.cdg());
+            forBest[i] = w.bestNes().heldoutAgainst(w.cdg());
         }
-        double[] pSetting = holm(forSetting);
-        double[] pBest = holm(forBest);
+        double[] pSetting = Corrections.holmTestable(java.util.Arrays.asList(forSetting));
+        double[] pBest = Corrections.holmTestable(java.util.Arrays.asList(forBest));
         List<String> ahead = new ArrayList<>();
         List<String> behind = new ArrayList<>();
         List<String> open = new ArrayList<>();
@@ -188,31 +188,5 @@ final class NesVsCdg implements Part {
             worst.put(s, m);
         }
         return worst.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-    }
-
-    /** NES minus CDG on the held-out batches, paired by repeat, averaged within each init, tested across inits. */
-    static PairedTest margin(Cells.Cell nes, Cells.Cell cdg) {
-        Map<String, List<Double>> byInit = new LinkedHashMap<>();
-        for (int[] ij : nes.pairedWith(cdg)) {
-            byInit.computeIfAbsent(nes.init(ij[0]), x -> new ArrayList<>()).add(nes.heldout().get(ij[0]) - cdg.heldout().get(ij[1]));
-        }
-        return PairedTest.of(byInit.values().stream().mapToDouble(Cells.Cell::mean).toArray());
-    }
-
-    /** Holm over the testable (n >= 2) tests; NaN for the others. */
-    private static double[] holm(PairedTest[] tests) {
-        List<Integer> idx = new ArrayList<>();
-        for (int i = 0; i < tests.length; i++) {
-            if (tests[i] != null && tests[i].n() >= 2) {
-                idx.add(i);
-            }
-        }
-        double[] adjusted = Corrections.holm(idx.stream().mapToDouble(i -> tests[i].p()).toArray());
-        double[] out = new double[tests.length];
-        java.util.Arrays.fill(out, Double.NaN);
-        for (int k = 0; k < idx.size(); k++) {
-            out[idx.get(k)] = adjusted[k];
-        }
-        return out;
     }
 }

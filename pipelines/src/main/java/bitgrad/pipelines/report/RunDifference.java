@@ -66,19 +66,12 @@ public final class RunDifference {
                     n, t.n()));
         }
         // one family: Holm over every tested cell, as the findings correct over their claims
-        List<Integer> tested = new ArrayList<>();
-        for (int i = 0; i < tests.size(); i++) {
-            if (tests.get(i).n() >= 2) {
-                tested.add(i);
-            }
-        }
-        double[] holm = bitgrad.models.stats.Corrections.holm(tested.stream().mapToDouble(i -> tests.get(i).p()).toArray());
+        double[] holm = bitgrad.models.stats.Corrections.holmTestable(tests);
         for (int i = 0; i < tests.size(); i++) {
             PairedTest t = tests.get(i);
-            int k = tested.indexOf(i);
-            out.add(heads.get(i) + " " + (k < 0 ? "beyond_noise=untested (one shared init: raise num_init)" : String.format(Locale.ROOT,
-                    "diff=%.4g ci=%.4g..%.4g p_holm=%.3g beyond_noise=%s", t.mean(), t.low(), t.high(), holm[k], holm[k] < PairedTest.ALPHA
-                            ? "yes" : "no")));
+            out.add(heads.get(i) + " " + (t.n() < 2 ? "beyond_noise=untested (one shared init: raise num_init)"
+                    : String.format(Locale.ROOT, "diff=%.4g ci=%.4g..%.4g p_holm=%.3g beyond_noise=%s", t.mean(), t.low(), t.high(), holm[i],
+                            holm[i] < PairedTest.ALPHA ? "yes" : "no")));
         }
         if (identical > 0) {
             out.add(String.format(Locale.ROOT, "paired_identical=%d (cells with the same held-out decreases in both runs; --all lists them)",

@@ -101,9 +101,13 @@ public final class CostModel {
         for (String[] e : store.list()) {
             ArtifactStore.Manifest m = store.manifest(e[0], e[1]);
             if (m != null && m.info().get("task") != null) {
-                Task t = Task.JSON.convertValue(m.info().get("task"), Task.class);
-                byKey.put(t.key(), t);
-                infos.put(t.key(), m.info());
+                try {
+                    Task t = Task.JSON.convertValue(m.info().get("task"), Task.class);
+                    byKey.put(t.key(), t);
+                    infos.put(t.key(), m.info());
+                } catch (IllegalArgumentException unreadable) {
+                    // a task of an older shape: nothing to learn from it
+                }
             }
         }
         Map<String, List<Double>> ratios = new LinkedHashMap<>();
@@ -114,24 +118,20 @@ public final class CostModel {
                 continue;
             }
             int shared = info.get("computed_with") instanceof Number n ? n.intValue() : 1;
-            try {
-                Task priced = t;
-                if (shared > 1 && info.get("pass_samples") instanceof Number most) {
-                    // a member of a shared NES pass: priced as the pass it was part of, its seconds being an equal share
-                    com.fasterxml.jackson.databind.node.ObjectNode params = t.params().deepCopy();
-                    ((com.fasterxml.jackson.databind.node.ObjectNode) params.path("estimator")).put("samples", most.intValue())
-                            .put("antithetic", Boolean.TRUE.equals(info.get("pass_antithetic")));
-                    priced = new Task(t.stage(), t.key(), params, t.inputs());
-                }
-                Work w = prior.work(t.stage(), List.of(priced), byKey::get);
-                // a task that ran beside others shared the cores with them
-                double alone = s.doubleValue() / Math.max(1, c.doubleValue());
-                double predicted = priced != t ? w.seconds() / shared : w.seconds();
-                if (predicted > 0) {
-                    ratios.computeIfAbsent(w.kind(), k -> new ArrayList<>()).add(alone / predicted);
-                }
-            } catch (RuntimeException ex) {
-                // a task of an older shape (parameters since renamed): nothing to learn from it
+            Task priced = t;
+            if (shared > 1 && info.get("pass_samples") instanceof Number most && t.params().path("estimator").isObject()) {
+                // a member of a shared NES pass: priced as the pass it was part of, its seconds being an equal share
+                com.fasterxml.jackson.databind.node.ObjectNode params = t.params().deepCopy();
+                ((com.fasterxml.jackson.databind.node.ObjectNode) params.path("estimator")).put("samples", most.intValue())
+                        .put("antithetic", Boolean.TRUE.equals(info.get("pass_antithetic")));
+                priced = new Task(t.stage(), t.key(), params, t.inputs());
+            }
+            Work w = prior.work(t.stage(), List.of(priced), byKey::get); // never throws: an unknown shape gets a fixed guess
+            // a task that ran beside others shared the cores with them
+            double alone = s.doubleValue() / Math.max(1, c.doubleValue());
+            double predicted = priced != t ? w.seconds() / shared : w.seconds();
+            if (predicted > 0) {
+                ratios.computeIfAbsent(w.kind(), k -> new ArrayList<>()).add(alone / predicted);
             }
         }
         Map<String, Double> factor = new HashMap<>();
@@ -146,8 +146,7 @@ public final class CostModel {
 
     /** The estimate for {@code plan}, tasks to compute given per stage by key, on {@code slots} slots (1: this machine). */
     public Estimate estimate(Plan plan, Map<String, Collection<String>> pending, int slots) {
-        Map<String, Task> byKey = new HashMap<>();
-        plan.stages().values().forEach(ts -> ts.forEach(t -> byKey.put(t.key(), t)));
+        Map<String, Task> byKey = byKey(plan);
         List<StageCost> out = new ArrayList<>();
         double total = RUN_START;
         for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
@@ -170,8 +169,7 @@ public final class CostModel {
 
     /** Predicted seconds of each task of {@code tasks} (a group's members share it equally), by key. */
     public Map<String, Double> taskSeconds(String stage, List<Task> tasks, Plan plan) {
-        Map<String, Task> byKey = new HashMap<>();
-        plan.stages().values().forEach(ts -> ts.forEach(t -> byKey.put(t.key(), t)));
+        Map<String, Task> byKey = byKey(plan);
         Map<String, Double> out = new HashMap<>();
         for (List<Task> g : TaskGroups.of(Stages.get(stage), tasks)) {
             Work w = work(stage, g, byKey::get);
@@ -179,6 +177,13 @@ public final class CostModel {
             g.forEach(t -> out.put(t.key(), each));
         }
         return out;
+    }
+
+    /** Every planned task by its key (inputs' parameters are read from their tasks). */
+    private static Map<String, Task> byKey(Plan plan) {
+        Map<String, Task> byKey = new HashMap<>();
+        plan.stages().values().forEach(ts -> ts.forEach(t -> byKey.put(t.key(), t)));
+        return byKey;
     }
 
     /** Where a stage's prediction comes from: calibrated kinds with their cached task counts, or the probe. */

@@ -86,6 +86,18 @@ public final class RunLease implements AutoCloseable {
     public record State(Path file, boolean live, List<String> artifacts, String problem) {
     }
 
+    /**
+     * A run's state from its record's {@code status}: as recorded, but {@code killed} for a record
+     * that says {@code running} when no process holds the run's lease (SIGKILL, a crash, a power loss).
+     */
+    public static String state(Path runDir, String status) {
+        if (!status.equals(Runner.RUNNING)) {
+            return status;
+        }
+        State lease = inspect(runDir);
+        return lease != null && lease.live() ? status : "killed";
+    }
+
     /** Reads the lease in {@code runDir} (null when none) and whether its run still holds it. */
     public static State inspect(Path runDir) {
         Path f = runDir.resolve(FILE);

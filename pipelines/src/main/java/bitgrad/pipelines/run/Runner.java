@@ -391,8 +391,7 @@ public final class Runner {
                 boolean same = r.path("experiment").asText().equals(plan.loaded().config().name())
                         && r.path("overrides").equals(Task.JSON.valueToTree(plan.loaded().overrides()));
                 if (same && !status.equals("ok")) {
-                    RunLease.State lease = RunLease.inspect(d);
-                    String state = status.equals(RUNNING) && (lease == null || !lease.live()) ? "killed" : status;
+                    String state = RunLease.state(d, status);
                     if (!state.equals(RUNNING)) {
                         from = " left by run " + d.getFileName() + " (" + state + ")";
                         break;
