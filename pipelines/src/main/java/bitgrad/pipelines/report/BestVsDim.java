@@ -39,7 +39,6 @@ final class BestVsDim implements Part {
             XYChart chart = Figures.lines("Best loss decrease vs model width, " + v.getKey(), "num_dim (model width)",
                     "best decrease / base loss (log scale)");
             chart.getStyler().setYAxisLogarithmic(true);
-            chart.getStyler().setXAxisDecimalPattern("0");
             chart.getStyler().setErrorBarsColorSeriesColor(true);
             int colour = 0;
             List<String> dropped = new ArrayList<>();

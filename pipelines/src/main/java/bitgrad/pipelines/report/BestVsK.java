@@ -34,7 +34,6 @@ final class BestVsK implements Part {
             }
             XYChart chart = Figures.lines("Best loss decrease vs sr-STE samples, " + v.getKey(), "k (stochastic forward passes averaged)",
                     "best loss decrease (vanilla sign after the update)");
-            chart.getStyler().setXAxisDecimalPattern("0");
             chart.getStyler().setErrorBarsColorSeriesColor(true);
             int colour = 0;
             double[] ks = null;

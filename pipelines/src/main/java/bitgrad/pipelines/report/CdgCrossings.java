@@ -191,8 +191,6 @@ final class CdgCrossings implements Part {
         XYChart chart = Figures.lines(title, "level crossings per coordinate (rows whose unit changes level; log)", y);
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setXAxisDecimalPattern("0.##E0");
-        chart.getStyler().setYAxisDecimalPattern("0.##");
         Map<String, List<Point>> series = new TreeMap<>();
         // a log axis has no place for 0 crossings: those points sit at a tenth of the smallest positive count, said in the caption
         double floor = pts.stream().mapToDouble(Point::crossings).filter(x -> x > 0).min().orElse(1) / 10;

@@ -41,7 +41,6 @@ final class Efficiency implements Part {
                     "best decrease / base loss (log scale)");
             chart.getStyler().setXAxisLogarithmic(true);
             chart.getStyler().setYAxisLogarithmic(true);
-            chart.getStyler().setXAxisDecimalPattern("0.#E0");
             chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             chart.getStyler().setMarkerSize(9);
             chart.getStyler().setErrorBarsColorSeriesColor(true);

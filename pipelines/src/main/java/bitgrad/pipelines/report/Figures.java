@@ -35,8 +35,6 @@ final class Figures {
         c.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
         s.setSeriesColors(PALETTE);
         s.setLegendBorderColor(Color.WHITE);
-        c.getStyler().setXAxisDecimalPattern("0.####");
-        c.getStyler().setYAxisDecimalPattern("0.###E0");
         return c;
     }
 
@@ -82,13 +80,13 @@ final class Figures {
         s.setSeriesColors(PALETTE);
         s.setLegendBorderColor(Color.WHITE);
         c.getStyler().setXAxisLabelRotation(20);
-        c.getStyler().setYAxisDecimalPattern("0.###");
         return c;
     }
 
     /** Writes {@code chart} as {@code <name>.png} and {@code <name>.svg} in {@code dir}. */
     static void save(Chart<?, ?> chart, Path dir, String name) throws IOException {
         Files.createDirectories(dir);
+        Ticks.apply(chart);
         javax.imageio.ImageIO.setUseCache(false); // PNGs are encoded in memory: no cache file left in the system temp folder
         BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
         VectorGraphicsEncoder.saveVectorGraphic(chart, dir.resolve(name).toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);

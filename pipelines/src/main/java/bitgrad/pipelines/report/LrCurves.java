@@ -64,7 +64,6 @@ final class LrCurves implements Part {
             XYChart chart = Figures.lines("Loss decrease vs learning rate, " + titles.get(g.getKey()),
                     "learning rate (log scale)", "loss decrease L(w) - L(w - lr g)");
             chart.getStyler().setXAxisLogarithmic(true);
-            chart.getStyler().setXAxisDecimalPattern("0.#E0");
             // the answer is near the top: the axis spans up to 1.3x the best mean decrease and down to the lowest
             // band (or 0), but not below -2x the best, lower values drawn at the floor
             double top = 0;

@@ -29,7 +29,7 @@ final class Mismatch implements Part {
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 4;
+        return 5;
     }
 
     /** The CDG estimator of a row that pairs CDG with STE, else null. */
@@ -109,12 +109,14 @@ final class Mismatch implements Part {
         String section = dims.size() == 1 ? ReportPage.LEAD : "lr-sweep";
         int n = 0;
         for (Map.Entry<String, Map<String, Map<String, double[]>>> f : figures.entrySet()) {
-            CategoryChart chart = Figures.bars("Gradient mismatch: cosine(CDG, STE) per layer, " + f.getKey(), "layer (0 = first)",
-                    "cosine(CDG, STE) (mean ± sd over repeats)");
-            // the axis starts near the smallest bar: cosines of 0.92 and 0.96 must not both look like 1
+            // the axis starts near the smallest bar, so that cosines of 0.92 and 0.96 do not both look like 1; where it does not
+            // start at 0 the axis title says from where (bar lengths are then differences from that baseline, not cosines)
             double low = f.getValue().values().stream().flatMap(m -> m.values().stream()).mapToDouble(m -> m[0] - m[1]).min()
                     .orElse(0);
-            chart.getStyler().setYAxisMin(low < 0 ? Math.max(-1, Math.floor(low * 10) / 10) : Math.floor(low * 10) / 10);
+            double base = low < 0 ? Math.max(-1, Math.floor(low * 10) / 10) : low >= 0.5 ? Math.floor(low * 10) / 10 : 0;
+            CategoryChart chart = Figures.bars("Gradient mismatch: cosine(CDG, STE) per layer, " + f.getKey(), "layer (0 = first)",
+                    "cosine(CDG, STE), mean ± sd over repeats" + (base > 0 ? String.format(Locale.ROOT, " (axis from %.1f, not 0)", base) : ""));
+            chart.getStyler().setYAxisMin(base);
             chart.getStyler().setYAxisMax(1.0);
             for (Map.Entry<String, Map<String, double[]>> act : f.getValue().entrySet()) {
                 chart.addSeries(act.getKey(), new ArrayList<>(act.getValue().keySet()),
@@ -122,8 +124,8 @@ final class Mismatch implements Part {
                         act.getValue().values().stream().map(m -> (Number) m[1]).toList());
             }
             c.figure(section, chart, "mismatch_" + (n++), "cosine(CDG, STE) per hidden layer, " + f.getKey(),
-                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1 (the axis"
-                            + " starts near the smallest bar, not at 0). The output layer is not drawn: its cosine is 1 by"
+                    "Near 1 means STE points where finite differences do; identity (FP) activations must give about 1 (where the"
+                            + " axis does not start at 0 its title says so). The output layer is not drawn: its cosine is 1 by"
                             + " construction (the loss is quadratic in it). The table"
                             + " gives the level crossings each CDG coordinate rests on: a few crossings make CDG noise.");
         }

@@ -17,7 +17,6 @@ final class NesPretrainingFigures {
     static void draw(ReportContext c, Map<String, Map<Long, List<Double>>> snrByN, DimSeries offsetShare, DimSeries trueFalls,
             Map<String, DimSeries> slope, DimSeries heldRatio, DimSeries nesDescends, Map<Long, Long> weights) throws IOException {
         XYChart v = Figures.lines("NES signal-to-noise ratio as the samples grow", "samples N (nested)", "signal / noise over seeds");
-        v.getStyler().setYAxisDecimalPattern("0.##");
         int i = 0;
         for (Map.Entry<String, Map<Long, List<Double>>> e : snrByN.entrySet()) {
             String[] id = e.getKey().split("\\|");
@@ -96,8 +95,6 @@ final class NesPretrainingFigures {
 
     private static XYChart dimChart(String title, String y) {
         XYChart ch = Figures.lines(title, "dim", y);
-        ch.getStyler().setYAxisDecimalPattern("0.###");
-        ch.getStyler().setXAxisDecimalPattern("0");
         return ch;
     }
 

@@ -36,7 +36,6 @@ final class PretrainPart implements Part {
             return;
         }
         XYChart chart = Figures.lines("STE pretraining", "step", "training loss (MSE to the teacher, log scale)");
-        chart.getStyler().setXAxisDecimalPattern("0");
         chart.getStyler().setYAxisLogarithmic(true);
         int i = 0;
         for (String k : keys) {

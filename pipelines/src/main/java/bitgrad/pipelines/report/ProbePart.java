@@ -74,7 +74,6 @@ final class ProbePart implements Part {
         }
         XYChart chart = Figures.lines("NES max point: its own sample points vs the estimators, " + what,
                 "sample point rank by its decrease at radius sigma (best first)", "loss decrease of the step");
-        chart.getStyler().setXAxisDecimalPattern("0");
         Figures.line(chart, "normalised u_k stepped at NES's best lr", ranks, stepped, 0).setMarker(SeriesMarkers.CIRCLE);
         double[] ends = {1, order.length};
         for (int r = 0; r < own.rows(); r++) {

@@ -59,7 +59,6 @@ final class ResNetPart implements Part {
         XYChart loss = Figures.lines("ResNet STE pretraining: training loss", "step", "cross-entropy on the step's batch (log scale)");
         XYChart acc = Figures.lines("ResNet STE pretraining: training accuracy", "step", "accuracy on the step's batch");
         loss.getStyler().setYAxisLogarithmic(true);
-        acc.getStyler().setYAxisDecimalPattern("0.00");
         int i = 0;
         for (String k : keys) {
             JsonNode model = c.params(Stages.RESNET_PRETRAIN.name(), k).path("model");
@@ -117,8 +116,6 @@ final class ResNetPart implements Part {
                     model.path("activation").asText(), (long) layer, eps, (long) t.rows(), total, cosine);
             XYChart chart = Figures.lines(String.format(Locale.ROOT, "binary conv %d, %s: cosine(CDG, STE) = %.3f", layer, caseName(model), cosine),
                     "STE gradient", "CDG gradient (eps=" + eps + ")");
-            chart.getStyler().setYAxisDecimalPattern("0.##E0");
-            chart.getStyler().setXAxisDecimalPattern("0.##E0");
             XYSeries pts = chart.addSeries("weights (" + t.rows() + " of " + total + ")", ste.length == 0 ? new double[] {0} : ste,
                     cdg.length == 0 ? new double[] {0} : cdg);
             pts.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);

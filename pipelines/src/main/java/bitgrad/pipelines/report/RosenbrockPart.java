@@ -55,12 +55,9 @@ final class RosenbrockPart implements Part {
     /** One panel pair (f, cosine) per optimizer: their scales differ by decades. */
     private static void descents(ReportContext c, String optimizer, List<String> keys) throws IOException {
         XYChart f = Figures.lines("Rosenbrock descent with " + optimizer + " (float64)", "step (thousands)", "f(x) (log scale)");
-        f.getStyler().setXAxisDecimalPattern("0");
         f.getStyler().setYAxisLogarithmic(true);
         XYChart cos = Figures.lines("Rosenbrock with " + optimizer + ": agreement with the analytic gradient", "step (thousands)",
                 "cosine(estimate, analytic gradient)");
-        cos.getStyler().setXAxisDecimalPattern("0");
-        cos.getStyler().setYAxisDecimalPattern("0.####");
         int i = 0;
         for (String k : keys) {
             JsonNode p = c.params("rosenbrock", k);
@@ -107,7 +104,6 @@ final class RosenbrockPart implements Part {
         for (XYChart chart : List.of(cdg, nes)) {
             chart.getStyler().setXAxisLogarithmic(true);
             chart.getStyler().setYAxisLogarithmic(true);
-            chart.getStyler().setXAxisDecimalPattern("0.#E0");
         }
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (int r = 0; r < e.rows(); r++) {
