@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -158,6 +159,16 @@ public final class ArrowFiles {
                     (o, j, at) -> ((Float4Vector) ((ListVector) v).getDataVector()).setSafe(at, ((float[]) o)[j]));
             case LONG_LIST -> fillList((ListVector) v, values, o -> ((long[]) o).length,
                     (o, j, at) -> ((BigIntVector) ((ListVector) v).getDataVector()).setSafe(at, ((long[]) o)[j]));
+            case BOOLEAN -> {
+                BitVector b = (BitVector) v;
+                for (int i = 0; i < n; i++) {
+                    if (values.get(i) == null) {
+                        b.setNull(i);
+                    } else {
+                        b.setSafe(i, (Boolean) values.get(i) ? 1 : 0);
+                    }
+                }
+            }
             default -> throw new IllegalStateException(type.name());
         }
         v.setValueCount(n);
@@ -343,6 +354,7 @@ public final class ArrowFiles {
                 case STRING -> new String(((VarCharVector) v).get(i), StandardCharsets.UTF_8);
                 case LONG -> ((BigIntVector) v).get(i);
                 case DOUBLE -> ((Float8Vector) v).get(i);
+                case BOOLEAN -> ((BitVector) v).get(i) == 1;
                 case FLOAT_LIST -> {
                     ListVector l = (ListVector) v;
                     float[] f = new float[l.getElementEndIndex(i) - l.getElementStartIndex(i)];

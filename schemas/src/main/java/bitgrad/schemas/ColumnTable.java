@@ -91,6 +91,7 @@ public final class ColumnTable {
             case DOUBLE -> v instanceof Number n ? n.doubleValue() : null;
             case FLOAT_LIST -> v instanceof float[] ? v : null;
             case LONG_LIST -> v instanceof long[] ? v : null;
+            case BOOLEAN -> v instanceof Boolean ? v : null;
         };
         if (out == null) {
             throw new IllegalArgumentException("column " + name + " (" + type + ") cannot hold " + v.getClass().getSimpleName());

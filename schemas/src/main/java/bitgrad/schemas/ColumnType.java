@@ -17,7 +17,9 @@ public enum ColumnType {
     /** List of 32-bit floats (a tensor's values, a data row); Java {@code float[]}. */
     FLOAT_LIST,
     /** List of 64-bit integers (a tensor's shape); Java {@code long[]}. */
-    LONG_LIST;
+    LONG_LIST,
+    /** True or false (a flag in an exported table; artifacts store flags as 0/1 longs); Java {@code Boolean}. */
+    BOOLEAN;
 
     /** The Arrow field of a column of this type. */
     Field field(String name) {
@@ -29,6 +31,7 @@ public enum ColumnType {
                     List.of(Field.nullable("item", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE))));
             case LONG_LIST -> new Field(name, FieldType.nullable(ArrowType.List.INSTANCE),
                     List.of(Field.nullable("item", new ArrowType.Int(64, true))));
+            case BOOLEAN -> Field.nullable(name, ArrowType.Bool.INSTANCE);
         };
     }
 
@@ -43,6 +46,9 @@ public enum ColumnType {
         }
         if (t instanceof ArrowType.FloatingPoint fp && fp.getPrecision() == FloatingPointPrecision.DOUBLE) {
             return DOUBLE;
+        }
+        if (t instanceof ArrowType.Bool) {
+            return BOOLEAN;
         }
         if (t instanceof ArrowType.List && f.getChildren().size() == 1) {
             ArrowType c = f.getChildren().get(0).getType();

@@ -63,6 +63,17 @@ class ArrowFilesTest {
     }
 
     @Test
+    void booleansRoundTripWithNulls() throws Exception {
+        Path p = dir.resolve("b.arrow");
+        ArrowFiles.write(p, new ColumnTable("flags", "pretrained", ColumnType.BOOLEAN).add(true).add((Object) null).add(false));
+        ColumnTable t = ArrowFiles.read(p);
+        assertEquals(ColumnType.BOOLEAN, t.columns().get("pretrained"));
+        assertEquals(true, t.get("pretrained", 0));
+        assertNull(t.get("pretrained", 1));
+        assertEquals(false, t.get("pretrained", 2));
+    }
+
+    @Test
     void paramSetsRoundTrip() throws Exception {
         ParamSet p = new ParamSet(List.of(new HostTensor("w", new long[] {2, 2}, new float[] {1, 2, 3, 4})));
         Path f = dir.resolve("p.arrow");

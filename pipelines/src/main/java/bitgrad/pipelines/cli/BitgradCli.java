@@ -19,7 +19,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "bitgrad", mixinStandardHelpOptions = true, footerHeading = "%nExamples:%n", footer = {"  bitgrad run quickstart", "  bitgrad status quickstart", "  bitgrad show latest summary.arrow --format csv"}, versionProvider = BitgradCli.VersionProvider.class,
         description = "Gradient-estimator experiments for binary neural networks: STE vs CDG vs NES vs sr-STE.",
         subcommands = {RunCommand.class, StatusCommand.class, ShowCommand.class, ReportCommand.class, RunsCommand.class,
-            CompareCommand.class, ExperimentsCommand.class,
+            CompareCommand.class, ExportCommand.class, ExperimentsCommand.class,
             CacheCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class BitgradCli implements Callable<Integer> {

@@ -95,7 +95,7 @@ final class ShowCommand implements Callable<Integer> {
         }
         ColumnTable t = ArrowFiles.read(store.root().resolve(matches.get(0)));
         switch (format) {
-            case "csv" -> printCsv(t, out);
+            case "csv" -> bitgrad.pipelines.export.Csv.write(t, out);
             case "json" -> printJson(t, out);
             default -> printTable(t, out);
         }
@@ -118,25 +118,12 @@ final class ShowCommand implements Callable<Integer> {
         return p.length == 3 && a.equals(p[0] + "/" + p[2]);
     }
 
-    private static String cell(Object v, boolean full) {
-        if (v == null) {
-            return "";
+    /** A value shortened for the screen: the first floats of a list, six significant digits; CSV and JSON give them whole. */
+    private static String cell(Object v) {
+        if (v instanceof float[] f && f.length > 4) {
+            return bitgrad.pipelines.export.Csv.cell(java.util.Arrays.copyOf(f, 4)).replace("]", " ... (" + f.length + ")]");
         }
-        if (v instanceof float[] f) {
-            StringBuilder sb = new StringBuilder("[");
-            int shown = full ? f.length : Math.min(4, f.length);
-            for (int i = 0; i < shown; i++) {
-                sb.append(i > 0 ? " " : "").append(f[i]);
-            }
-            return sb.append(shown < f.length ? " ... (" + f.length + ")]" : "]").toString();
-        }
-        if (v instanceof long[] l) {
-            return java.util.Arrays.toString(l).replace(",", "");
-        }
-        if (v instanceof Double d) {
-            return String.format(Locale.ROOT, full ? "%s" : "%.6g", d);
-        }
-        return v.toString();
+        return v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : bitgrad.pipelines.export.Csv.cell(v);
     }
 
     private void printTable(ColumnTable t, PrintWriter out) {
@@ -150,7 +137,7 @@ final class ShowCommand implements Callable<Integer> {
         for (int r = 0; r < rows; r++) {
             String[] row = new String[names.size()];
             for (int c = 0; c < names.size(); c++) {
-                row[c] = cell(t.get(names.get(c), r), false);
+                row[c] = cell(t.get(names.get(c), r));
                 width[c] = Math.max(width[c], row[c].length());
             }
             cells.add(row);
@@ -169,18 +156,6 @@ final class ShowCommand implements Callable<Integer> {
         }
         if (t.rows() > rows) {
             out.printf("... %d more rows (--limit, or --format csv for all)%n", t.rows() - rows);
-        }
-    }
-
-    private static void printCsv(ColumnTable t, PrintWriter out) {
-        out.println(String.join(",", t.columns().keySet()));
-        for (int r = 0; r < t.rows(); r++) {
-            List<String> row = new ArrayList<>();
-            for (String c : t.columns().keySet()) {
-                String s = cell(t.get(c, r), true);
-                row.add(s.contains(",") || s.contains(" ") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s);
-            }
-            out.println(String.join(",", row));
         }
     }
 
