@@ -13,8 +13,12 @@ import java.util.Locale;
  * <p>{@link #forward} is the exact value; {@link #ste} has the same value and, under autograd,
  * the gradient {@link #pseudoDerivative}. Implementations differ only in their forward and
  * in a surrogate function whose true derivative is the pseudo-derivative.
+ *
+ * <p>A new quantizer is a class implementing this interface plus a {@link Family} named in
+ * {@code META-INF/services/bitgrad.models.quant.Quantizer$Family}: {@link #parse} then knows its name, and every experiment,
+ * estimator (delta CDG levels values through {@link #applyEach} and {@link #thresholds}) and table takes it by that name.
  */
-public sealed interface Quantizer {
+public interface Quantizer {
 
     /** Canonical name, parseable by {@link #parse}. */
     String name();
@@ -111,10 +115,39 @@ public sealed interface Quantizer {
         }
     }
 
+    /** A quantizer family plugged in through {@link java.util.ServiceLoader}: its name and how it reads its parameter. */
+    interface Family {
+        /** The name before the colon in a quantizer spec ({@code shifted-sign} in {@code shifted-sign:0.1}). */
+        String name();
+
+        /**
+         * The quantizer of {@code arg} (null without a colon); its {@link Quantizer#name} must parse back to an equal one.
+         *
+         * @throws IllegalArgumentException with a one-line message for a bad parameter
+         */
+        Quantizer parse(String arg);
+    }
+
     /** The names {@link #parse} accepts, for help texts and errors. */
     static List<String> names() {
-        return List.of("identity (alias fp)", "sign (clipped STE, alias binary)", "sign-ste (identity STE)",
-                "approxsign", "swishsign[:beta] (beta 5)", "ternary[:threshold] (0.5)", "2bit | kbit:K");
+        List<String> out = new java.util.ArrayList<>(List.of("identity (alias fp)", "sign (clipped STE, alias binary)",
+                "sign-ste (identity STE)", "approxsign", "swishsign[:beta] (beta 5)", "ternary[:threshold] (0.5)", "2bit | kbit:K"));
+        Families.ALL.keySet().forEach(out::add);
+        return out;
+    }
+
+    /** The plugged-in families by name, loaded once. */
+    final class Families {
+        static final java.util.Map<String, Family> ALL = new java.util.TreeMap<>();
+
+        static {
+            for (Family f : java.util.ServiceLoader.load(Family.class)) {
+                ALL.putIfAbsent(f.name().toLowerCase(Locale.ROOT), f);
+            }
+        }
+
+        private Families() {
+        }
     }
 
     /**
@@ -140,8 +173,14 @@ public sealed interface Quantizer {
             case "ternary" -> new Ternary(arg == null ? 0.5 : number(arg, spec));
             case "2bit" -> noArg(arg, spec, new KBit(2));
             case "kbit" -> new KBit(arg == null ? 2 : (int) number(arg, spec));
-            default -> throw new IllegalArgumentException("unknown activation '" + spec + "'; known: "
+            default -> {
+                Family f = Families.ALL.get(name);
+                if (f != null) {
+                    yield f.parse(arg);
+                }
+                throw new IllegalArgumentException("unknown activation '" + spec + "'; known: "
                     + String.join(", ", names()));
+            }
         };
     }
 

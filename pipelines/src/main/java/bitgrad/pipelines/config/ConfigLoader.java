@@ -169,13 +169,24 @@ public final class ConfigLoader {
         }
     }
 
-    /** Overlays {@code user} on {@code base}; every user key must exist in base. */
+    /** The section of plugged-in stages' settings, one mapping per extension ({@code extensions.my-stage.scale}). */
+    public static final String EXTENSIONS = "extensions";
+
+    /** Overlays {@code user} on {@code base}; every user key must exist in base (but under {@link #EXTENSIONS}). */
     private static void merge(ObjectNode base, ObjectNode user, String prefix, String source) {
         Iterator<Map.Entry<String, JsonNode>> it = user.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = prefix + e.getKey();
             JsonNode existing = base.get(e.getKey());
+            if (key.equals(EXTENSIONS)) {
+                // the plugged-in stages' own settings: free-form here, read by each stage's planner (which names a bad one)
+                if (!e.getValue().isObject()) {
+                    throw new ConfigException("'" + EXTENSIONS + "' in " + source + " must be a mapping of extension name to its settings");
+                }
+                ((ObjectNode) existing).setAll((ObjectNode) e.getValue());
+                continue;
+            }
             if (existing == null) {
                 // a key is echoed only when it looks like one: a file that is not an experiment must not be printed
                 String shown = key.matches("[A-Za-z0-9_.\\-]{1,60}") ? "'" + key + "'" : "(not a bitgrad setting)";
@@ -204,6 +215,19 @@ public final class ConfigLoader {
         }
         String[] path = key.split("\\.");
         ObjectNode node = tree;
+        if (path[0].equals(EXTENSIONS) && path.length >= 3) {
+            // extensions.NAME.KEY=value: any key (the extension's planner checks its settings)
+            for (int i = 0; i < path.length - 1; i++) {
+                JsonNode next = node.get(path[i]);
+                node = next != null && next.isObject() ? (ObjectNode) next : node.putObject(path[i]);
+            }
+            String text = set.substring(eq + 1).trim();
+            if (text.isEmpty()) {
+                throw new ConfigException("--set " + key + " needs a value");
+            }
+            node.set(path[path.length - 1], parse(text, "--set " + key));
+            return;
+        }
         for (int i = 0; i < path.length - 1; i++) {
             JsonNode next = node.get(path[i]);
             if (next == null || !next.isObject()) {

@@ -20,10 +20,11 @@ import java.util.List;
  * @param rosenbrock Rosenbrock descent check
  * @param resnet thin XNOR-ResNet-18 experiment
  * @param threads cores a run may use (0: all); not part of any result, so not of any cache key
+ * @param extensions plugged-in stages to run, by their planner's name, each with its own settings (free-form)
  */
 public record ExperimentConfig(String name, String description, long seed, List<Integer> dims, int numInit, Model model,
         Data data, Pretrain pretrain, Estimators estimators, Sweep sweep, Probes probes, Questions questions, Rosenbrock rosenbrock,
-        Resnet resnet, int threads) {
+        Resnet resnet, int threads, java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> extensions) {
 
     /**
      * @param enabled run the ResNet stages

@@ -30,10 +30,24 @@ public final class PlotStage extends Stage<PlotStage.Params> {
     /** Derived tables (best settings, mismatch, ResNet cosines), each of a schema declared in {@link Tables}. */
     public static final Output TABLES = Output.files("*.arrow");
 
-    /** Every view of the results, in page order; a new figure is one more small {@link Part}. */
-    static final List<Part> PARTS = List.of(new Findings(), new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
+    /** The stage's name. */
+    public static final String NAME = "plot";
+
+    /** Every view of the results, in page order; a new figure is one more small {@link Part}, here or plugged in. */
+    static final List<Part> PARTS = parts(new Findings(), new ResultTables(), new PretrainPart(), new Efficiency(), new LrCurves(), new BestVsDim(),
             new BestVsK(), new CosineWithReference(), new Mismatch(), new RosenbrockPart(), new ProbePart(), new SteRandomPart(),
             new ResNetPart(), new NesVsCdg(), new NesAfterPretraining(), new SmoothingPart(), new LastLayer(), new SrSteGain(), new CdgCrossings());
+
+    /** The built-in parts, then those named in {@code META-INF/services/bitgrad.pipelines.report.Part} (a name already taken is skipped). */
+    private static List<Part> parts(Part... builtIn) {
+        List<Part> all = new java.util.ArrayList<>(List.of(builtIn));
+        for (Part p : java.util.ServiceLoader.load(Part.class)) {
+            if (all.stream().noneMatch(q -> q.name().equals(p.name()))) {
+                all.add(p);
+            }
+        }
+        return List.copyOf(all);
+    }
 
     /** The stages whose artifacts the parts read: the plot task's input names. */
     public static final List<String> READS = List.of("summary", "init-models", "estimate", "lr-sweep", "layer-sweep", "smoothing", "nes-snr", "pretrain", "rosenbrock", "gradcheck", "probe", "image-data",
@@ -41,7 +55,7 @@ public final class PlotStage extends Stage<PlotStage.Params> {
 
     /** The stage's own version covers the page's frame; each part has its own version (see {@link #algorithms}). */
     public PlotStage() {
-        super("plot", 10, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super(NAME, 10, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     /** Every part with its version: adding, removing or bumping a part changes the plot stage's keys. */

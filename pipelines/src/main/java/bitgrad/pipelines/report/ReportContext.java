@@ -16,9 +16,11 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * What a report {@link Part} reads and where it writes: the cached artifacts of one run's stages
  * (the plot task's inputs, named by stage) on one side; on the other, figures (PNG + SVG), tables
  * (Arrow + HTML), HTML fragments and headline lines, each filed under a section (a stage name) in
- * the order the parts produce them.
+ * the order the parts produce them. A part plugged in from another module uses its public methods: the artifacts of the
+ * stages it reads ({@link #keys}, {@link #params}, {@link #table(String, String, String)}) and the figure, table, HTML and
+ * headline it files under a section (its stage's name puts it in that stage's part of the page).
  */
-final class ReportContext {
+public final class ReportContext {
 
     private final StageContext<?> task;
     private final ColumnTable sections = Tables.REPORT_SECTIONS.empty();
@@ -33,19 +35,19 @@ final class ReportContext {
     // ------------------------------------------------------------------ reading
 
     /** Keys of the run's artifacts of {@code stage}, in plan order. */
-    List<String> keys(String stage) {
+    public List<String> keys(String stage) {
         List<String> k = new ArrayList<>();
         task.inputs(stage).forEach(r -> k.add(r.key()));
         return k;
     }
 
     /** The parameters of the task that made {@code (stage, key)}. */
-    JsonNode params(String stage, String key) {
+    public JsonNode params(String stage, String key) {
         return task.paramsJson(new TaskRef(stage, key));
     }
 
     /** The facts recorded with {@code (stage, key)}. */
-    Map<String, Object> info(String stage, String key) {
+    public Map<String, Object> info(String stage, String key) {
         return task.infoOf(new TaskRef(stage, key));
     }
 
@@ -71,7 +73,7 @@ final class ReportContext {
     }
 
     /** A table of artifact {@code (stage, key)}. */
-    ColumnTable table(String stage, String key, String file) throws IOException {
+    public ColumnTable table(String stage, String key, String file) throws IOException {
         return task.read(new TaskRef(stage, key), file);
     }
 
@@ -100,13 +102,13 @@ final class ReportContext {
     // ------------------------------------------------------------------ writing
 
     /** Writes {@code chart} as {@code <name>.png} and {@code .svg} and files it under {@code section}. */
-    void figure(String section, Chart<?, ?> chart, String name, String title, String caption) throws IOException {
+    public void figure(String section, Chart<?, ?> chart, String name, String title, String caption) throws IOException {
         Figures.save(chart, task.output(name + ".png").getParent(), name);
         sections.add(section, "figure", name, title, caption);
     }
 
     /** Writes {@code t} as {@code <t.kind()>.arrow} and shows it under {@code section} with a heading. */
-    void table(String section, String heading, ColumnTable t) throws IOException {
+    public void table(String section, String heading, ColumnTable t) throws IOException {
         table(section, heading, t, Html.table(t));
     }
 
@@ -123,12 +125,12 @@ final class ReportContext {
     }
 
     /** An HTML fragment under {@code section} (escaped by the caller). */
-    void html(String section, String html) {
+    public void html(String section, String html) {
         sections.add(section, "html", "", "", html);
     }
 
     /** A {@code key=value} line the terminal prints after the run. */
-    void headline(String section, String line) {
+    public void headline(String section, String line) {
         sections.add(section, "headline", "", "", line);
     }
 

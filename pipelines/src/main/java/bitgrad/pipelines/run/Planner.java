@@ -70,7 +70,11 @@ public final class Planner {
         p.requireFewEstimates();
         p.build();
         Map<String, List<Task>> ordered = new LinkedHashMap<>();
-        for (String stage : Stages.names()) {
+        List<String> order = new ArrayList<>(Stages.names());
+        // the report reads every stage: last, whatever order plugged-in stages were found in
+        order.remove(PlotStage.NAME);
+        order.add(PlotStage.NAME);
+        for (String stage : order) {
             if (p.stages.containsKey(stage)) {
                 ordered.put(stage, List.copyOf(p.stages.get(stage).values()));
             }
@@ -294,16 +298,89 @@ public final class Planner {
         if (c.resnet().enabled()) {
             resnet();
         }
+        List<String> plugged = extensions();
         add(Stages.SUMMARY, new SummaryStage.Params(), Map.of("sweeps", sweeps, "cosines", cosines, "rosenbrock", ros));
         Map<String, List<TaskRef>> shown = new LinkedHashMap<>();
-        for (String stage : PlotStage.READS) {
+        List<String> reads = new ArrayList<>(PlotStage.READS);
+        reads.addAll(plugged);
+        for (String stage : reads) {
             List<TaskRef> refs = new ArrayList<>();
             stages.getOrDefault(stage, Map.of()).values().forEach(t -> refs.add(new TaskRef(t.stage(), t.key())));
             if (!refs.isEmpty()) {
                 shown.put(stage, refs);
             }
         }
-        add((PlotStage) Stages.get("plot"), new PlotStage.Params(), shown);
+        add((PlotStage) Stages.get(PlotStage.NAME), new PlotStage.Params(), shown);
+    }
+
+    /** The planners found through {@link java.util.ServiceLoader}, by name. */
+    private static final Map<String, StagePlanner> PLANNERS = new java.util.TreeMap<>();
+
+    static {
+        for (StagePlanner sp : java.util.ServiceLoader.load(StagePlanner.class)) {
+            PLANNERS.putIfAbsent(sp.name(), sp);
+        }
+    }
+
+    /** The stages plugged-in planners plan (each only when an experiment turns its extension on). */
+    public static java.util.Set<String> extensionStages() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        PLANNERS.values().forEach(sp -> out.add(sp.stage()));
+        return out;
+    }
+
+    /** Runs the plugged-in planners the experiment turns on ({@code extensions.<name>}); returns their stages. */
+    private List<String> extensions() {
+        List<String> out = new ArrayList<>();
+        Map<String, com.fasterxml.jackson.databind.JsonNode> on = c.extensions() == null ? Map.of() : c.extensions();
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : on.entrySet()) {
+            StagePlanner sp = PLANNERS.get(e.getKey());
+            if (sp == null) {
+                throw new bitgrad.pipelines.config.ConfigException("unknown extension '" + e.getKey() + "'; plugged in: "
+                        + (PLANNERS.isEmpty() ? "none" : String.join(", ", PLANNERS.keySet())));
+            }
+            sp.plan(new StagePlanner.Context() {
+                @Override
+                public ExperimentConfig config() {
+                    return c;
+                }
+
+                @Override
+                public com.fasterxml.jackson.databind.JsonNode settings() {
+                    return e.getValue() == null || !e.getValue().isObject() ? bitgrad.transforms.Task.JSON.createObjectNode() : e.getValue();
+                }
+
+                @Override
+                public List<TaskRef> tasks(String stage) {
+                    List<TaskRef> refs = new ArrayList<>();
+                    stages.getOrDefault(stage, Map.of()).values().forEach(t -> refs.add(new TaskRef(t.stage(), t.key())));
+                    return refs;
+                }
+
+                @Override
+                public com.fasterxml.jackson.databind.JsonNode params(TaskRef task) {
+                    Task t = stages.getOrDefault(task.stage(), Map.of()).get(task.key());
+                    if (t == null) {
+                        throw new IllegalArgumentException("no planned task " + task.stage() + "/" + task.key());
+                    }
+                    return t.params();
+                }
+
+                @Override
+                public <P extends Record> TaskRef add(Stage<P> stage, P params, Map<String, List<TaskRef>> inputs) {
+                    return Planner.this.add(stage, params, inputs);
+                }
+
+                @Override
+                public long seed(Object... coordinates) {
+                    return Seeds.derive(c.seed(), coordinates);
+                }
+            });
+            if (!out.contains(sp.stage())) {
+                out.add(sp.stage());
+            }
+        }
+        return out;
     }
 
     private TaskRef pretrain(MlpSpec model, TaskRef init, int dim, int i) {

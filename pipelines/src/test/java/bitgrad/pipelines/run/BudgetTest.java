@@ -28,6 +28,8 @@ class BudgetTest {
                 seen.add(e.getKey());
             }
         }
-        assertEquals(new TreeSet<>(Stages.names()), seen, "the presets reach every stage");
+        TreeSet<String> builtIn = new TreeSet<>(Stages.names());
+        builtIn.removeAll(Planner.extensionStages()); // a plugged-in stage runs when an experiment turns its extension on
+        assertEquals(builtIn, seen, "the presets reach every stage");
     }
 }
