@@ -31,6 +31,9 @@ import java.util.stream.Stream;
  * private temporary folder and renamed into place in one step, so a reader sees a complete
  * artifact or none; every hit is verified against its manifest, and a missing, truncated or
  * altered file makes it a miss, never a crash.
+ *
+ * <p>Over 400 lines because the store's rules on disk (names confined to the root, the manifest as the only list of an
+ * artifact's files, private temporaries owned by a live process, atomic commit) are kept in the one class that applies them.
  */
 public final class ArtifactStore {
 

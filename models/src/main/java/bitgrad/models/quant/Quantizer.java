@@ -17,6 +17,9 @@ import java.util.Locale;
  * <p>A new quantizer is a class implementing this interface plus a {@link Family} named in
  * {@code META-INF/services/bitgrad.models.quant.Quantizer$Family}: {@link #parse} then knows its name, and every experiment,
  * estimator (delta CDG levels values through {@link #applyEach} and {@link #thresholds}) and table takes it by that name.
+ *
+ * <p>Over 400 lines because the built-in quantizers are small records kept beside their interface, so their forward and
+ * backward pairs read as one table (docs/science.md §2).
  */
 public interface Quantizer {
 

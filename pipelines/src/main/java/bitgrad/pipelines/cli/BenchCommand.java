@@ -59,8 +59,8 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Check.within(spec, "--lrs", lrs, 1, bitgrad.pipelines.config.ConfigLoader.MAX_LRS);
-            Check.within(spec, "--batches", batches, 1, bitgrad.pipelines.config.ConfigLoader.MAX_REPEATS);
+            Check.within(spec, "--lrs", lrs, 1, bitgrad.pipelines.config.ConfigChecks.MAX_LRS);
+            Check.within(spec, "--batches", batches, 1, bitgrad.pipelines.config.ConfigChecks.MAX_REPEATS);
             LrSweep.Method method;
             try {
                 method = LrSweep.Method.parse(sweep);
@@ -132,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
             if (modes == null) {
                 return super.call();
             }
-            Check.within(spec, "--batches", batches, 1, bitgrad.pipelines.config.ConfigLoader.MAX_REPEATS);
+            Check.within(spec, "--batches", batches, 1, bitgrad.pipelines.config.ConfigChecks.MAX_REPEATS);
             estimator(); // checks --sigma and --samples
             if (rankShaping) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--modes: rank shaping cannot share a pass");
@@ -154,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         Estimator estimator() {
             Check.positive(spec, "--sigma", sigma);
-            Check.within(spec, "--samples", samples, 1, bitgrad.pipelines.config.ConfigLoader.MAX_SAMPLES);
+            Check.within(spec, "--samples", samples, 1, bitgrad.pipelines.config.ConfigChecks.MAX_SAMPLES);
             return new NesEstimator(sigma, samples, !oneSided && !noBaseline, !noBaseline, rankShaping);
         }
     }
@@ -182,7 +182,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         Estimator estimator() {
             Check.positive(spec, "--tau", tau);
-            Check.within(spec, "--k", k, 1, bitgrad.pipelines.config.ConfigLoader.MAX_DRAWS);
+            Check.within(spec, "--k", k, 1, bitgrad.pipelines.config.ConfigChecks.MAX_DRAWS);
             return new SrSteEstimator(tau, k, backward);
         }
     }
@@ -221,7 +221,7 @@ final class BenchCommand implements Callable<Integer> {
         public Integer call() {
             Check.within(spec, "--channels", channels, 1, 256);
             Check.within(spec, "--batch", batch, 1, 4096);
-            Check.within(spec, "--coords", coords, 1, bitgrad.pipelines.config.ConfigLoader.MAX_SAMPLES);
+            Check.within(spec, "--coords", coords, 1, bitgrad.pipelines.config.ConfigChecks.MAX_SAMPLES);
             if (layer < 1 || layer > bitgrad.models.nets.ResNetSpec.BINARY_CONVS) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--layer must be 1..16, got " + layer);
             }

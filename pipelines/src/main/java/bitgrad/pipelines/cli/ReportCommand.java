@@ -31,7 +31,7 @@ final class ReportCommand implements Callable<Integer> {
         String id = RunsDir.resolve(runs.runsDir, run);
         RunsDir.record(runs.runsDir, id); // a damaged record is a one-line error, before anything is rendered
         ReportPage.Written report = ReportPage.write(runs.runsDir.resolve(id), new ArtifactStore(runs.runsDir.resolve("cache")));
-        bitgrad.pipelines.run.Runner.markReportWritten(runs.runsDir.resolve(id));
+        bitgrad.pipelines.run.RunRecord.markReportWritten(runs.runsDir.resolve(id));
         spec.commandLine().getOut().printf("report figures=%d path=%s%n", report.figures(), report.page());
         return 0;
     }

@@ -117,9 +117,9 @@ final class RunCommand implements Callable<Integer> {
             report = ReportPage.write(o.runDir(), store);
         } catch (java.io.IOException | RuntimeException e) {
             // the stages' results are cached: say why the page failed and how to write it again
-            String why = Runner.REPORT_FAILED + " (" + Runner.reason(e) + "); the results are cached and 'bitgrad report " + o.runId()
+            String why = bitgrad.pipelines.run.RunRecord.REPORT_FAILED + " (" + Runner.reason(e) + "); the results are cached and 'bitgrad report " + o.runId()
                     + "' writes it again";
-            Runner.markFailed(o.runDir(), why);
+            bitgrad.pipelines.run.RunRecord.markFailed(o.runDir(), why);
             throw new bitgrad.pipelines.run.StageFailedException(why, e);
         }
         if (only == null) {

@@ -144,7 +144,7 @@ final class RunsDir {
                 } else {
                     List<String> used = artifacts(n);
                     c.finished().addAll(used);
-                    List<String> notUsed = refs(n.path(bitgrad.pipelines.run.Runner.PLANNED));
+                    List<String> notUsed = refs(n.path(bitgrad.pipelines.run.RunRecord.PLANNED));
                     notUsed.removeAll(used);
                     if (!notUsed.isEmpty()) {
                         c.unfinished().put(id, notUsed);

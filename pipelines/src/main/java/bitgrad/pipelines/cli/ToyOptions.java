@@ -2,7 +2,7 @@ package bitgrad.pipelines.cli;
 
 import bitgrad.models.nets.MlpSpec;
 import bitgrad.models.quant.Quantizer;
-import bitgrad.pipelines.config.ConfigLoader;
+import bitgrad.pipelines.config.ConfigChecks;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -35,9 +35,9 @@ final class ToyOptions {
 
     /** The validated model shape. */
     MlpSpec spec(CommandSpec cmd) {
-        Check.within(cmd, "--dim", dim, 1, ConfigLoader.MAX_DIM);
-        Check.within(cmd, "--depth", depth, 0, ConfigLoader.MAX_DEPTH);
-        Check.within(cmd, "--batch", batch, 1, ConfigLoader.MAX_ROWS);
+        Check.within(cmd, "--dim", dim, 1, ConfigChecks.MAX_DIM);
+        Check.within(cmd, "--depth", depth, 0, ConfigChecks.MAX_DEPTH);
+        Check.within(cmd, "--batch", batch, 1, ConfigChecks.MAX_ROWS);
         // the benchmark holds a batch whole, as a researcher's script does
         bitgrad.pipelines.run.Budget.requireMemory("a --batch of " + batch + " rows x --dim " + dim, 2 * 4 * batch * dim
                 + 16L * depth * dim * dim);

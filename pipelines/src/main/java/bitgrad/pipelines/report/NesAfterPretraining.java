@@ -41,7 +41,7 @@ final class NesAfterPretraining implements Part {
     /** Bumped whenever what this part says changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 5;
+        return 6;
     }
 
     /** One estimate's sweep: its point, family, whether it descends and its fitted curve. */

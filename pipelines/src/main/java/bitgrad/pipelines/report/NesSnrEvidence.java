@@ -27,7 +27,7 @@ record NesSnrEvidence(long samples, List<Cell> cells) {
 
     /**
      * One (variant, dim): the ratio's test against 1 for raw and pretrained models (null where that
-     * kind was not measured); {@code adjusted} is the pretrained test's Holm-adjusted p.
+     * kind was not measured); {@code adjusted} is the pretrained test's Holm-adjusted p (NaN where it could not be made).
      */
     record Cell(String variant, long dim, long weights, PairedTest raw, PairedTest pretrained, double adjusted, PairedTest drop,
             double dropAdjusted) {
@@ -110,8 +110,9 @@ record NesSnrEvidence(long samples, List<Cell> cells) {
             pre.add(test(ratios.get(k).get(true)));
             drop.add(drop(ratios.get(k).get(false), ratios.get(k).get(true)));
         }
-        double[] adjusted = Corrections.holm(pre.stream().mapToDouble(t -> t == null || t.n() < 2 ? 1 : t.p()).toArray());
-        double[] dropAdjusted = Corrections.holm(drop.stream().mapToDouble(t -> t == null || t.n() < 2 ? 1 : t.p()).toArray());
+        // Holm over the tests that can be made (as every verdict does): an untestable dim is no member of the family
+        double[] adjusted = Corrections.holmTestable(pre);
+        double[] dropAdjusted = Corrections.holmTestable(drop);
         List<Cell> cells = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             String[] id = keys.get(i).split("\\|");

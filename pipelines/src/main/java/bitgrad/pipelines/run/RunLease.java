@@ -91,7 +91,7 @@ public final class RunLease implements AutoCloseable {
      * that says {@code running} when no process holds the run's lease (SIGKILL, a crash, a power loss).
      */
     public static String state(Path runDir, String status) {
-        if (!status.equals(Runner.RUNNING)) {
+        if (!status.equals(RunRecord.RUNNING)) {
             return status;
         }
         State lease = inspect(runDir);

@@ -2,13 +2,11 @@ package bitgrad.pipelines.run;
 
 import bitgrad.pipelines.Versions;
 import bitgrad.pipelines.config.ConfigException;
+import bitgrad.pipelines.config.ExperimentConfig;
 import bitgrad.schemas.ArtifactStore;
 import bitgrad.transforms.Progress;
 import bitgrad.transforms.Stages;
 import bitgrad.transforms.Task;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -26,7 +24,10 @@ import java.util.Map;
 /**
  * Runs a plan stage by stage: decides per task whether its cached artifact is valid, runs the
  * missing (or forced) tasks of a stage as one Beam pipeline, verifies what they wrote, prints one
- * summary line per stage, and records everything in {@code runs/<run-id>/run.json}.
+ * summary line per stage, and records everything in {@code runs/<run-id>/run.json} ({@link RunRecord}).
+ *
+ * <p>Over 400 lines because the checks before a run, the cache decision per stage, the stage loop with its interrupt and
+ * failure handling, and the record written at each boundary are one run's lifecycle, read in order.
  */
 public final class Runner {
 
@@ -218,13 +219,13 @@ public final class Runner {
             plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> artifacts.add(stage + "/" + t.key())));
             lease = RunLease.take(opts.cacheDir(), runDir, artifacts);
             // a record from the first second: running, then (SIGINT, SIGTERM) interrupted, or at the end ok or failed
-            writeRecord(runId, runDir, started, done, null, RUNNING);
+            writeRecord(runId, runDir, started, done, null, RunRecord.RUNNING);
             final String id = runId;
             final Path dir = runDir;
             onSignal = new Thread(() -> {
                 if (over.compareAndSet(false, true)) {
                     String during = current == null ? "before its first stage" : "during stage " + current;
-                    writeRecord(id, dir, started, done, "interrupted " + during, INTERRUPTED);
+                    writeRecord(id, dir, started, done, "interrupted " + during, RunRecord.INTERRUPTED);
                     System.err.println("bitgrad: run " + id + " interrupted " + during + "; its finished tasks are cached:"
                             + " the same command resumes it");
                 }
@@ -238,7 +239,7 @@ public final class Runner {
                 }
                 current = stage;
                 if (!over.get()) { // after SIGINT the hook's interrupted record stands
-                    writeRecord(runId, runDir, started, done, null, RUNNING);
+                    writeRecord(runId, runDir, started, done, null, RunRecord.RUNNING);
                 }
                 done.add(runStage(stage, e.getValue()));
             }
@@ -363,11 +364,6 @@ public final class Runner {
         return m == null ? t.getClass().getSimpleName() : m;
     }
 
-    /** A run's state in its record while it computes (with its pid and current stage). */
-    public static final String RUNNING = "running";
-    /** A run's state after SIGINT or SIGTERM (its finished tasks are cached; the same command resumes it). */
-    public static final String INTERRUPTED = "interrupted";
-
     /** The stage the run is computing (for the record of an interrupted run). */
     private volatile String current;
 
@@ -392,7 +388,7 @@ public final class Runner {
                         && r.path("overrides").equals(Task.JSON.valueToTree(plan.loaded().overrides()));
                 if (same && !status.equals("ok")) {
                     String state = RunLease.state(d, status);
-                    if (!state.equals(RUNNING)) {
+                    if (!state.equals(RunRecord.RUNNING)) {
                         from = " left by run " + d.getFileName() + " (" + state + ")";
                         break;
                     }
@@ -406,69 +402,38 @@ public final class Runner {
     }
 
     private void writeRecord(String runId, Path runDir, Instant started, List<StageOutcome> stages, String error, String status) {
-        ObjectNode r = Task.JSON.createObjectNode();
-        r.put("run_id", runId);
-        r.put("status", status);
-        if (error != null) {
-            r.put("error", error);
+        boolean running = status.equals(RunRecord.RUNNING);
+        Map<String, String> versions = new java.util.LinkedHashMap<>();
+        for (String k : List.of("version", "djl", "pytorch", "beam", "arrow")) {
+            versions.put(k.equals("version") ? "bitgrad" : k, Versions.get(k));
         }
-        if (status.equals(RUNNING)) {
-            r.put("pid", ProcessHandle.current().pid());
-            if (current != null) {
-                r.put("current_stage", current);
+        versions.put("java", System.getProperty("java.version"));
+        String dirty = Versions.get("git_dirty");
+        List<RunRecord.Stage> done = new ArrayList<>();
+        for (StageOutcome s : stages) {
+            done.add(new RunRecord.Stage(s.stage(), s.cache(), s.reason(), s.tasks(), s.computed(), s.seconds(),
+                    Stages.version(s.stage()), s.keys().stream().map(k -> s.stage() + "/" + k).toList()));
+        }
+        // what the plan would have made: an unfinished run's finished tasks are kept by gc, as a killed run's are
+        List<String> planned = null;
+        if (!status.equals("ok")) {
+            planned = new ArrayList<>();
+            for (Map.Entry<String, List<Task>> e : plan.stages().entrySet()) {
+                for (Task t : e.getValue()) {
+                    planned.add(e.getKey() + "/" + t.key());
+                }
             }
         }
-        r.put("experiment", plan.loaded().config().name());
-        r.put("source", plan.loaded().source());
-        r.set("overrides", Task.JSON.valueToTree(plan.loaded().overrides()));
-        if (opts.name() != null) {
-            r.put("name", opts.name());
-        }
-        r.set("command", Task.JSON.valueToTree(opts.command()));
-        r.put("seed", plan.loaded().config().seed());
-        r.set("config", plan.loaded().tree());
-        ObjectNode v = r.putObject("versions");
-        for (String k : List.of("version", "djl", "pytorch", "beam", "arrow")) {
-            v.put(k.equals("version") ? "bitgrad" : k, Versions.get(k));
-        }
-        v.put("java", System.getProperty("java.version"));
-        // the build's own commit, recorded when the jar was built: never the repository the user stands in
-        r.put("git_commit", Versions.get("git_commit"));
-        String dirty = Versions.get("git_dirty");
-        if (dirty.equals("true") || dirty.equals("false")) {
-            r.put("git_dirty", Boolean.parseBoolean(dirty));
-        } else {
-            r.put("git_dirty", dirty);
-        }
-        r.put("host", host());
-        r.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        r.put("runner", opts.runner());
-        if ("flink".equals(opts.runner())) {
-            r.put("flink_master", opts.flinkMaster());
-        }
-        r.put("parallelism", opts.parallelism());
-        r.put("device", opts.device());
-        r.put("started", started.toString());
-        if (!status.equals(RUNNING)) {
-            r.put("finished", Instant.now().toString());
-        }
-        r.put("seconds", (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
-        ArrayNode arr = r.putArray("stages");
-        for (StageOutcome s : stages) {
-            ObjectNode o = arr.addObject();
-            o.put("stage", s.stage()).put("cache", s.cache()).put("reason", s.reason()).put("tasks", s.tasks())
-                    .put("computed", s.computed()).put("seconds", s.seconds()).put("code_version", Stages.version(s.stage()));
-            ArrayNode keys = o.putArray("artifacts");
-            s.keys().forEach(k -> keys.add(s.stage() + "/" + k));
-        }
-        if (!status.equals("ok")) {
-            // what the plan would have made: an unfinished run's finished tasks are kept by gc, as a killed run's are
-            ArrayNode planned = r.putArray(PLANNED);
-            plan.stages().forEach((stage, tasks) -> tasks.forEach(t -> planned.add(stage + "/" + t.key())));
-        }
+        ExperimentConfig c = plan.loaded().config();
+        RunRecord r = new RunRecord(runId, status, error, running ? ProcessHandle.current().pid() : null, running ? current : null,
+                c.name(), plan.loaded().source(), plan.loaded().overrides(), opts.name(), opts.command(), c.seed(), plan.loaded().tree(),
+                versions, Versions.get("git_commit"), // the build's own commit, recorded when the jar was built: never the user's repository
+                dirty.equals("true") || dirty.equals("false") ? (Object) Boolean.parseBoolean(dirty) : dirty, host(),
+                System.getProperty("os.name") + " " + System.getProperty("os.arch"), opts.runner(),
+                "flink".equals(opts.runner()) ? opts.flinkMaster() : null, opts.parallelism(), opts.device(), started.toString(),
+                running ? null : Instant.now().toString(), (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0, done, planned);
         try {
-            Files.createDirectories(runDir);
-            writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
+            r.write(runDir);
         } catch (IOException e) {
             out.println("bitgrad: could not write " + runDir.resolve("run.json") + ": " + e.getMessage());
         }
@@ -489,60 +454,6 @@ public final class Runner {
                     : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists" : "cannot be used";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    /** Marks the record of the run in {@code runDir} failed with {@code error} (a step after the stages failed). */
-    public static void markFailed(Path runDir, String error) {
-        try {
-            ObjectNode r = (ObjectNode) Task.JSON.readTree(runDir.resolve("run.json").toFile());
-            r.put("status", "failed");
-            r.put("error", error);
-            writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
-        } catch (IOException | RuntimeException e) {
-            // the record stays as it was; the caller reports the failure on the terminal
-        }
-    }
-
-    /**
-     * After {@code bitgrad report} wrote the page of a run whose only failure was its report:
-     * the record becomes {@code ok} again (a failure of a stage stays recorded).
-     */
-    public static void markReportWritten(Path runDir) throws IOException {
-        ObjectNode r = (ObjectNode) Task.JSON.readTree(runDir.resolve("run.json").toFile());
-        if ("failed".equals(r.path("status").asText()) && r.path("error").asText().startsWith(REPORT_FAILED)) {
-            r.put("status", "ok");
-            r.remove("error");
-            writeAtomically(runDir.resolve("run.json"), Task.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
-        }
-    }
-
-    /** Field of a failed run's record: every artifact ({@code stage/key}) its plan named, finished or not. */
-    public static final String PLANNED = "planned_artifacts";
-
-    /** How the error of a run whose page could not be written begins. */
-    public static final String REPORT_FAILED = "report not written";
-
-    /**
-     * Writes {@code bytes} to {@code target} through a temporary file in the same folder, forced to
-     * disk and renamed into place: a reader sees the old file or the whole new one, never a part
-     * (a full disk fails the write of the temporary, which is then removed).
-     */
-    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Thread.currentThread().getId() + ".tmp");
-        try {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private static String host() {

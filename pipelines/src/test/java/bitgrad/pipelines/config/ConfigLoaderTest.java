@@ -61,4 +61,26 @@ class ConfigLoaderTest {
         Files.writeString(json, "{\"run_id\": \"x\"");
         assertThrows(ConfigException.class, () -> ConfigLoader.load(json.toString(), List.of()), "a cut record never replays as the defaults");
     }
+
+    /** {@code experiments --keys} prints the defaults as they load, each section's settings commented, and extensions free-form. */
+    @Test
+    void theDefaultsTextIsTheConfigAndCommentsItsSettings() throws Exception {
+        String text = ConfigLoader.defaultsText();
+        com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text);
+        ConfigLoader.Loaded custom = ConfigLoader.load("quickstart", List.of());
+        assertEquals(tree.path("resnet"), custom.tree().path("resnet"), "the printed defaults are the ones loaded");
+        List<String> lines = text.lines().toList();
+        for (String key : List.of("dims:", "num_init:", "activation:", "eps:", "sigma:", "samples:", "modes:", "lr_start:")) {
+            int at = 0;
+            while (at < lines.size() && !lines.get(at).strip().startsWith(key)) {
+                at++;
+            }
+            assertTrue(at > 0 && at < lines.size(), key);
+            assertTrue(lines.get(at - 1).strip().startsWith("#"), key + " has a comment above it, got: " + lines.get(at - 1));
+        }
+        ConfigLoader.Loaded on = ConfigLoader.load("quickstart", List.of("extensions.my-stage.scale=0.5", "extensions.my-stage.name=x"));
+        assertEquals(0.5, on.config().extensions().get("my-stage").path("scale").asDouble());
+        assertEquals("x", on.config().extensions().get("my-stage").path("name").asText());
+    }
 }
