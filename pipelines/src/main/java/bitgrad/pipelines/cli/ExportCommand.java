@@ -8,7 +8,6 @@ import bitgrad.schemas.ArtifactStore;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.ColumnType;
 import bitgrad.schemas.Schemas;
-import bitgrad.schemas.Tables;
 import bitgrad.transforms.Task;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,7 +77,7 @@ final class ExportCommand implements Callable<Integer> {
                     continue;
                 }
                 ColumnTable t = ArrowFiles.read(store.dir(ref[0], ref[1]).resolve(file));
-                if (t.kind().equals(Schemas.TENSORS) || t.kind().equals(Schemas.DATA) || t.kind().equals(Tables.REPORT_SECTIONS.kind())) {
+                if (t.kind().equals(Schemas.TENSORS) || t.kind().equals(Schemas.DATA) || t.kind().equals(bitgrad.pipelines.report.PlotStage.REPORT_SECTIONS.kind())) {
                     continue; // weights, gradients, data rows and the report's page layout: not tables of results
                 }
                 Gathered g = byKind.computeIfAbsent(t.kind(), k -> new Gathered(new ArrayList<>(), new ArrayList<>()));

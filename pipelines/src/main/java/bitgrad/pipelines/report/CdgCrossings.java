@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.Estimators;
@@ -36,6 +40,23 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * per stratum, Holm over the strata; and it describes both below one and above ten crossings.
  */
 final class CdgCrossings implements Part {
+
+    /**
+     * Report table: per CDG estimate and layer, the level crossings each coordinate rests on, the
+     * cosine with STE on the same model and batch, and the mean cosine with the same CDG setting on
+     * the model's other batches (repeatability); null where there is nothing to compare with.
+     */
+    static final Tables.Schema CDG_CROSSINGS = new Tables.Schema("cdg_crossings", new Object[] {"activation", STRING, "dim", LONG, "pretrained", LONG,
+            "eps", DOUBLE, "layer", STRING, "crossings_per_coordinate", DOUBLE, "cosine_with_ste", DOUBLE, "repeatability", DOUBLE});
+    /**
+     * Report table: per (eps, layer) of question {@code cdg-crossings}, Spearman's rho of CDG's
+     * repeatability against its crossings per coordinate with its 95 % bootstrap interval, the
+     * permutation p and the Holm-adjusted p (null where the stratum has fewer than 10 points), and
+     * rho of the cosine with STE.
+     */
+    static final Tables.Schema CDG_CROSSINGS_STRATA = new Tables.Schema("cdg_crossings_strata", new Object[] {"eps", DOUBLE, "layer", STRING, "points", LONG,
+            "spearman_repeatability", DOUBLE, "low", DOUBLE, "high", DOUBLE, "p", DOUBLE, "p_holm", DOUBLE, "points_ste", LONG,
+            "spearman_ste", DOUBLE});
 
     static final String QUESTION = "cdg-crossings";
 
@@ -116,7 +137,7 @@ final class CdgCrossings implements Part {
         }
         usable = new ArrayList<>(usable);
         usable.sort(Comparator.comparingDouble(Point::crossings));
-        ColumnTable t = Tables.CDG_CROSSINGS.empty();
+        ColumnTable t = CDG_CROSSINGS.empty();
         usable.forEach(x -> t.add(x.activation(), x.dim(), x.pretrained(), x.eps(), "layer" + x.layer(), x.crossings(), x.ste(), x.repeat()));
         List<Point> withSte = usable.stream().filter(x -> x.ste() != null).toList();
         List<Point> withRepeat = usable.stream().filter(x -> x.repeat() != null).toList();
@@ -129,7 +150,7 @@ final class CdgCrossings implements Part {
         int rising = 0;
         int falling = 0;
         int tested = 0;
-        ColumnTable st = Tables.CDG_CROSSINGS_STRATA.empty();
+        ColumnTable st = CDG_CROSSINGS_STRATA.empty();
         for (Stratum x : strata) {
             Double adjusted = x.tested() ? holm[k++] : null;
             st.add(x.eps(), "layer" + x.layer(), (long) x.repeat().n(), nan(x.repeat().rho()), nan(x.repeat().low()), nan(x.repeat().high()),

@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
 import bitgrad.schemas.ColumnTable;
@@ -18,6 +22,10 @@ import org.knowm.xchart.CategoryChart;
  * mean and spread over repeats; one figure per (variant, CDG eps), one series per dim.
  */
 final class CosineWithReference implements Part {
+
+    /** Report table: every estimator's cosine with every CDG eps, per tensor and over all (normalised), mean and spread over repeats. */
+    static final Tables.Schema COSINE_WITH_CDG = new Tables.Schema("cosine_with_cdg", new Object[] {"variant", STRING, "dim", LONG, "reference", STRING,
+            "estimator", STRING, "estimator_spec", STRING, "tensor", STRING, "cosine_mean", DOUBLE, "cosine_sd", DOUBLE, "repeats", LONG});
 
     @Override
     public void render(ReportContext c) throws IOException {
@@ -46,7 +54,7 @@ final class CosineWithReference implements Part {
         if (cells.isEmpty()) {
             return;
         }
-        ColumnTable table = Tables.COSINE_WITH_CDG.empty();
+        ColumnTable table = COSINE_WITH_CDG.empty();
         // (variant, reference) -> dim -> estimator -> (mean, sd)
         Map<String, Map<Long, Map<String, double[]>>> figures = new TreeMap<>();
         cells.forEach((k, vals) -> {

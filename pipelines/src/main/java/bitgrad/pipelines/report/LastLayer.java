@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
 import bitgrad.transforms.LayerSweepStage;
@@ -18,6 +22,15 @@ import org.knowm.xchart.CategoryChart;
  * the best restriction's (the whole step is one); a verdict per teacher with the median fractions over (variant, dim, estimator).
  */
 final class LastLayer implements Part {
+
+    /**
+     * Report table: per (variant, dim, estimator, layer restriction), the best decrease (mean, sd
+     * over repeats) and its fraction of the best restriction's (ratio of the means; the whole step is
+     * one of the restrictions).
+     */
+    static final Tables.Schema LAST_LAYER = new Tables.Schema("last_layer", new Object[] {"variant", STRING, "dim", LONG, "estimator", STRING,
+            "estimator_spec", STRING, "teacher", STRING, "update", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+            "fraction_of_best", DOUBLE, "repeats", LONG});
 
     static final String QUESTION = "last-layer";
 
@@ -55,7 +68,7 @@ final class LastLayer implements Part {
             }
         }
         Map<String, LastLayerTest> tests = LastLayerTest.of(repeats, unresolved);
-        ColumnTable table = Tables.LAST_LAYER.empty();
+        ColumnTable table = LAST_LAYER.empty();
         Map<String, List<Double>> lastFractions = new TreeMap<>();
         Map<String, List<Double>> hiddenFractions = new TreeMap<>();
         Map<String, Integer> skipped = new TreeMap<>();

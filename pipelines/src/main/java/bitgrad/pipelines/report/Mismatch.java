@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.models.estimators.CdgEstimator;
 import bitgrad.models.estimators.Estimator;
 import bitgrad.models.estimators.Estimators;
@@ -25,6 +29,22 @@ import org.knowm.xchart.CategoryChart;
  * coordinate rests on; bars with error bars, a table, and headlines when activations vary.
  */
 final class Mismatch implements Part {
+
+    /**
+     * Report table: per (activation, dim, normalised or not, hidden layer, level), the share of the
+     * layer's outputs at that level at init (mean over inits, on a Gaussian batch) and the layer's
+     * pre-activation std.
+     */
+    static final Tables.Schema LEVEL_OCCUPANCY = new Tables.Schema("level_occupancy", new Object[] {"activation", STRING, "dim", LONG, "normalized", LONG,
+            "layer", STRING, "level", DOUBLE, "share", DOUBLE, "pre_activation_std", DOUBLE, "inits", LONG});
+    /**
+     * Report table: cosine(CDG, STE) per activation, eps, dim and layer (mean, sd over repeats) and
+     * the mean number of rows whose perturbed unit changes level per coordinate and sign (and as a
+     * fraction of the rows).
+     */
+    static final Tables.Schema MISMATCH = new Tables.Schema("mismatch", new Object[] {"activation", STRING, "eps", DOUBLE, "dim", LONG, "layer", STRING,
+            "cosine_cdg_ste", DOUBLE, "cosine_sd", DOUBLE, "repeats", LONG, "crossings_per_coordinate", DOUBLE, "crossing_fraction",
+            DOUBLE});
 
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
@@ -87,7 +107,7 @@ final class Mismatch implements Part {
             return;
         }
         Map<List<Object>, double[]> crossings = crossings(c);
-        ColumnTable t = Tables.MISMATCH.empty();
+        ColumnTable t = MISMATCH.empty();
         // (eps, dim) -> activation -> layer -> (mean, sd)
         Map<String, Map<String, Map<String, double[]>>> figures = new TreeMap<>();
         cells.forEach((k, v) -> {
@@ -178,7 +198,7 @@ final class Mismatch implements Part {
         if (shares.isEmpty()) {
             return;
         }
-        ColumnTable t = Tables.LEVEL_OCCUPANCY.empty();
+        ColumnTable t = LEVEL_OCCUPANCY.empty();
         shares.forEach((k, v) -> {
             List<Double> s = stds.get(List.of(k.get(0), k.get(1), k.get(2), k.get(3)));
             t.add(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4), Cells.Cell.mean(v), Cells.Cell.mean(s), (long) s.size());

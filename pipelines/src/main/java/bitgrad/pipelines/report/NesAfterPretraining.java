@@ -1,12 +1,15 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.models.stats.Corrections;
 import bitgrad.models.stats.PairedTest;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
 import bitgrad.transforms.LrSweepStage;
 import bitgrad.transforms.NesSnrStage;
-import bitgrad.transforms.SmoothingStage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.knowm.xchart.XYChart;
 
 /**
  * Why does NES stop pointing downhill after pretraining? Four explanations, each with its
@@ -35,6 +37,20 @@ import org.knowm.xchart.XYChart;
  * {@link NesSnrEvidence} says.
  */
 final class NesAfterPretraining implements Part {
+
+    /**
+     * Report table of question {@code nes-after-pretraining}: per (variant, dim, estimator family),
+     * over its estimates: the share whose best step lowers the gradient batch's loss
+     * ({@code descends}) and the held-out loss at that lr; the share that descends on the batch but
+     * not on the held-out batch ({@code batch_only}); the mean linear and quadratic terms of the
+     * decrease-vs-lr fit ({@code slope}, {@code curvature}); for NES its signal-to-noise ratio at the
+     * largest nested count, the mean projection of single estimates on the CDG direction in units
+     * of its spread over seeds ({@code proj_cdg_z}), and the share of its steps (as long as sigma) where the smoothed loss
+     * falls while the true loss does not (null where not measured).
+     */
+    static final Tables.Schema NES_PRETRAINING = new Tables.Schema("nes_pretraining", new Object[] {"variant", STRING, "dim", LONG, "family", STRING,
+            "estimates", LONG, "descends", DOUBLE, "heldout_descends", DOUBLE, "batch_only", DOUBLE, "slope", DOUBLE, "curvature",
+            DOUBLE, "snr", DOUBLE, "proj_cdg_z", DOUBLE, "smoothed_only", DOUBLE});
 
     static final String QUESTION = "nes-after-pretraining";
 
@@ -67,7 +83,7 @@ final class NesAfterPretraining implements Part {
         Map<String, DimSeries> slope = new TreeMap<>();
         DimSeries heldRatio = new DimSeries();
         DimSeries nesDescends = new DimSeries();
-        ColumnTable table = Tables.NES_PRETRAINING.empty();
+        ColumnTable table = NES_PRETRAINING.empty();
         // (variant, dim, family) -> [count, descends, heldout descends, batch only, slope sum, curvature sum]
         Map<String, double[]> rows = new TreeMap<>();
         int[] overturned = new int[2];

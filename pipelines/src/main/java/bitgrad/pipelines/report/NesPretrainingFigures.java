@@ -1,11 +1,9 @@
 package bitgrad.pipelines.report;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.knowm.xchart.XYChart;
 
 /** The figures of question {@code nes-after-pretraining}: the variance, smoothing-offset, curvature and batch-noise evidence per dim. */

@@ -1,5 +1,7 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.Tables;
 import bitgrad.transforms.Stage;
@@ -14,12 +16,19 @@ import java.util.List;
  */
 public final class PlotStage extends Stage<PlotStage.Params> {
 
+    /**
+     * The report's content, in page order: per section (a stage name), its figures, tables, HTML
+     * fragments and headline lines ({@code kind}); {@code name} is the figure or table file stem.
+     */
+    public static final Tables.Schema REPORT_SECTIONS = new Tables.Schema("report_sections", new Object[] {"section", STRING, "kind", STRING, "name", STRING,
+            "title", STRING, "body", STRING});
+
     /** No parameters: what to draw follows from the inputs. */
     public record Params() {
     }
 
     /** What the page shows, in order (figures, tables, fragments, headlines per section). */
-    public static final Output SECTIONS = new Output("sections.arrow", Tables.REPORT_SECTIONS);
+    public static final Output SECTIONS = new Output("sections.arrow", REPORT_SECTIONS);
 
     /** The figures as bitmaps, for the page. */
     public static final Output PNG = Output.files("*.png");

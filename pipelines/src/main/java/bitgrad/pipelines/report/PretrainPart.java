@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.schemas.ColumnTable;
 import bitgrad.models.estimators.Pretrainer;
 import bitgrad.schemas.Tables;
@@ -11,6 +15,10 @@ import org.knowm.xchart.XYChart;
 
 /** The training loss of every pretrained evaluate model. */
 final class PretrainPart implements Part {
+
+    /** Report table: whether each pretraining had plateaued (relative decrease over its last 10% of steps) or ended on a spike. */
+    static final Tables.Schema PRETRAIN_PLATEAU = new Tables.Schema("pretrain_plateau", new Object[] {"dim", LONG, "model", LONG, "steps", LONG, "final_loss",
+            DOUBLE, "last_tenth_relative_decrease", DOUBLE, "plateaued", STRING, "ends_on_spike", STRING});
 
 
     /** The training losses of pretrain task {@code key}, step by step. */
@@ -53,7 +61,7 @@ final class PretrainPart implements Part {
             i++;
         }
         c.figure("pretrain", chart, "pretrain", "Pretraining loss", "Training loss of each pretrained evaluate model.");
-        ColumnTable plateau = Tables.PRETRAIN_PLATEAU.empty();
+        ColumnTable plateau = PRETRAIN_PLATEAU.empty();
         int n = 0;
         for (String k : keys) {
             JsonNode p = c.params("pretrain", k);

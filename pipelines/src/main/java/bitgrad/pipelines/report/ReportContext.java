@@ -2,7 +2,6 @@ package bitgrad.pipelines.report;
 
 import bitgrad.schemas.ArrowFiles;
 import bitgrad.schemas.ColumnTable;
-import bitgrad.schemas.Tables;
 import bitgrad.transforms.StageContext;
 import bitgrad.transforms.TaskRef;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +22,7 @@ import org.knowm.xchart.internal.chartpart.Chart;
 public final class ReportContext {
 
     private final StageContext<?> task;
-    private final ColumnTable sections = Tables.REPORT_SECTIONS.empty();
+    private final ColumnTable sections = PlotStage.REPORT_SECTIONS.empty();
     private List<Cells.Cell> cells;
     private ColumnTable cosines;
     private final Map<String, Integer> tablesOfKind = new java.util.HashMap<>();

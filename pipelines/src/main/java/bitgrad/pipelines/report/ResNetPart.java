@@ -1,6 +1,9 @@
 package bitgrad.pipelines.report;
 
-import bitgrad.schemas.ArrowFiles;
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
 import bitgrad.transforms.ResNetGradStage;
@@ -9,8 +12,6 @@ import bitgrad.transforms.Stages;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +21,13 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The ResNet experiment's figures (pretraining curves, CDG-vs-STE scatter per layer), its cosine table and headlines. */
 final class ResNetPart implements Part {
+
+    /** Report table: cosine(CDG, STE) per ResNet case, layer and eps. */
+    static final Tables.Schema RESNET_COSINE = new Tables.Schema("resnet_cosine", new Object[] {"channels", LONG, "weights", STRING, "activation", STRING,
+            "layer", LONG, "eps", DOUBLE, "coords", LONG, "coords_total", LONG, "cosine", DOUBLE});
+    /** Report table: one ResNet case's cosines. */
+    static final Tables.Schema RESNET_CASE = new Tables.Schema("resnet_case", new Object[] {"layer", LONG, "eps", DOUBLE, "coords", LONG, "coords_total",
+            LONG, "cosine", DOUBLE});
 
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
@@ -92,7 +100,7 @@ final class ResNetPart implements Part {
 
     /** One scatter of CDG vs STE per (case, layer, eps); returns the cosine table (also written to tables/resnet_cosine.arrow). */
     private static void gradients(ReportContext c) throws IOException {
-        ColumnTable cos = Tables.RESNET_COSINE.empty();
+        ColumnTable cos = RESNET_COSINE.empty();
         for (String k : c.keys(Stages.RESNET_GRAD.name())) {
             JsonNode task = c.params(Stages.RESNET_GRAD.name(), k);
             JsonNode model = task.path("model");
@@ -148,7 +156,7 @@ final class ResNetPart implements Part {
         for (int r = 0; r < cos.rows(); r++) {
             String k = String.format(Locale.ROOT, "channels=%03d, %s weights, %s activations", cos.getLong("channels", r),
                     cos.string("weights", r), cos.string("activation", r));
-            byCase.computeIfAbsent(k, x -> Tables.RESNET_CASE.empty())
+            byCase.computeIfAbsent(k, x -> RESNET_CASE.empty())
                     .add(cos.get("layer", r), cos.get("eps", r), cos.get("coords", r), cos.get("coords_total", r), cos.get("cosine", r));
         }
         StringBuilder sb = new StringBuilder();

@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.models.estimators.NesEstimator;
 import bitgrad.schemas.ColumnTable;
 import bitgrad.schemas.Tables;
@@ -14,6 +18,17 @@ import java.util.TreeMap;
  * setting per family, every cosine, and one {@code result} headline per (grid point, estimator).
  */
 final class ResultTables implements Part {
+
+    /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats; the rates swept (the grid, extended where a best rate sat at an end) and how many repeats still have their best rate at an end (unresolved). */
+    static final Tables.Schema BEST_SETTINGS = new Tables.Schema("best_settings", new Object[] {"variant", STRING, "activation", STRING, "rows", LONG,
+            "pretrained", LONG, "dim", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma",
+            DOUBLE, "samples", LONG, "tau", DOUBLE, "k", LONG, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+            "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "lr_swept_low", DOUBLE,
+            "lr_swept_high", DOUBLE, "repeats_at_edge", LONG, "repeats", LONG, "nominal_gflop", DOUBLE});
+    /** Report table: the best setting of every estimator family (NES per sample count). */
+    static final Tables.Schema BEST_HYPERPARAMETERS = new Tables.Schema("best_hyperparameters", new Object[] {"variant", STRING, "dim", LONG, "family",
+            STRING, "best_setting", STRING, "best_setting_spec", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
+            "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "repeats", LONG});
 
     /** The section the page shows first. */
     static final String SECTION = "results";
@@ -30,7 +45,7 @@ final class ResultTables implements Part {
         if (cells.isEmpty()) {
             return;
         }
-        ColumnTable hp = Tables.BEST_HYPERPARAMETERS.empty();
+        ColumnTable hp = BEST_HYPERPARAMETERS.empty();
         Map<String, Cells.Cell> bestOf = new TreeMap<>();
         Map<String, String> familyOf = new TreeMap<>();
         for (Cells.Cell cell : cells) {
@@ -42,7 +57,7 @@ final class ResultTables implements Part {
         bestOf.forEach((k, cell) -> hp.add(cell.variant(), cell.dim(), familyOf.get(k), cell.estimator(), cell.spec().specJson(),
                 cell.mean(), cell.sd(), cell.heldoutMean(), cell.heldoutSd(), (long) cell.best().size()));
         c.table(SECTION, "Best hyperparameter per family", hp);
-        ColumnTable best = Tables.BEST_SETTINGS.empty();
+        ColumnTable best = BEST_SETTINGS.empty();
         for (Cells.Cell cell : cells) {
             // the rates the cell's sweeps actually ran (the grid, extended where a best rate sat at an end); a best lr
             // still at an end of them is not a best lr: the headline says unresolved (the findings claim nothing on it)

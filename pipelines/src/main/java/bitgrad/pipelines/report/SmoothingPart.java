@@ -1,5 +1,10 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+
+import bitgrad.schemas.Tables;
+
 import bitgrad.schemas.ColumnTable;
 import bitgrad.transforms.SmoothingStage;
 import java.io.IOException;
@@ -22,6 +27,15 @@ import org.knowm.xchart.CategoryChart;
  * init as the unit. CDG is not in the question: it follows no Gaussian smoothing.
  */
 final class SmoothingPart implements Part {
+
+    /**
+     * Report table: per (variant, dim, estimator, layer restriction), how many repeats fall in each
+     * outcome of the smoothing question (the smoothed change counts where its t test survives
+     * Benjamini-Hochberg over the run's cases; the true change is flat within 1e-6 of the loss).
+     */
+    static final Tables.Schema SMOOTHING_OUTCOMES = new Tables.Schema("smoothing_outcomes", new Object[] {"variant", STRING, "dim", LONG, "estimator", STRING,
+            "update", STRING, "both_fall", LONG, "smoothed_falls_true_rises", LONG, "smoothed_falls_true_flat", LONG,
+            "true_falls_smoothed_rises", LONG, "smoothed_within_noise", LONG, "smoothed_rises_true_not_falling", LONG});
 
     static final String QUESTION = "smoothing";
 
@@ -197,7 +211,7 @@ final class SmoothingPart implements Part {
                 frac(total[Outcome.BOTH.ordinal()] + smoothedOnly, cases), frac(trueFalls, cases), frac(trueFlat, cases),
                 frac(smoothedOnly + trueOnly, cases), smoothedOnly, trueOnly, frac(noise, cases), cases, dir.n(), dir.mean(),
                 dir.n() < 2 ? "none" : String.format(Locale.ROOT, "%.3g", dir.p())));
-        ColumnTable table = bitgrad.schemas.Tables.SMOOTHING_OUTCOMES.empty();
+        ColumnTable table = SMOOTHING_OUTCOMES.empty();
         panels.forEach((panel, ests) -> ests.forEach((est, updates) -> updates.forEach((u, cnt) -> table.add(
                 panel.variant(), panel.dim(), est, u,
                 (long) cnt[0], (long) cnt[1], (long) cnt[2], (long) cnt[3], (long) cnt[4], (long) cnt[5]))));

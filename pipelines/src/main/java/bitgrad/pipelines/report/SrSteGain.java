@@ -1,5 +1,9 @@
 package bitgrad.pipelines.report;
 
+import static bitgrad.schemas.ColumnType.STRING;
+import static bitgrad.schemas.ColumnType.LONG;
+import static bitgrad.schemas.ColumnType.DOUBLE;
+
 import bitgrad.models.estimators.Estimators;
 import bitgrad.models.estimators.SrSteEstimator;
 import bitgrad.models.estimators.SteEstimator;
@@ -27,6 +31,15 @@ import org.knowm.xchart.CategoryChart;
  * them towards 0.5 as the batch grows).
  */
 final class SrSteGain implements Part {
+
+    /**
+     * Report table: the sr-STE forward x backward factorial per (variant, dim, tau, k): each cell's
+     * best decrease and its paired gain over STE (mean and standard error over repeats), and the
+     * mean |p - 0.5| of the rounding probabilities per hidden layer (comma-separated, first layer first).
+     */
+    static final Tables.Schema SR_STE_FACTORIAL = new Tables.Schema("sr_ste_factorial", new Object[] {"variant", STRING, "rows", LONG, "pretrained", LONG,
+            "dim", LONG, "tau", DOUBLE, "k", LONG, "forward", STRING, "backward", STRING, "best_decrease_mean", DOUBLE,
+            "best_decrease_sd", DOUBLE, "gain_over_ste_mean", DOUBLE, "gain_over_ste_se", DOUBLE, "repeats", LONG, "p_offset", STRING});
 
     /** Bumped whenever what this answer says changes (see {@link Part#version}). */
     @Override
@@ -66,7 +79,7 @@ final class SrSteGain implements Part {
             return;
         }
         Map<String, double[]> offsets = pOffsets(c);
-        ColumnTable t = Tables.SR_STE_FACTORIAL.empty();
+        ColumnTable t = SR_STE_FACTORIAL.empty();
         // (raw|pretrained) -> cell 1..3 -> init -> gains relative to STE over every setting and batch of that init: settings
         // identical by construction (tau under the STE-like backward) are averaged with the rest, never counted as more inits
         Map<String, List<Map<String, List<Double>>>> gains = new TreeMap<>();
