@@ -216,8 +216,9 @@ public final class ConfigLoader {
         }
         String[] path = key.split("\\.");
         ObjectNode node = tree;
-        if (path[0].equals(EXTENSIONS) && path.length >= 3) {
-            // extensions.NAME.KEY=value: any key (the extension's planner checks its settings)
+        if (path[0].equals(EXTENSIONS) && path.length >= 2) {
+            // extensions.NAME={...} turns NAME on with those settings, extensions.NAME.KEY=value sets one (its planner
+            // checks them)
             for (int i = 0; i < path.length - 1; i++) {
                 JsonNode next = node.get(path[i]);
                 node = next != null && next.isObject() ? (ObjectNode) next : node.putObject(path[i]);
@@ -226,7 +227,11 @@ public final class ConfigLoader {
             if (text.isEmpty()) {
                 throw new ConfigException("--set " + key + " needs a value");
             }
-            node.set(path[path.length - 1], parse(text, "--set " + key));
+            JsonNode value = parse(text, "--set " + key);
+            if (path.length == 2 && !value.isObject()) {
+                throw new ConfigException("--set " + key + " takes the extension's settings as a mapping, e.g. {} or {power: 2}");
+            }
+            node.set(path[path.length - 1], value);
             return;
         }
         for (int i = 0; i < path.length - 1; i++) {

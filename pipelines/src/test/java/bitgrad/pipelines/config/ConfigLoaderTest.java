@@ -82,5 +82,9 @@ class ConfigLoaderTest {
         ConfigLoader.Loaded on = ConfigLoader.load("quickstart", List.of("extensions.my-stage.scale=0.5", "extensions.my-stage.name=x"));
         assertEquals(0.5, on.config().extensions().get("my-stage").path("scale").asDouble());
         assertEquals("x", on.config().extensions().get("my-stage").path("name").asText());
+        ConfigLoader.Loaded bare = ConfigLoader.load("quickstart", List.of("extensions.my-stage={}"));
+        assertTrue(bare.config().extensions().containsKey("my-stage"), "an extension turned on with its defaults");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load("quickstart", List.of("extensions.my-stage=3")));
+        assertTrue(e.getMessage().contains("mapping"), e.getMessage());
     }
 }
