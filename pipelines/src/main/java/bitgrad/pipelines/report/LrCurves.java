@@ -36,6 +36,25 @@ final class LrCurves implements Part {
         return out;
     }
 
+    /** Bumped whenever what this part draws or says changes (see {@link Part#version}). */
+    @Override
+    public int version() {
+        return 3;
+    }
+
+    /** The random-direction control's label. */
+    private static final String CONTROL = "random";
+
+    /** The points of {@code ms} (rates, means, sds) at rates from {@code left} on. */
+    private static double[][] from(double[][] ms, double left) {
+        int k = 0;
+        while (k < ms[0].length && ms[0][k] < left) {
+            k++;
+        }
+        return new double[][] {java.util.Arrays.copyOfRange(ms[0], k, ms[0].length), java.util.Arrays.copyOfRange(ms[1], k, ms[1].length),
+            java.util.Arrays.copyOfRange(ms[2], k, ms[2].length)};
+    }
+
     @Override
     public void render(ReportContext c) throws IOException {
         Map<String, List<String>> groups = new TreeMap<>();
@@ -65,7 +84,7 @@ final class LrCurves implements Part {
                     "learning rate (log scale)", "loss decrease L(w) - L(w - lr g)");
             chart.getStyler().setXAxisLogarithmic(true);
             // the answer is near the top: the axis spans up to 1.3x the best mean decrease and down to the lowest
-            // band (or 0), but not below -2x the best, lower values drawn at the floor
+            // band (or 0), but not below -0.5x the best, lower values drawn at the floor
             double top = 0;
             double low = 0;
             Map<String, double[][]> stats = new LinkedHashMap<>();
@@ -77,7 +96,15 @@ final class LrCurves implements Part {
                     low = Math.min(low, ms[1][i] - ms[2][i]);
                 }
             }
-            double floor = top > 0 ? Math.max(-2 * top, low - 0.1 * top) : Double.NEGATIVE_INFINITY;
+            double floor = top > 0 ? Math.max(-0.5 * top, low - 0.1 * top) : Double.NEGATIVE_INFINITY;
+            // the rates the estimators swept; the random control's sweep, extended downwards while no rate lowered the loss,
+            // would otherwise stretch the axis over decades where nothing else was measured
+            double left = stats.entrySet().stream().filter(e -> !e.getKey().equals(CONTROL)).mapToDouble(e -> e.getValue()[0][0]).min()
+                    .orElse(Double.NaN);
+            boolean cut = stats.containsKey(CONTROL) && Double.isFinite(left) && stats.get(CONTROL)[0][0] < left;
+            if (cut) {
+                chart.getStyler().setXAxisMin(left);
+            }
             if (top > 0) {
                 chart.getStyler().setYAxisMin(floor);
                 chart.getStyler().setYAxisMax(1.3 * top);
@@ -85,6 +112,13 @@ final class LrCurves implements Part {
             int colour = 0;
             for (Map.Entry<String, double[][]> e : stats.entrySet()) {
                 double[][] ms = e.getValue();
+                if (cut && e.getKey().equals(CONTROL)) {
+                    ms = from(ms, left);
+                    if (ms[0].length == 0) {
+                        colour++;
+                        continue;
+                    }
+                }
                 Figures.line(chart, e.getKey(), ms[0], clip(ms[1], floor), colour);
                 if (repeats > 1) {
                     Figures.band(chart, e.getKey() + " +sd", ms[0], clip(Figures.plus(ms[1], ms[2], 1), floor), colour);
@@ -96,8 +130,9 @@ final class LrCurves implements Part {
                     "Mean over " + repeats + " repeats (inits x batches); thin dashed lines (not in the legend): mean"
                             + " +- one standard deviation. Rates past an end of the configured grid are its extension, swept where a"
                             + " repeat's best rate sat at that end: their mean is over the repeats that reached them. The y axis spans up to 1.3x the best mean decrease and down to the lowest"
-                            + " curve, at most -2x the best, so the best rates show; larger increases of the loss are drawn at the"
-                            + " bottom edge.");
+                            + " curve, at most -0.5x the best, so the best rates show; larger increases of the loss are drawn at the"
+                            + " bottom edge." + (cut ? " The random control's sweep continues below the estimators' smallest rate,"
+                                    + " off this axis (bitgrad export's lr_curve table has every rate)." : ""));
         }
     }
 }
