@@ -64,7 +64,7 @@ public final class PlotStage extends Stage<PlotStage.Params> {
 
     /** The stage's own version covers the page's frame; each part has its own version (see {@link #algorithms}). */
     public PlotStage() {
-        super(NAME, 10, Params.class, SECTIONS, PNG, SVG, TABLES);
+        super(NAME, 11, Params.class, SECTIONS, PNG, SVG, TABLES);
     }
 
     /** Every part with its version: adding, removing or bumping a part changes the plot stage's keys. */

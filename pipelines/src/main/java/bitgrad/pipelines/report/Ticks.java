@@ -11,16 +11,17 @@ import org.knowm.xchart.style.AxesChartStyler;
 /**
  * The tick labels of every figure, chosen from the range each axis shows when the figure is saved: plain decimals with as
  * many places as the tick step needs ("0.01", "150", never "1E-2" or "0E0"), scientific notation only past 1e5 or below
- * 1e-3 (1e-4 on a log axis), and on a log axis that holds fewer than two powers of ten the ticks between them labelled too, so that every axis
+ * 1e-3 (on a log axis past 1e6 or below 1e-4), and on a log axis that holds fewer than two powers of ten the ticks between them labelled too, so that every axis
  * carries at least two labels. One rule here, rather than a decimal pattern per figure.
  */
 final class Ticks {
 
-    /** Values whose magnitude lies in [SMALL, LARGE) are written as plain decimals ([LOG_SMALL, LARGE) on a log axis, whose
-     * labels are single digits: "0.0001" reads as easily as "1E-4"). */
+    /** Values whose magnitude lies in [SMALL, LARGE) are written as plain decimals ([LOG_SMALL, LOG_LARGE] on a log axis,
+     * whose labels are single digits: "0.0001" and "1000000" read as easily as "1E-4" and "1E6"). */
     static final double SMALL = 1e-3;
     static final double LOG_SMALL = 1e-4;
     static final double LARGE = 1e5;
+    static final double LOG_LARGE = 1e6;
 
     private Ticks() {
     }
@@ -66,7 +67,7 @@ final class Ticks {
         }
         if (log) {
             double small = Math.min(Math.abs(lo), Math.abs(hi));
-            if (small >= LOG_SMALL && big < LARGE) {
+            if (small >= LOG_SMALL && big <= LOG_LARGE) {
                 return plain(small <= 0 ? 0 : (int) Math.max(0, -Math.floor(Math.log10(small) + 1e-9)));
             }
             return "0.#E0";

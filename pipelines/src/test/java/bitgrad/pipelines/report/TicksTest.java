@@ -36,6 +36,7 @@ class TicksTest {
         assertEquals("0.001", label(Ticks.pattern(1e-3, 10, true), 1e-3));
         assertEquals("100", label(Ticks.pattern(1e-3, 1000, true), 100));
         assertEquals("0.0009", label(Ticks.pattern(9e-4, 1, true), 9e-4), "an error bar just below 0.001 keeps the labels plain");
+        assertEquals("100000", label(Ticks.pattern(3, 1e5, true), 1e5), "forward-pass counts up to 1e5 stay plain");
         assertEquals("1E-9", label(Ticks.pattern(1e-9, 10, true), 1e-9));
     }
 
