@@ -63,7 +63,7 @@ final class CdgCrossings implements Part {
     /** Bumped whenever what this part says changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 5;
+        return 6;
     }
 
     /** One point: a layer of a CDG estimate. */
@@ -216,12 +216,26 @@ final class CdgCrossings implements Part {
         // a log axis has no place for 0 crossings: those points sit at a tenth of the smallest positive count, said in the caption
         double floor = pts.stream().mapToDouble(Point::crossings).filter(x -> x > 0).min().orElse(1) / 10;
         pts.forEach(x -> series.computeIfAbsent(x.activation() + " eps=" + x.eps() + " dim=" + x.dim(), k -> new ArrayList<>()).add(x));
-        int colour = 0;
+        // colour by (activation, eps), marker by width: a full grid's 4 eps x 3 widths stay apart on a 10-colour palette
+        List<String> colours = new ArrayList<>();
+        List<Long> widths = new ArrayList<>();
+        pts.forEach(x -> {
+            if (!colours.contains(x.activation() + " eps=" + x.eps())) {
+                colours.add(x.activation() + " eps=" + x.eps());
+            }
+            if (!widths.contains(x.dim())) {
+                widths.add(x.dim());
+            }
+        });
+        java.util.Collections.sort(widths);
+        org.knowm.xchart.style.markers.Marker[] shapes = {SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE,
+            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.CROSS};
         for (Map.Entry<String, List<Point>> s : series.entrySet()) {
+            Point first = s.getValue().get(0);
             XYSeries xy = chart.addSeries(s.getKey(), s.getValue().stream().mapToDouble(x -> Math.max(x.crossings(), floor)).toArray(),
                     s.getValue().stream().mapToDouble(x -> ste ? x.ste() : x.repeat()).toArray());
-            xy.setMarker(SeriesMarkers.CIRCLE);
-            xy.setMarkerColor(Figures.PALETTE[colour++ % Figures.PALETTE.length]);
+            xy.setMarker(shapes[widths.indexOf(first.dim()) % shapes.length]);
+            xy.setMarkerColor(Figures.PALETTE[colours.indexOf(first.activation() + " eps=" + first.eps()) % Figures.PALETTE.length]);
         }
         c.figure(Questions.SECTION, chart, name, title, "One point per CDG estimate and layer (every model, batch and repeat). A CDG"
                 + " coordinate is a difference of two losses that differ only in the rows where the perturbed unit changes level: with"
