@@ -53,7 +53,8 @@ final class BestVsDim implements Part {
                     }
                 }
             }
-            boolean log = hi > 10 * lo;
+            // (a run of the control alone keeps the log axis the figure always had)
+            boolean log = !Double.isFinite(lo) || hi > 10 * lo;
             XYChart chart = Figures.lines("Best loss decrease vs model width, " + v.getKey(), "num_dim (model width)",
                     "best decrease / base loss" + (log ? " (log scale)" : ""));
             chart.getStyler().setYAxisLogarithmic(log);
@@ -70,7 +71,7 @@ final class BestVsDim implements Part {
                 List<double[]> pts = new ArrayList<>();
                 for (Map.Entry<Long, Cells.Cell> e : s.getValue().entrySet()) {
                     Cells.Cell cell = e.getValue();
-                    if (s.getKey().equals(CONTROL) && (cell.relativeMean() < lo || cell.relativeMean() > hi)) {
+                    if (s.getKey().equals(CONTROL) && Double.isFinite(lo) && (cell.relativeMean() < lo || cell.relativeMean() > hi)) {
                         control.add(String.format(Locale.ROOT, "%.2g at dim %d", cell.relativeMean(), e.getKey()));
                     } else if (cell.relativeMean() > 0) {
                         // a log axis cannot show a bar below zero: bars are cut at a tenth of the mean
