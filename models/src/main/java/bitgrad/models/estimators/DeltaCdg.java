@@ -67,7 +67,8 @@ final class DeltaCdg {
     /** Per hidden quantized layer and unit: rows whose level the perturbation changed, summed over coordinates, signs and slices. */
     private final long[][] crossings;
 
-    private DeltaCdg(MlpSpec spec, ParamSet point, double eps) {
+    private DeltaCdg(MlpSpec spec, ParamSet point, double eps, int rowBlock) {
+        this.rowBlock = rowBlock;
         this.spec = spec;
         this.q = spec.activation();
         this.eps = eps;
@@ -140,7 +141,12 @@ final class DeltaCdg {
      * level crossings per coordinate and sign of each tensor (null where no quantizer follows).
      */
     static CdgEstimator.Counted estimateCounted(TeacherStudentObjective o, double eps) {
-        DeltaCdg d = new DeltaCdg(o.spec(), o.point(), eps);
+        return estimateCounted(o, eps, ROW_BLOCK);
+    }
+
+    /** The same with {@code rowBlock} rows per block (results do not depend on it beyond float rounding). */
+    static CdgEstimator.Counted estimateCounted(TeacherStudentObjective o, double eps, int rowBlock) {
+        DeltaCdg d = new DeltaCdg(o.spec(), o.point(), eps, rowBlock);
         try (NDManager m = NDManager.newBaseManager()) {
             NDList params = Nd.toNd(m, o.point());
             bitgrad.models.TaskProgress progress = new bitgrad.models.TaskProgress("cdg(eps=" + eps + ")", "slices", o.slices());
@@ -377,7 +383,10 @@ final class DeltaCdg {
      * once per unit); also the blocks a slice's host state is built in, in parallel. Results do not
      * depend on it beyond float rounding.
      */
-    static int rowBlock = 2048;
+    static final int ROW_BLOCK = 2048;
+
+    /** This estimate's rows per block ({@link #ROW_BLOCK}; a test varies it to show it changes nothing). */
+    private final int rowBlock;
 
     /** Blocks whose partial sums are kept before they are added, in block order, to the totals. */
     private static final int BLOCK_WAVE = 64;

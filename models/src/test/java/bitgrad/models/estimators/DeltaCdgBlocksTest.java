@@ -24,13 +24,10 @@ class DeltaCdgBlocksTest {
     void blockSizeChangesNothing(String activation, boolean binaryWeights) {
         MlpSpec spec = new MlpSpec(6, 2, Quantizer.parse(activation), binaryWeights);
         ToyProblem toy = new ToyProblem(spec, 9);
-        int saved = DeltaCdg.rowBlock;
         try (TeacherStudentObjective o = toy.objective(GaussianBatch.of(21, 3000, spec.dim()))) {
-            DeltaCdg.rowBlock = 1 << 20;
-            CdgEstimator.Counted whole = DeltaCdg.estimateCounted(o, 0.1);
+            CdgEstimator.Counted whole = DeltaCdg.estimateCounted(o, 0.1, 1 << 20);
             for (int block : new int[] {2048, 7}) { // two blocks; 429 blocks in seven waves
-                DeltaCdg.rowBlock = block;
-                CdgEstimator.Counted blocked = DeltaCdg.estimateCounted(o, 0.1);
+                CdgEstimator.Counted blocked = DeltaCdg.estimateCounted(o, 0.1, block);
                 assertEquals(whole.crossings(), blocked.crossings(), "crossings, block " + block);
                 ParamSet a = whole.gradient();
                 ParamSet b = blocked.gradient();
@@ -46,8 +43,6 @@ class DeltaCdgBlocksTest {
                     }
                 }
             }
-        } finally {
-            DeltaCdg.rowBlock = saved;
         }
     }
 }
