@@ -119,7 +119,8 @@ class CliTest {
         assertTrue(s.matches(), lines[3]);
         assertEquals("cdg method=delta", s.group(1));
         assertTrue(Double.parseDouble(s.group(3)) > 0 && Double.parseDouble(s.group(4)) > 0, lines[3]);
-        assertTrue(Double.parseDouble(s.group(6)) > 0, lines[3]);
+        // a ratio of rates, printed to three decimals: a 64-row estimate beside a fast probe can print 0.000 (no timing here)
+        assertTrue(Double.parseDouble(s.group(6)) >= 0, lines[3]);
         assertEquals("line", s.group(7));
     }
 
