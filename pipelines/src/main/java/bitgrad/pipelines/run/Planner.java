@@ -82,9 +82,9 @@ public final class Planner {
     }
 
     private void build() {
+        // the sections that plan themselves from their part of the config, then the plugged-in stages
         Context context = new Context(null);
         MlpGridPlanner.Planned grid = MlpGridPlanner.plan(context);
-        // the sections that plan themselves from their part of the config, then the plugged-in stages
         List<TaskRef> ros = RosenbrockPlanner.plan(context);
         ResNetPlanner.plan(context);
         List<String> plugged = extensions();
