@@ -76,9 +76,9 @@ final class ExportCommand implements Callable<Integer> {
                 if (!file.endsWith(".arrow")) {
                     continue;
                 }
-                ColumnTable t = ArrowFiles.read(store.dir(ref[0], ref[1]).resolve(file));
-                if (t.kind().equals(Schemas.TENSORS) || t.kind().equals(Schemas.DATA) || t.kind().equals(bitgrad.pipelines.report.PlotStage.REPORT_SECTIONS.kind())) {
-                    continue; // weights, gradients, data rows and the report's page layout: not tables of results
+                ColumnTable t = resultTable(store.dir(ref[0], ref[1]).resolve(file));
+                if (t == null) {
+                    continue;
                 }
                 Gathered g = byKind.computeIfAbsent(t.kind(), k -> new Gathered(new ArrayList<>(), new ArrayList<>()));
                 g.tables().add(TypedTables.typed(t, params));
@@ -119,6 +119,20 @@ final class ExportCommand implements Callable<Integer> {
         out.println("exported=" + byKind.size() + " run=" + id + " dir=" + dir + " (each table as .arrow and .csv; " + INDEX
                 + " gives the pandas dtypes)");
         return 0;
+    }
+
+    /**
+     * The table in {@code file}, or null for weights, gradients, data rows and the report's page layout (not tables of
+     * results): their kind is read from the file's schema, so their rows (a data batch can be a million rows) are not.
+     */
+    private static ColumnTable resultTable(Path file) throws java.io.IOException {
+        try (ArrowFiles.Reader r = new ArrowFiles.Reader(file)) {
+            String kind = r.empty().kind();
+            if (kind.equals(Schemas.TENSORS) || kind.equals(Schemas.DATA) || kind.equals(bitgrad.pipelines.report.PlotStage.REPORT_SECTIONS.kind())) {
+                return null;
+            }
+        }
+        return ArrowFiles.read(file);
     }
 
     /** The pandas dtype that reads a CSV column of this type back as the same type, empty cells as missing. */

@@ -215,47 +215,39 @@ public final class ConfigLoader {
             key = "estimators." + key;
         }
         String[] path = key.split("\\.");
+        // extensions.NAME={...} turns NAME on with those settings and extensions.NAME.KEY=value sets one: free-form (the
+        // extension's planner checks them); every other key must be one of the defaults
+        boolean free = path[0].equals(EXTENSIONS) && path.length >= 2;
         ObjectNode node = tree;
-        if (path[0].equals(EXTENSIONS) && path.length >= 2) {
-            // extensions.NAME={...} turns NAME on with those settings, extensions.NAME.KEY=value sets one (its planner
-            // checks them)
-            for (int i = 0; i < path.length - 1; i++) {
-                JsonNode next = node.get(path[i]);
-                node = next != null && next.isObject() ? (ObjectNode) next : node.putObject(path[i]);
-            }
-            String text = set.substring(eq + 1).trim();
-            if (text.isEmpty()) {
-                throw new ConfigException("--set " + key + " needs a value");
-            }
-            JsonNode value = parse(text, "--set " + key);
-            if (path.length == 2 && !value.isObject()) {
-                throw new ConfigException("--set " + key + " takes the extension's settings as a mapping, e.g. {} or {power: 2}");
-            }
-            node.set(path[path.length - 1], value);
-            return;
-        }
         for (int i = 0; i < path.length - 1; i++) {
             JsonNode next = node.get(path[i]);
             if (next == null || !next.isObject()) {
-                throw new ConfigException("unknown --set key '" + key + "'");
+                if (!free) {
+                    throw new ConfigException("unknown --set key '" + key + "'");
+                }
+                next = node.putObject(path[i]);
             }
             node = (ObjectNode) next;
         }
         String last = path[path.length - 1];
         JsonNode old = node.get(last);
-        if (old == null) {
+        if (!free && old == null) {
             List<String> known = new ArrayList<>();
             node.fieldNames().forEachRemaining(known::add);
             throw new ConfigException("unknown --set key '" + key + "'" + suggest(last, known) + "; known here: " + fieldNames(node));
         }
-        if (old.isObject()) {
+        if (!free && old.isObject()) {
             throw new ConfigException("--set " + key + " names a section; set one of its keys: " + fieldNames(old));
         }
         String text = set.substring(eq + 1).trim();
         if (text.isEmpty()) {
             throw new ConfigException("--set " + key + " needs a value");
         }
-        node.set(last, parse(text, "--set " + key));
+        JsonNode value = parse(text, "--set " + key);
+        if (free && path.length == 2 && !value.isObject()) {
+            throw new ConfigException("--set " + key + " takes the extension's settings as a mapping, e.g. {} or {power: 2}");
+        }
+        node.set(last, value);
     }
 
     /** Every setting needs a value: {@code ~}, {@code null} or an empty {@code key:} is an error that names the key. */

@@ -93,8 +93,7 @@ public final class Planner {
         List<String> reads = new ArrayList<>(PlotStage.READS);
         reads.addAll(plugged);
         for (String stage : reads) {
-            List<TaskRef> refs = new ArrayList<>();
-            stages.getOrDefault(stage, Map.of()).values().forEach(t -> refs.add(new TaskRef(t.stage(), t.key())));
+            List<TaskRef> refs = context.tasks(stage);
             if (!refs.isEmpty()) {
                 shown.put(stage, refs);
             }
