@@ -27,7 +27,7 @@ final class Findings implements Part {
     /** Bumped whenever what the findings say changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 4;
+        return 5;
     }
 
     /** The section the page shows before the results. */
@@ -44,11 +44,11 @@ final class Findings implements Part {
         List<Claim> claims = new ArrayList<>();
         for (Map.Entry<String, List<Cells.Cell>> g : groups.entrySet()) {
             claims.add(claim(g.getKey(), g.getValue()));
+            String none = noDescent(g.getKey(), g.getValue());
+            if (none != null) {
+                flags.add(none);
+            }
             for (Cells.Cell x : g.getValue()) {
-                if (x.noDescent() > 0) {
-                    flags.add(String.format(Locale.ROOT, "%s, %s: no descent in %d of %d repeats (no lr of the grid lowers the loss).",
-                            g.getKey(), x.estimator(), x.noDescent(), x.best().size()));
-                }
                 if (x.atEdge() > 0) {
                     flags.add(String.format(Locale.ROOT, "%s, %s: best lr still at an end of the rates swept (%s .. %s, the grid "
                             + "extended to its limit) in %d of %d repeats: unresolved.", g.getKey(), x.estimator(),
@@ -65,17 +65,22 @@ final class Findings implements Part {
             c.headline(SECTION, x.headline(adjusted));
         }
         int n = 0;
+        List<String> moving = new ArrayList<>();
         for (String k : c.keys("pretrain")) {
             JsonNode p = c.params("pretrain", k);
             float[] losses = PretrainPart.losses(c, k);
             double rel = Pretrainer.Result.lastTenthRelativeDecrease(losses);
-            String what = "pretraining of dim=" + p.path("model").path("dim").asInt() + " model #" + n++;
+            String what = "dim=" + p.path("model").path("dim").asInt() + " model #" + n++;
             if (Pretrainer.Result.endsOnSpike(losses)) {
-                flags.add(what + " ended on a loss spike: the pretrained model is not at a minimum.");
+                flags.add("pretraining of " + what + " ended on a loss spike: the pretrained model is not at a minimum.");
             } else if (!Pretrainer.Result.plateaued(losses)) {
-                flags.add(String.format(Locale.ROOT, "%s had not plateaued (the loss still %s %.1f%% over the last tenth of the steps).",
-                        what, rel > 0 ? "fell" : "rose", 100 * Math.abs(rel)));
+                moving.add(String.format(Locale.ROOT, "%s %s %.1f%%", what, rel > 0 ? "fell" : "rose", 100 * Math.abs(rel)));
             }
+        }
+        if (!moving.isEmpty()) {
+            // one line for all of them: a list per model buried the answer below it
+            flags.add(String.format(Locale.ROOT, "pretraining had not plateaued in %d of %d models (the loss over the last tenth of the "
+                    + "steps: %s).", moving.size(), n, String.join(", ", moving)));
         }
         if (sentences.isEmpty() && flags.isEmpty()) {
             return;
@@ -92,6 +97,25 @@ final class Findings implements Part {
             h.append("</ul>");
         }
         c.html(SECTION, h.toString());
+    }
+
+    /**
+     * One line for a (variant, dim) group's estimators with repeats where no rate of the grid lowers
+     * the loss, or null when every repeat descends: after pretraining the one-sided NES forms often
+     * do not, and a line per setting pushed the page's answer off its first screen.
+     */
+    static String noDescent(String group, List<Cells.Cell> cells) {
+        List<String> which = new ArrayList<>();
+        for (Cells.Cell x : cells) {
+            if (x.noDescent() > 0) {
+                which.add(String.format(Locale.ROOT, "%s %d/%d", x.estimator(), x.noDescent(), x.best().size()));
+            }
+        }
+        if (which.isEmpty()) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%s: no descent (no lr of the grid lowers the loss) in some repeats of %s: %s.", group,
+                which.size() == 1 ? "one setting" : which.size() + " settings", String.join("; ", which));
     }
 
     /**

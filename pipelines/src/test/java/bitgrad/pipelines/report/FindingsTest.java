@@ -78,4 +78,19 @@ class FindingsTest {
         assertTrue(c.sentence(Double.NaN).contains("unresolved"));
         assertNull(Findings.claim("g", List.of(ste)).second());
     }
+
+    @Test
+    void repeatsWithoutDescentAreOneLinePerGroupNamingEachSetting() {
+        Cells.Cell ste = cell(new SteEstimator(), around(0.04, 0.002, 6, 2), 0.02);
+        Cells.Cell cdg = cell(new CdgEstimator(0.1), around(0.05, 0.002, 6, 1), 0.02);
+        Cells.Cell control = cell(new RandomDirectionEstimator(), around(0.01, 0.002, 6, 3), 0.02);
+        assertNull(Findings.noDescent("g", List.of(ste, cdg, control)), "every repeat descends: nothing to check");
+        // one repeat of CDG and two of the control found no lr that lowers the loss (no best lr recorded)
+        cdg.lr().remove(0);
+        control.lr().remove(0);
+        control.lr().remove(0);
+        String line = Findings.noDescent("v, dim=8", List.of(ste, cdg, control));
+        assertEquals("v, dim=8: no descent (no lr of the grid lowers the loss) in some repeats of 2 settings: cdg(eps=0.1) 1/6; random 2/6.",
+                line);
+    }
 }
