@@ -32,7 +32,7 @@ final class NesVsCdg implements Part {
 
     @Override
     public int version() {
-        return 1;
+        return 2;
     }
 
     static final String QUESTION = "nes-vs-cdg";
@@ -103,15 +103,19 @@ final class NesVsCdg implements Part {
                         + " beyond chance at %s; undecided at %s. More inits (the unit) decide smaller margins.", chosen, ahead.isEmpty()
                                 ? "no width" : String.join("; ", ahead), String.join("; ", open));
             };
-            sentence += " (Paired by repeat, averaged within each init, t across inits, Holm over the widths.)";
+            java.util.TreeSet<Double> eps = new java.util.TreeSet<>();
+            v.getValue().values().forEach(cells -> cells.stream().filter(x -> x.spec() instanceof CdgEstimator).forEach(x -> eps.add(
+                    ((CdgEstimator) x.spec()).eps())));
+            Edges edges = edges(chosen, widths, eps);
+            sentence += edges.sentence() + " (Paired by repeat, averaged within each init, t across inits, Holm over the widths.)";
             double worst = 0;
             for (double p : pSetting) {
                 worst = Double.isNaN(p) ? worst : Math.max(worst, p);
             }
             Questions.verdict(c, QUESTION, "Does one NES setting beat the best CDG at every width? (" + v.getKey() + ")", sentence,
-                    String.format(Locale.ROOT, "variant=%s answer=%s setting=%s dims=%d inits=%d p=%s", v.getKey().replace(' ', '_'), answer,
-                            chosen.replace(' ', '_'), widths.size(), inits == Integer.MAX_VALUE ? 0 : inits, inits >= 2
-                                    ? String.format(Locale.ROOT, "%.3g", worst) : "none"));
+                    String.format(Locale.ROOT, "variant=%s answer=%s setting=%s dims=%d inits=%d p=%s grid_edge=%s", v.getKey().replace(' ',
+                            '_'), answer, chosen.replace(' ', '_'), widths.size(), inits == Integer.MAX_VALUE ? 0 : inits, inits >= 2
+                                    ? String.format(Locale.ROOT, "%.3g", worst) : "none", edges.token()));
         }
         if (table.rows() > 0) {
             c.table(Questions.SECTION, "NES against the best CDG per width: the setting picked on the gradient batches and each width's"
@@ -165,6 +169,61 @@ final class NesVsCdg implements Part {
         }
         String answer = !behind.isEmpty() ? "no" : open.isEmpty() ? "yes" : "not-decided";
         return new Judged(answer, chosen, forSetting, pSetting, forBest, pBest, ahead, behind, open);
+    }
+
+    /**
+     * Where the answer leans on the end of a hyperparameter grid: the chosen setting's sigma at the
+     * smallest or largest sigma tried, a width's best CDG eps at the smallest or largest eps tried.
+     * The grid then bounds the comparison as much as the inits do, so the verdict says so, and
+     * which settings continue it. ({@code sentence} is empty, {@code token} "none", when neither.)
+     */
+    record Edges(String sentence, String token) {
+    }
+
+    static Edges edges(String chosen, List<Width> widths, java.util.SortedSet<Double> eps) {
+        List<String> said = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        java.util.TreeSet<Double> sigmas = new java.util.TreeSet<>();
+        Double sigma = null;
+        for (Width w : widths) {
+            for (Cells.Cell x : w.nes().values()) {
+                sigmas.add(((NesEstimator) x.spec()).sigma());
+            }
+            if (w.nes().get(chosen) != null) {
+                sigma = ((NesEstimator) w.nes().get(chosen).spec()).sigma();
+            }
+        }
+        if (sigma != null && sigmas.size() > 1 && (sigma.equals(sigmas.first()) || sigma.equals(sigmas.last()))) {
+            String end = sigma.equals(sigmas.last()) ? "largest" : "smallest";
+            said.add(String.format(Locale.ROOT, "%s's sigma (%s) is the %s tried", chosen, ResultTables.plain(sigma), end));
+            tokens.add(end.equals("largest") ? "sigma_max" : "sigma_min");
+            keys.add("estimators.nes.sigma");
+        }
+        if (eps.size() > 1) {
+            for (boolean low : new boolean[] {true, false}) {
+                double end = low ? eps.first() : eps.last();
+                List<String> dims = new ArrayList<>();
+                for (Width w : widths) {
+                    if (((CdgEstimator) w.cdg().spec()).eps() == end) {
+                        dims.add(String.valueOf(w.dim()));
+                    }
+                }
+                if (!dims.isEmpty()) {
+                    said.add(String.format(Locale.ROOT, "the best CDG's eps is the %s tried (%s) at dim %s", low ? "smallest" : "largest",
+                            ResultTables.plain(end), String.join(", ", dims)));
+                    tokens.add((low ? "eps_min:" : "eps_max:") + String.join("+", dims));
+                }
+            }
+            if (tokens.stream().anyMatch(t -> t.startsWith("eps_"))) {
+                keys.add("estimators.cdg.eps");
+            }
+        }
+        if (said.isEmpty()) {
+            return new Edges("", "none");
+        }
+        return new Edges(String.format(Locale.ROOT, " At the grid's edge: %s; a grid continued past it (%s) may change the answer.",
+                String.join("; ", said), String.join(", ", keys)), String.join(",", tokens));
     }
 
     /** A NES setting without its width: sigma, samples, form. */

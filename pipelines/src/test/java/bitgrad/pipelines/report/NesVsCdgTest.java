@@ -58,4 +58,25 @@ class NesVsCdgTest {
         NesVsCdg.Judged j = NesVsCdg.judge(new ArrayList<>(w));
         assertEquals("not-decided", j.answer(), j.ahead() + " " + j.behind());
     }
+
+    @Test
+    void aChoiceAtTheEndOfAGridIsSaidWithTheKeysThatContinueIt() {
+        List<NesVsCdg.Width> w = List.of(width(8, 0.10, 0.20, 0.15, 0), width(16, 0.10, 0.13, 0.18, 0));
+        String chosen = NesVsCdg.judge(new ArrayList<>(w)).chosen();
+        // sigma 0.1 is the larger of the two tried; the best CDG (eps 0.01) the smaller of 0.01 and 0.1 at both widths
+        NesVsCdg.Edges edges = NesVsCdg.edges(chosen, w, new java.util.TreeSet<>(List.of(0.01, 0.1)));
+        assertEquals("sigma_max,eps_min:8+16", edges.token());
+        assertEquals(" At the grid's edge: nes(sigma=0.1,n=500)'s sigma (0.1) is the largest tried; the best CDG's eps is the smallest"
+                + " tried (0.01) at dim 8, 16; a grid continued past it (estimators.nes.sigma, estimators.cdg.eps) may change the answer.",
+                edges.sentence());
+        // inside both grids: a sigma above and below the chosen one, an eps on either side of the best CDG's
+        Map<String, Cells.Cell> nes = new LinkedHashMap<>(w.get(0).nes());
+        NesEstimator wide = NesEstimator.antithetic(0.3, 500);
+        nes.put(wide.label(), cell(wide, 8, 0.01, 0));
+        List<NesVsCdg.Width> inside = List.of(new NesVsCdg.Width(8, w.get(0).cdg(), nes, false));
+        NesVsCdg.Edges none = NesVsCdg.edges(LARGE.label(), inside, new java.util.TreeSet<>(List.of(0.001, 0.01, 0.1)));
+        assertEquals("none", none.token());
+        assertEquals("", none.sentence());
+        assertEquals("sigma_min", NesVsCdg.edges(SMALL.label(), inside, new java.util.TreeSet<>(List.of(0.001, 0.01, 0.1))).token());
+    }
 }
