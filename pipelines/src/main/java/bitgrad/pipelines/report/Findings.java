@@ -27,7 +27,7 @@ final class Findings implements Part {
     /** Bumped whenever what the findings say changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 5;
+        return 6;
     }
 
     /** The section the page shows before the results. */
@@ -106,17 +106,42 @@ final class Findings implements Part {
      */
     static String noDescent(String group, List<Cells.Cell> cells) {
         List<String> which = new ArrayList<>();
+        // per family: settings without descent somewhere, settings in all, fewest and most such repeats, repeats per setting
+        Map<String, int[]> families = new LinkedHashMap<>();
         for (Cells.Cell x : cells) {
+            int[] f = families.computeIfAbsent(x.spec().family(), k -> new int[] {0, 0, Integer.MAX_VALUE, 0, 0});
+            f[1]++;
+            f[4] = Math.max(f[4], x.best().size());
             if (x.noDescent() > 0) {
                 which.add(String.format(Locale.ROOT, "%s %d/%d", x.estimator(), x.noDescent(), x.best().size()));
+                f[0]++;
+                f[2] = Math.min(f[2], x.noDescent());
+                f[3] = Math.max(f[3], x.noDescent());
             }
         }
         if (which.isEmpty()) {
             return null;
         }
-        return String.format(Locale.ROOT, "%s: no descent (no lr of the grid lowers the loss) in some repeats of %s: %s.", group,
-                which.size() == 1 ? "one setting" : which.size() + " settings", String.join("; ", which));
+        String head = String.format(Locale.ROOT, "%s: no descent (no lr of the grid lowers the loss) in some repeats of ", group);
+        if (which.size() <= FLAGGED_SETTINGS) {
+            return head + String.format(Locale.ROOT, "%s: %s.", which.size() == 1 ? "one setting" : which.size() + " settings",
+                    String.join("; ", which));
+        }
+        // a grid's worth of settings (a pretrained NES grid): counted per family, each setting's count in the table
+        List<String> counted = new ArrayList<>();
+        families.forEach((family, f) -> {
+            if (f[0] > 0) {
+                String reps = (f[2] == f[3] ? String.valueOf(f[2]) : f[2] + "-" + f[3]) + " of " + f[4];
+                counted.add(f[1] == 1 ? String.format(Locale.ROOT, "%s (%s repeats)", family, reps) : String.format(Locale.ROOT,
+                        "%s %d of %d (%s repeats)", family, f[0], f[1], reps));
+            }
+        });
+        return head + String.format(Locale.ROOT, "%d of %d settings: %s; per setting: repeats_no_descent of best_settings.", which.size(),
+                cells.size(), String.join(", ", counted));
     }
+
+    /** Settings a no-descent line names one by one; beyond, it counts them per family. */
+    static final int FLAGGED_SETTINGS = 4;
 
     /**
      * One (variant, dim) group's answer: the winner, picked by its mean best decrease on the

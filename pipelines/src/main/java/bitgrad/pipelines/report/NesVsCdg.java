@@ -32,7 +32,7 @@ final class NesVsCdg implements Part {
 
     @Override
     public int version() {
-        return 2;
+        return 3;
     }
 
     static final String QUESTION = "nes-vs-cdg";
@@ -173,7 +173,8 @@ final class NesVsCdg implements Part {
 
     /**
      * Where the answer leans on the end of a hyperparameter grid: the chosen setting's sigma at the
-     * smallest or largest sigma tried, a width's best CDG eps at the smallest or largest eps tried.
+     * smallest or largest sigma tried, a width's best NES (which decides "no") with its sigma there,
+     * a width's best CDG eps at the smallest or largest eps tried.
      * The grid then bounds the comparison as much as the inits do, so the verdict says so, and
      * which settings continue it. ({@code sentence} is empty, {@code token} "none", when neither.)
      */
@@ -199,6 +200,28 @@ final class NesVsCdg implements Part {
             said.add(String.format(Locale.ROOT, "%s's sigma (%s) is the %s tried", chosen, ResultTables.plain(sigma), end));
             tokens.add(end.equals("largest") ? "sigma_max" : "sigma_min");
             keys.add("estimators.nes.sigma");
+        }
+        boolean chosenSaid = !tokens.isEmpty();
+        if (sigmas.size() > 1) {
+            // each width's best NES decides "no": its sigma at an end bounds that answer the same way
+            for (boolean low : new boolean[] {true, false}) {
+                double end = low ? sigmas.first() : sigmas.last();
+                List<String> dims = new ArrayList<>();
+                for (Width w : widths) {
+                    Cells.Cell best = w.bestNes();
+                    if (((NesEstimator) best.spec()).sigma() == end && !(chosenSaid && best.estimator().equals(chosen))) {
+                        dims.add(String.valueOf(w.dim()));
+                    }
+                }
+                if (!dims.isEmpty()) {
+                    said.add(String.format(Locale.ROOT, "the best NES's sigma is the %s tried (%s) at dim %s", low ? "smallest" : "largest",
+                            ResultTables.plain(end), String.join(", ", dims)));
+                    tokens.add((low ? "best_nes_sigma_min:" : "best_nes_sigma_max:") + String.join("+", dims));
+                    if (!keys.contains("estimators.nes.sigma")) {
+                        keys.add("estimators.nes.sigma");
+                    }
+                }
+            }
         }
         if (eps.size() > 1) {
             for (boolean low : new boolean[] {true, false}) {

@@ -24,7 +24,7 @@ final class ResultTables implements Part {
             "pretrained", LONG, "dim", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma",
             DOUBLE, "samples", LONG, "tau", DOUBLE, "k", LONG, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
             "heldout_decrease_mean", DOUBLE, "heldout_decrease_sd", DOUBLE, "best_lr_mean", DOUBLE, "lr_swept_low", DOUBLE,
-            "lr_swept_high", DOUBLE, "repeats_at_edge", LONG, "repeats", LONG, "nominal_gflop", DOUBLE});
+            "lr_swept_high", DOUBLE, "repeats_at_edge", LONG, "repeats_no_descent", LONG, "repeats", LONG, "nominal_gflop", DOUBLE});
     /** Report table: the best setting of every estimator family (NES per sample count). */
     static final Tables.Schema BEST_HYPERPARAMETERS = new Tables.Schema("best_hyperparameters", new Object[] {"variant", STRING, "dim", LONG, "family",
             STRING, "best_setting", STRING, "best_setting_spec", STRING, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
@@ -36,7 +36,7 @@ final class ResultTables implements Part {
     /** Bumped whenever what this part files changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 3;
+        return 4;
     }
 
     @Override
@@ -67,7 +67,7 @@ final class ResultTables implements Part {
             best.add(cell.variant(), cell.activation(), cell.rows(), cell.pretrained(), cell.dim(), cell.estimator(), cell.spec().specJson(),
                     cell.spec().family(), typed[0], typed[1], typed[2], typed[3], typed[4], cell.perturbationNorm(), cell.mean(), cell.sd(),
                     cell.heldoutMean(), cell.heldoutSd(), cell.meanLr(), cell.sweptLow(), cell.sweptHigh(), cell.atEdge(),
-                    (long) cell.best().size(), cell.flops() / 1e9);
+                    (long) cell.noDescent(), (long) cell.best().size(), cell.flops() / 1e9);
             c.headline(SECTION, String.format(Locale.ROOT, "result dim=%d activation=%s rows=%d pretrained=%d estimator=%s "
                     + "best_decrease=%.6g heldout_decrease=%.6g best_lr=%s repeats=%d%s%s", cell.dim(), cell.activation(), cell.rows(),
                     cell.pretrained(), cell.estimator(), cell.mean(), cell.heldoutMean(),

@@ -93,4 +93,27 @@ class FindingsTest {
         assertEquals("v, dim=8: no descent (no lr of the grid lowers the loss) in some repeats of 2 settings: cdg(eps=0.1) 1/6; random 2/6.",
                 line);
     }
+
+    @Test
+    void aGridOfSettingsWithoutDescentIsCountedPerFamily() {
+        List<Cells.Cell> cells = new ArrayList<>();
+        for (double sigma : new double[] {0.3, 0.1, 0.03}) {
+            for (int samples : new int[] {500, 5000}) {
+                cells.add(cell(bitgrad.models.estimators.NesEstimator.antithetic(sigma, samples), around(0.01, 0.002, 6, 5), 0.02));
+            }
+        }
+        cells.add(cell(new SteEstimator(), around(0.04, 0.002, 6, 2), 0.02));
+        cells.add(cell(new RandomDirectionEstimator(), around(0.01, 0.002, 6, 3), 0.02));
+        // NES: 5 of 6 settings lose 1-3 repeats; the control 2
+        for (int i = 0; i < 5; i++) {
+            for (int r = 0; r <= i % 3; r++) {
+                cells.get(i).lr().remove(0);
+            }
+        }
+        cells.get(7).lr().remove(0);
+        cells.get(7).lr().remove(0);
+        assertEquals("v, dim=8: no descent (no lr of the grid lowers the loss) in some repeats of 6 of 8 settings: nes 5 of 6 (1-3 of 6"
+                + " repeats), random (2 of 6 repeats); per setting: repeats_no_descent of best_settings.", Findings.noDescent("v, dim=8",
+                        cells));
+    }
 }

@@ -63,15 +63,18 @@ class NesVsCdgTest {
     void aChoiceAtTheEndOfAGridIsSaidWithTheKeysThatContinueIt() {
         List<NesVsCdg.Width> w = List.of(width(8, 0.10, 0.20, 0.15, 0), width(16, 0.10, 0.13, 0.18, 0));
         String chosen = NesVsCdg.judge(new ArrayList<>(w)).chosen();
-        // sigma 0.1 is the larger of the two tried; the best CDG (eps 0.01) the smaller of 0.01 and 0.1 at both widths
+        // sigma 0.1 is the larger of the two tried; dim 8's best NES (sigma 0.01) the smaller; the best CDG (eps 0.01) the
+        // smaller of 0.01 and 0.1 at both widths
         NesVsCdg.Edges edges = NesVsCdg.edges(chosen, w, new java.util.TreeSet<>(List.of(0.01, 0.1)));
-        assertEquals("sigma_max,eps_min:8+16", edges.token());
-        assertEquals(" At the grid's edge: nes(sigma=0.1,n=500)'s sigma (0.1) is the largest tried; the best CDG's eps is the smallest"
-                + " tried (0.01) at dim 8, 16; a grid continued past it (estimators.nes.sigma, estimators.cdg.eps) may change the answer.",
-                edges.sentence());
-        // inside both grids: a sigma above and below the chosen one, an eps on either side of the best CDG's
-        Map<String, Cells.Cell> nes = new LinkedHashMap<>(w.get(0).nes());
+        assertEquals("sigma_max,best_nes_sigma_min:8,eps_min:8+16", edges.token());
+        assertEquals(" At the grid's edge: nes(sigma=0.1,n=500)'s sigma (0.1) is the largest tried; the best NES's sigma is the smallest"
+                + " tried (0.01) at dim 8; the best CDG's eps is the smallest tried (0.01) at dim 8, 16; a grid continued past it"
+                + " (estimators.nes.sigma, estimators.cdg.eps) may change the answer.", edges.sentence());
+        // inside both grids: a sigma above and below the chosen one (also the best), an eps on either side of the best CDG's
+        Map<String, Cells.Cell> nes = new LinkedHashMap<>();
         NesEstimator wide = NesEstimator.antithetic(0.3, 500);
+        nes.put(SMALL.label(), cell(SMALL, 8, 0.05, 0));
+        nes.put(LARGE.label(), cell(LARGE, 8, 0.15, 0));
         nes.put(wide.label(), cell(wide, 8, 0.01, 0));
         List<NesVsCdg.Width> inside = List.of(new NesVsCdg.Width(8, w.get(0).cdg(), nes, false));
         NesVsCdg.Edges none = NesVsCdg.edges(LARGE.label(), inside, new java.util.TreeSet<>(List.of(0.001, 0.01, 0.1)));
