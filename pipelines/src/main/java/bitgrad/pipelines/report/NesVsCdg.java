@@ -202,51 +202,43 @@ final class NesVsCdg implements Part {
             keys.add("estimators.nes.sigma");
         }
         boolean chosenSaid = !tokens.isEmpty();
-        if (sigmas.size() > 1) {
-            // each width's best NES decides "no": its sigma at an end bounds that answer the same way
-            for (boolean low : new boolean[] {true, false}) {
-                double end = low ? sigmas.first() : sigmas.last();
-                List<String> dims = new ArrayList<>();
-                for (Width w : widths) {
-                    Cells.Cell best = w.bestNes();
-                    if (((NesEstimator) best.spec()).sigma() == end && !(chosenSaid && best.estimator().equals(chosen))) {
-                        dims.add(String.valueOf(w.dim()));
-                    }
-                }
-                if (!dims.isEmpty()) {
-                    said.add(String.format(Locale.ROOT, "the best NES's sigma is the %s tried (%s) at dim %s", low ? "smallest" : "largest",
-                            ResultTables.plain(end), String.join(", ", dims)));
-                    tokens.add((low ? "best_nes_sigma_min:" : "best_nes_sigma_max:") + String.join("+", dims));
-                    if (!keys.contains("estimators.nes.sigma")) {
-                        keys.add("estimators.nes.sigma");
-                    }
-                }
-            }
+        // each width's best NES decides "no": its sigma at an end bounds that answer the same way
+        if (ends(sigmas, widths, w -> chosenSaid && w.bestNes().estimator().equals(chosen) ? null
+                : ((NesEstimator) w.bestNes().spec()).sigma(), "the best NES's sigma", "best_nes_sigma", said, tokens)
+                && !keys.contains("estimators.nes.sigma")) {
+            keys.add("estimators.nes.sigma");
         }
-        if (eps.size() > 1) {
-            for (boolean low : new boolean[] {true, false}) {
-                double end = low ? eps.first() : eps.last();
-                List<String> dims = new ArrayList<>();
-                for (Width w : widths) {
-                    if (((CdgEstimator) w.cdg().spec()).eps() == end) {
-                        dims.add(String.valueOf(w.dim()));
-                    }
-                }
-                if (!dims.isEmpty()) {
-                    said.add(String.format(Locale.ROOT, "the best CDG's eps is the %s tried (%s) at dim %s", low ? "smallest" : "largest",
-                            ResultTables.plain(end), String.join(", ", dims)));
-                    tokens.add((low ? "eps_min:" : "eps_max:") + String.join("+", dims));
-                }
-            }
-            if (tokens.stream().anyMatch(t -> t.startsWith("eps_"))) {
-                keys.add("estimators.cdg.eps");
-            }
+        if (ends(eps, widths, w -> ((CdgEstimator) w.cdg().spec()).eps(), "the best CDG's eps", "eps", said, tokens)) {
+            keys.add("estimators.cdg.eps");
         }
         if (said.isEmpty()) {
             return new Edges("", "none");
         }
         return new Edges(String.format(Locale.ROOT, " At the grid's edge: %s; a grid continued past it (%s) may change the answer.",
                 String.join("; ", said), String.join(", ", keys)), String.join(",", tokens));
+    }
+
+    /**
+     * Adds to {@code said} and {@code tokens} the widths whose {@code value} (null: not asked) is the grid's smallest, then
+     * its largest; true if any was.
+     */
+    private static boolean ends(java.util.SortedSet<Double> grid, List<Width> widths, java.util.function.Function<Width, Double> value,
+            String what, String token, List<String> said, List<String> tokens) {
+        if (grid.size() < 2) {
+            return false;
+        }
+        int before = said.size();
+        for (boolean low : new boolean[] {true, false}) {
+            double end = low ? grid.first() : grid.last();
+            List<String> dims = widths.stream().filter(w -> value.apply(w) != null && value.apply(w) == end)
+                    .map(w -> String.valueOf(w.dim())).toList();
+            if (!dims.isEmpty()) {
+                said.add(String.format(Locale.ROOT, "%s is the %s tried (%s) at dim %s", what, low ? "smallest" : "largest",
+                        ResultTables.plain(end), String.join(", ", dims)));
+                tokens.add(token + (low ? "_min:" : "_max:") + String.join("+", dims));
+            }
+        }
+        return said.size() > before;
     }
 
     /** A NES setting without its width: sigma, samples, form. */
