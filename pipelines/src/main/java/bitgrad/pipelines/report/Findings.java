@@ -27,7 +27,7 @@ final class Findings implements Part {
     /** Bumped whenever what the findings say changes (see {@link Part#version}). */
     @Override
     public int version() {
-        return 6;
+        return 7;
     }
 
     /** The section the page shows before the results. */
@@ -66,6 +66,8 @@ final class Findings implements Part {
         }
         int n = 0;
         List<String> moving = new ArrayList<>();
+        List<Double> fell = new ArrayList<>();
+        List<Double> rose = new ArrayList<>();
         for (String k : c.keys("pretrain")) {
             JsonNode p = c.params("pretrain", k);
             float[] losses = PretrainPart.losses(c, k);
@@ -75,12 +77,14 @@ final class Findings implements Part {
                 flags.add("pretraining of " + what + " ended on a loss spike: the pretrained model is not at a minimum.");
             } else if (!Pretrainer.Result.plateaued(losses)) {
                 moving.add(String.format(Locale.ROOT, "%s %s %.1f%%", what, rel > 0 ? "fell" : "rose", 100 * Math.abs(rel)));
+                (rel > 0 ? fell : rose).add(100 * Math.abs(rel));
             }
         }
         if (!moving.isEmpty()) {
-            // one line for all of them: a list per model buried the answer below it
+            // one line for all of them (a line per model buried the answer below it), and past a few models their spread
             flags.add(String.format(Locale.ROOT, "pretraining had not plateaued in %d of %d models (the loss over the last tenth of the "
-                    + "steps: %s).", moving.size(), n, String.join(", ", moving)));
+                    + "steps: %s).", moving.size(), n, moving.size() <= FLAGGED_SETTINGS ? String.join(", ", moving) : spread("fell", fell)
+                            + (fell.isEmpty() || rose.isEmpty() ? "" : ", ") + spread("rose", rose) + "; each model: pretrain_plateau"));
         }
         if (sentences.isEmpty() && flags.isEmpty()) {
             return;
@@ -140,7 +144,18 @@ final class Findings implements Part {
                 cells.size(), String.join(", ", counted));
     }
 
-    /** Settings a no-descent line names one by one; beyond, it counts them per family. */
+    /** "fell 1.9-7.5% in 22" for the percentages of models that moved one way ("" for none). */
+    static String spread(String way, List<Double> percents) {
+        if (percents.isEmpty()) {
+            return "";
+        }
+        double lo = percents.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double hi = percents.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return String.format(Locale.ROOT, "%s %s%% in %d", way, lo == hi ? String.format(Locale.ROOT, "%.1f", lo) : String.format(Locale.ROOT,
+                "%.1f-%.1f", lo, hi), percents.size());
+    }
+
+    /** Settings (and unplateaued models) a line names one by one; beyond, it counts them. */
     static final int FLAGGED_SETTINGS = 4;
 
     /**

@@ -116,4 +116,11 @@ class FindingsTest {
                 + " repeats), random (2 of 6 repeats); per setting: repeats_no_descent of best_settings.", Findings.noDescent("v, dim=8",
                         cells));
     }
+
+    @Test
+    void unplateauedModelsPastAFewAreTheirSpreadEachWay() {
+        assertEquals("fell 1.9-7.5% in 3", Findings.spread("fell", List.of(7.5, 1.9, 4.0)));
+        assertEquals("rose 2.0% in 1", Findings.spread("rose", List.of(2.0)));
+        assertEquals("", Findings.spread("rose", List.of()));
+    }
 }
