@@ -110,17 +110,16 @@ final class Findings implements Part {
      */
     static String noDescent(String group, List<Cells.Cell> cells) {
         List<String> which = new ArrayList<>();
-        // per family: settings without descent somewhere, settings in all, fewest and most such repeats, repeats per setting
-        Map<String, int[]> families = new LinkedHashMap<>();
+        Map<String, Family> families = new LinkedHashMap<>();
         for (Cells.Cell x : cells) {
-            int[] f = families.computeIfAbsent(x.spec().family(), k -> new int[] {0, 0, Integer.MAX_VALUE, 0, 0});
-            f[1]++;
-            f[4] = Math.max(f[4], x.best().size());
+            Family f = families.computeIfAbsent(x.spec().family(), k -> new Family());
+            f.settings++;
+            f.repeats = Math.max(f.repeats, x.best().size());
             if (x.noDescent() > 0) {
                 which.add(String.format(Locale.ROOT, "%s %d/%d", x.estimator(), x.noDescent(), x.best().size()));
-                f[0]++;
-                f[2] = Math.min(f[2], x.noDescent());
-                f[3] = Math.max(f[3], x.noDescent());
+                f.flagged++;
+                f.fewest = Math.min(f.fewest, x.noDescent());
+                f.most = Math.max(f.most, x.noDescent());
             }
         }
         if (which.isEmpty()) {
@@ -134,14 +133,23 @@ final class Findings implements Part {
         // a grid's worth of settings (a pretrained NES grid): counted per family, each setting's count in the table
         List<String> counted = new ArrayList<>();
         families.forEach((family, f) -> {
-            if (f[0] > 0) {
-                String reps = (f[2] == f[3] ? String.valueOf(f[2]) : f[2] + "-" + f[3]) + " of " + f[4];
-                counted.add(f[1] == 1 ? String.format(Locale.ROOT, "%s (%s repeats)", family, reps) : String.format(Locale.ROOT,
-                        "%s %d of %d (%s repeats)", family, f[0], f[1], reps));
+            if (f.flagged > 0) {
+                String reps = (f.fewest == f.most ? String.valueOf(f.fewest) : f.fewest + "-" + f.most) + " of " + f.repeats;
+                counted.add(f.settings == 1 ? String.format(Locale.ROOT, "%s (%s repeats)", family, reps) : String.format(Locale.ROOT,
+                        "%s %d of %d (%s repeats)", family, f.flagged, f.settings, reps));
             }
         });
         return head + String.format(Locale.ROOT, "%d of %d settings: %s; per setting: repeats_no_descent of best_settings.", which.size(),
                 cells.size(), String.join(", ", counted));
+    }
+
+    /** One family's settings in a group: how many, how many without descent somewhere, the fewest and most such repeats. */
+    private static final class Family {
+        int settings;
+        int flagged;
+        int fewest = Integer.MAX_VALUE;
+        int most;
+        int repeats;
     }
 
     /** "fell 1.9-7.5% in 22" for the percentages of models that moved one way ("" for none). */
