@@ -19,7 +19,7 @@ import java.util.TreeMap;
  */
 final class ResultTables implements Part {
 
-    /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats; the rates swept (the grid, extended where a best rate sat at an end) and how many repeats still have their best rate at an end (unresolved). */
+    /** Report table: best decrease per (variant, dim, estimator), mean and spread over repeats; the rates swept (the grid, extended where a best rate sat at an end) and how many repeats still have their best rate at an end (unresolved) and how many found no rate that lowers the loss. */
     static final Tables.Schema BEST_SETTINGS = new Tables.Schema("best_settings", new Object[] {"variant", STRING, "activation", STRING, "rows", LONG,
             "pretrained", LONG, "dim", LONG, "estimator", STRING, "estimator_spec", STRING, "family", STRING, "eps", DOUBLE, "sigma",
             DOUBLE, "samples", LONG, "tau", DOUBLE, "k", LONG, "perturbation_norm", DOUBLE, "best_decrease_mean", DOUBLE, "best_decrease_sd", DOUBLE,
